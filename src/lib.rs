@@ -1,0 +1,4 @@
+//! keychest: keystores, truststores and test PKIs.
+//!
+//! The library holds all logic; `src/main.rs` and `cli/` only parse, call and render.
+pub mod codec;
