@@ -2,3 +2,7 @@
 //!
 //! The library holds all logic; `src/main.rs` and `cli/` only parse, call and render.
 pub mod codec;
+pub mod fsio;
+pub mod pem;
+pub mod pki;
+pub mod secret;

@@ -1,0 +1,168 @@
+//! Safe file output: every write goes to a temporary file in the target's folder, is
+//! fsynced, then renamed over (or, without `--force`, hard-linked to) the target, so readers
+//! see the old file or the complete new one, never a partial one. Files holding private
+//! keys are created 0600 from the start; the folder is fsynced so the rename survives a crash.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Permission bits for a new file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// 0644: certificates, CSRs, CRLs, truststores.
+    Public,
+    /// 0600: anything holding a private key or a password.
+    Private,
+}
+
+impl Mode {
+    fn bits(self) -> u32 {
+        match self {
+            Mode::Public => 0o644,
+            Mode::Private => 0o600,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{0} already exists (use --force to replace it)")]
+    Exists(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Refuses early (before any work) when `path` exists and `overwrite` is false.
+pub fn check_writable(path: &Path, overwrite: bool) -> Result<(), WriteError> {
+    if !overwrite && fs::symlink_metadata(path).is_ok() {
+        return Err(WriteError::Exists(path.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Atomically writes `data` to `path` with `mode`. With `overwrite` false an existing file
+/// is never replaced, even one created concurrently after [`check_writable`].
+pub fn write_atomic(
+    path: &Path,
+    data: &[u8],
+    mode: Mode,
+    overwrite: bool,
+) -> Result<(), WriteError> {
+    check_writable(path, overwrite)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let (tmp_path, mut file) = create_temp(&dir, &name, mode).map_err(io_err(path))?;
+    let result = (|| {
+        file.write_all(data)?;
+        file.sync_all()?;
+        drop(file);
+        if overwrite {
+            fs::rename(&tmp_path, path)
+        } else {
+            // link(2) fails with EEXIST instead of replacing: atomic no-clobber.
+            fs::hard_link(&tmp_path, path).and_then(|_| fs::remove_file(&tmp_path))
+        }
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp_path);
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            return Err(WriteError::Exists(path.to_path_buf()));
+        }
+        return Err(io_err(path)(e));
+    }
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Temporary files are named `.NAME.keychest-tmp.PID.RANDOM` beside the target.
+pub const TEMP_MARKER: &str = ".keychest-tmp.";
+
+fn create_temp(dir: &Path, name: &str, mode: Mode) -> io::Result<(PathBuf, File)> {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    for _ in 0..16 {
+        let tmp = dir.join(format!(
+            ".{name}{TEMP_MARKER}{}.{:08x}",
+            std::process::id(),
+            rng.next_u32()
+        ));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode.bits())
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("could not create a temporary file"))
+}
+
+/// Reads a whole file, refusing anything over `limit` bytes (inputs are small: keys, stores).
+pub fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let meta = fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(io::Error::other("is a directory"));
+    }
+    if meta.len() > limit {
+        return Err(io::Error::other(format!(
+            "file is {} bytes; the limit is {limit}",
+            meta.len()
+        )));
+    }
+    fs::read(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn private_files_are_0600_and_no_clobber_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k.pem");
+        write_atomic(&p, b"one", Mode::Private, false).unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(matches!(
+            write_atomic(&p, b"two", Mode::Private, false),
+            Err(WriteError::Exists(_))
+        ));
+        assert_eq!(fs::read(&p).unwrap(), b"one");
+        write_atomic(&p, b"two", Mode::Private, true).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains(TEMP_MARKER)
+            })
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+}

@@ -1,0 +1,8 @@
+//! PKI objects: keys, names, requests, certificates and their inspection. Nothing here
+//! touches the terminal.
+pub mod key;
+pub mod keyfile;
+pub mod name;
+pub mod oids;
+pub mod pbe;
+pub mod verify;
