@@ -67,7 +67,10 @@ pub fn parse_all(bytes: &[u8]) -> Result<Vec<PemBlock>, PemError> {
         let mut ended = false;
         for (_, l) in lines.by_ref() {
             let l = l.trim();
-            if let Some(end) = l.strip_prefix("-----END ").and_then(|r| r.strip_suffix("-----")) {
+            if let Some(end) = l
+                .strip_prefix("-----END ")
+                .and_then(|r| r.strip_suffix("-----"))
+            {
                 if end != label {
                     return Err(PemError::LabelMismatch {
                         begin: label,

@@ -27,7 +27,9 @@ pub enum SecretError {
     MissingEnv(String),
     #[error("cannot read password from {what}: {reason}")]
     Read { what: String, reason: String },
-    #[error("{0}: no password given and no terminal to ask on (use --pass pass:|env:|file:|fd:|stdin)")]
+    #[error(
+        "{0}: no password given and no terminal to ask on (use --pass pass:|env:|file:|fd:|stdin)"
+    )]
     NoTerminal(String),
     #[error("the passwords do not match")]
     Mismatch,
@@ -80,11 +82,10 @@ impl SecretSource {
                 .map(Zeroizing::new)
                 .map_err(|_| SecretError::MissingEnv(var.clone())),
             SecretSource::File(path) => {
-                let bytes =
-                    Zeroizing::new(std::fs::read(path).map_err(|e| SecretError::Read {
-                        what: path.display().to_string(),
-                        reason: e.to_string(),
-                    })?);
+                let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| SecretError::Read {
+                    what: path.display().to_string(),
+                    reason: e.to_string(),
+                })?);
                 let text = String::from_utf8(bytes.to_vec()).map_err(|_| SecretError::Read {
                     what: path.display().to_string(),
                     reason: "not UTF-8".into(),
@@ -186,10 +187,7 @@ mod tests {
             "env:X".parse::<SecretSource>().unwrap(),
             SecretSource::Env("X".into())
         );
-        assert_eq!(
-            "fd:3".parse::<SecretSource>().unwrap(),
-            SecretSource::Fd(3)
-        );
+        assert_eq!("fd:3".parse::<SecretSource>().unwrap(), SecretSource::Fd(3));
         assert_eq!(
             "stdin".parse::<SecretSource>().unwrap(),
             SecretSource::Stdin

@@ -65,7 +65,9 @@ impl fmt::Display for KeyType {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("unknown key type '{0}' (expected one of: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096)")]
+    #[error(
+        "unknown key type '{0}' (expected one of: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096)"
+    )]
     UnknownType(String),
     #[error("unsupported key algorithm {0} (supported: RSA, EC P-256/P-384, Ed25519)")]
     UnsupportedAlgorithm(String),
@@ -102,12 +104,12 @@ impl PrivateKey {
                 rsa::PrivateKey::new(&mut rng, bits)
                     .map_err(|e| KeyError::Generation(e.to_string()))?,
             )),
-            KeyType::P256 => {
-                PrivateKey::P256(<p256::SecretKey as rsa::Generate>::generate_from_rng(&mut rng))
-            }
-            KeyType::P384 => {
-                PrivateKey::P384(<p384::SecretKey as rsa::Generate>::generate_from_rng(&mut rng))
-            }
+            KeyType::P256 => PrivateKey::P256(
+                <p256::SecretKey as rsa::Generate>::generate_from_rng(&mut rng),
+            ),
+            KeyType::P384 => PrivateKey::P384(
+                <p384::SecretKey as rsa::Generate>::generate_from_rng(&mut rng),
+            ),
             KeyType::Ed25519 => PrivateKey::Ed25519(ed25519_dalek::SigningKey::generate(&mut rng)),
         })
     }
@@ -156,14 +158,13 @@ impl PrivateKey {
                     detail: e.to_string(),
                 }
             })?;
-            let seed: [u8; 32] =
-                inner
-                    .as_bytes()
-                    .try_into()
-                    .map_err(|_| KeyError::Malformed {
-                        what: "Ed25519",
-                        detail: "seed is not 32 bytes".into(),
-                    })?;
+            let seed: [u8; 32] = inner
+                .as_bytes()
+                .try_into()
+                .map_err(|_| KeyError::Malformed {
+                    what: "Ed25519",
+                    detail: "seed is not 32 bytes".into(),
+                })?;
             let seed = Zeroizing::new(seed);
             Ok(PrivateKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(
                 &seed,

@@ -21,7 +21,9 @@ pub const PBKDF2_ITERATIONS: u32 = 100_000;
 pub enum KeyFileError {
     #[error(transparent)]
     Pem(#[from] PemError),
-    #[error("no private key found (expected a PEM PRIVATE KEY / RSA PRIVATE KEY / EC PRIVATE KEY block or DER PKCS#8, PKCS#1 or SEC1)")]
+    #[error(
+        "no private key found (expected a PEM PRIVATE KEY / RSA PRIVATE KEY / EC PRIVATE KEY block or DER PKCS#8, PKCS#1 or SEC1)"
+    )]
     NotAKey,
     #[error("the file holds {0} private keys; expected one")]
     SeveralKeys(usize),
@@ -33,6 +35,8 @@ pub enum KeyFileError {
     Pbe(#[from] PbeError),
     #[error(transparent)]
     Key(#[from] KeyError),
+    #[error("{0}")]
+    PasswordSource(String),
     #[error("encrypting the key failed: {0}")]
     Encrypt(String),
 }
@@ -110,8 +114,9 @@ fn encrypted_scheme_name(der: &[u8]) -> String {
             pkcs5::EncryptionScheme::Pbes2(p) => {
                 let kdf = match &p.kdf {
                     pkcs5::pbes2::Kdf::Pbkdf2(k) => format!(
-                        "PBKDF2-{:?}, {} iterations",
-                        k.prf, k.iteration_count
+                        "PBKDF2-{}, {} iterations",
+                        prf_name(k.prf),
+                        k.iteration_count
                     ),
                     pkcs5::pbes2::Kdf::Scrypt(_) => "scrypt".to_string(),
                     _ => "unknown KDF".to_string(),
@@ -230,9 +235,9 @@ fn decrypt_to_pkcs8(
             let plain = match EncryptedPrivateKeyInfoRef::from_der(&der) {
                 Ok(info) => match info.decrypt(pw.as_bytes()) {
                     Ok(doc) => Zeroizing::new(doc.as_bytes().to_vec()),
-                    Err(pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::UnsupportedAlgorithm {
-                        oid,
-                    })) => return Err(PbeError::Unsupported(oids::name(&oid)).into()),
+                    Err(pkcs8::Error::EncryptedPrivateKey(
+                        pkcs5::Error::UnsupportedAlgorithm { oid },
+                    )) => return Err(PbeError::Unsupported(oids::name(&oid)).into()),
                     Err(_) => return Err(KeyFileError::WrongPassword),
                 },
                 Err(_) => {
@@ -358,4 +363,16 @@ pub fn encrypt_pkcs8(pkcs8_der: &[u8], password: &str) -> Result<Vec<u8>, KeyFil
         .encrypt_with_params(params, password.as_bytes())
         .map_err(|e| KeyFileError::Encrypt(e.to_string()))?;
     Ok(doc.as_bytes().to_vec())
+}
+
+fn prf_name(prf: pkcs5::pbes2::Pbkdf2Prf) -> &'static str {
+    use pkcs5::pbes2::Pbkdf2Prf as P;
+    match prf {
+        P::HmacWithSha1 => "HMAC-SHA1",
+        P::HmacWithSha224 => "HMAC-SHA224",
+        P::HmacWithSha256 => "HMAC-SHA256",
+        P::HmacWithSha384 => "HMAC-SHA384",
+        P::HmacWithSha512 => "HMAC-SHA512",
+        _ => "HMAC",
+    }
 }

@@ -1,8 +1,12 @@
 //! PKI objects: keys, names, requests, certificates and their inspection. Nothing here
 //! touches the terminal.
+pub mod csr;
+pub mod inspect;
 pub mod key;
 pub mod keyfile;
 pub mod name;
 pub mod oids;
 pub mod pbe;
+pub mod san;
+pub mod signed;
 pub mod verify;

@@ -19,7 +19,9 @@ pub enum NameError {
     Empty,
     #[error("malformed DN at '{part}': {reason}")]
     Malformed { part: String, reason: String },
-    #[error("malformed DN: unknown attribute type '{0}' (use a name such as CN, O, OU, C, ST, L, DC, emailAddress, serialNumber, UID, or a dotted OID)")]
+    #[error(
+        "malformed DN: unknown attribute type '{0}' (use a name such as CN, O, OU, C, ST, L, DC, emailAddress, serialNumber, UID, or a dotted OID)"
+    )]
     UnknownAttribute(String),
 }
 
@@ -52,10 +54,18 @@ static ATTRS: &[AttrInfo] = &[
     attr("2.5.4.5", &["serialNumber"], StringKind::Printable),
     attr("2.5.4.6", &["C", "countryName"], StringKind::Printable),
     attr("2.5.4.7", &["L", "localityName"], StringKind::Utf8),
-    attr("2.5.4.8", &["ST", "S", "stateOrProvinceName"], StringKind::Utf8),
+    attr(
+        "2.5.4.8",
+        &["ST", "S", "stateOrProvinceName"],
+        StringKind::Utf8,
+    ),
     attr("2.5.4.9", &["STREET", "streetAddress"], StringKind::Utf8),
     attr("2.5.4.10", &["O", "organizationName"], StringKind::Utf8),
-    attr("2.5.4.11", &["OU", "organizationalUnitName"], StringKind::Utf8),
+    attr(
+        "2.5.4.11",
+        &["OU", "organizationalUnitName"],
+        StringKind::Utf8,
+    ),
     attr("2.5.4.12", &["title"], StringKind::Utf8),
     attr("2.5.4.17", &["postalCode"], StringKind::Utf8),
     attr("2.5.4.42", &["GN", "givenName"], StringKind::Utf8),
@@ -64,9 +74,21 @@ static ATTRS: &[AttrInfo] = &[
     attr("2.5.4.46", &["dnQualifier"], StringKind::Printable),
     attr("2.5.4.65", &["pseudonym"], StringKind::Utf8),
     attr("2.5.4.97", &["organizationIdentifier"], StringKind::Utf8),
-    attr("0.9.2342.19200300.100.1.25", &["DC", "domainComponent"], StringKind::Ia5),
-    attr("0.9.2342.19200300.100.1.1", &["UID", "userId"], StringKind::Utf8),
-    attr("1.2.840.113549.1.9.1", &["emailAddress", "E", "EMAIL"], StringKind::Ia5),
+    attr(
+        "0.9.2342.19200300.100.1.25",
+        &["DC", "domainComponent"],
+        StringKind::Ia5,
+    ),
+    attr(
+        "0.9.2342.19200300.100.1.1",
+        &["UID", "userId"],
+        StringKind::Utf8,
+    ),
+    attr(
+        "1.2.840.113549.1.9.1",
+        &["emailAddress", "E", "EMAIL"],
+        StringKind::Ia5,
+    ),
 ];
 
 fn attr_by_name(name: &str) -> Option<&'static AttrInfo> {
@@ -125,10 +147,12 @@ pub fn parse_dn(input: &str) -> Result<Name, NameError> {
         })?;
         seq.push(rdn);
     }
-    let der = RdnSequence::from(seq).to_der().map_err(|e| NameError::Malformed {
-        part: input.to_string(),
-        reason: e.to_string(),
-    })?;
+    let der = RdnSequence::from(seq)
+        .to_der()
+        .map_err(|e| NameError::Malformed {
+            part: input.to_string(),
+            reason: e.to_string(),
+        })?;
     Name::from_der(&der).map_err(|e| NameError::Malformed {
         part: input.to_string(),
         reason: e.to_string(),
@@ -204,7 +228,9 @@ fn parse_type(raw: &str, whole: &str) -> Result<(Oid, StringKind), NameError> {
             part: whole.to_string(),
             reason: format!("'{t}' is not a valid OID"),
         })?;
-        let kind = attr_by_oid(&oid).map(|a| a.kind).unwrap_or(StringKind::Utf8);
+        let kind = attr_by_oid(&oid)
+            .map(|a| a.kind)
+            .unwrap_or(StringKind::Utf8);
         return Ok((oid, kind));
     }
     Err(NameError::UnknownAttribute(t.to_string()))
@@ -382,10 +408,13 @@ fn parse_value(
                     break;
                 }
                 Some('\\') => {
-                    let c = chars.get(pos + 1).copied().ok_or_else(|| NameError::Malformed {
-                        part: part(&out),
-                        reason: "trailing backslash".into(),
-                    })?;
+                    let c = chars
+                        .get(pos + 1)
+                        .copied()
+                        .ok_or_else(|| NameError::Malformed {
+                            part: part(&out),
+                            reason: "trailing backslash".into(),
+                        })?;
                     out.push(c);
                     pos += 2;
                 }
@@ -407,12 +436,18 @@ fn parse_value(
         match c {
             ',' | '+' | ';' => break,
             '\\' => {
-                let n = chars.get(pos + 1).copied().ok_or_else(|| NameError::Malformed {
-                    part: part(&String::from_utf8_lossy(&raw)),
-                    reason: "trailing backslash".into(),
-                })?;
+                let n = chars
+                    .get(pos + 1)
+                    .copied()
+                    .ok_or_else(|| NameError::Malformed {
+                        part: part(&String::from_utf8_lossy(&raw)),
+                        reason: "trailing backslash".into(),
+                    })?;
                 if n.is_ascii_hexdigit() {
-                    let h2 = chars.get(pos + 2).copied().filter(|c| c.is_ascii_hexdigit());
+                    let h2 = chars
+                        .get(pos + 2)
+                        .copied()
+                        .filter(|c| c.is_ascii_hexdigit());
                     let Some(h2) = h2 else {
                         return Err(NameError::Malformed {
                             part: part(&String::from_utf8_lossy(&raw)),
@@ -603,11 +638,17 @@ mod tests {
 
     #[test]
     fn rfc4514_round_trip_keeps_order_and_escapes() {
-        assert_eq!(rt("CN=Test,O=Acme\\, Inc.,C=US"), "CN=Test,O=Acme\\, Inc.,C=US");
+        assert_eq!(
+            rt("CN=Test,O=Acme\\, Inc.,C=US"),
+            "CN=Test,O=Acme\\, Inc.,C=US"
+        );
         assert_eq!(rt("CN=a+UID=b,O=x"), "CN=a+UID=b,O=x");
         assert_eq!(rt("CN=\\ lead,O=x"), "CN=\\ lead,O=x");
         assert_eq!(rt("CN=\\#hash"), "CN=\\#hash");
-        assert!(parse_dn("CN=#hash").is_err(), "unescaped # starts a hex value");
+        assert!(
+            parse_dn("CN=#hash").is_err(),
+            "unescaped # starts a hex value"
+        );
     }
 
     #[test]
@@ -629,7 +670,12 @@ mod tests {
         let tags: Vec<Tag> = n.iter().map(|a| a.value.tag()).collect();
         assert_eq!(
             tags,
-            vec![Tag::Ia5String, Tag::Ia5String, Tag::PrintableString, Tag::Utf8String]
+            vec![
+                Tag::Ia5String,
+                Tag::Ia5String,
+                Tag::PrintableString,
+                Tag::Utf8String
+            ]
         );
     }
 

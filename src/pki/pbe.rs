@@ -124,15 +124,9 @@ pub fn decrypt_legacy(
             let pw = std::str::from_utf8(password)
                 .map_err(|_| PbeError::BadParams("password is not UTF-8".into()))?;
             let derive = |id, len| {
-                pkcs12::kdf::derive_key_utf8::<sha1::Sha1>(
-                    pw,
-                    salt,
-                    id,
-                    p.iterations as i32,
-                    len,
-                )
-                .map(Zeroizing::new)
-                .map_err(|e| PbeError::BadParams(e.to_string()))
+                pkcs12::kdf::derive_key_utf8::<sha1::Sha1>(pw, salt, id, p.iterations as i32, len)
+                    .map(Zeroizing::new)
+                    .map_err(|e| PbeError::BadParams(e.to_string()))
             };
             let mut key = derive(pkcs12::kdf::Pkcs12KeyType::EncryptionKey, 24)?;
             if *oid == PBE_SHA_2DES {

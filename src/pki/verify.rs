@@ -142,8 +142,8 @@ pub fn verify_signature(
             }
             Some(oids::SECP521R1) => {
                 let vk = p521::ecdsa::VerifyingKey::from_public_key_der(&spki_der).map_err(bad)?;
-                let s = p521::ecdsa::Signature::from_der(sig)
-                    .map_err(|_| VerifyError::BadSignature)?;
+                let s =
+                    p521::ecdsa::Signature::from_der(sig).map_err(|_| VerifyError::BadSignature)?;
                 vk.verify_prehash(&prehash, &s).is_ok()
             }
             Some(other) => {
@@ -166,8 +166,7 @@ pub fn verify_signature(
         }
         let vk = ed25519_dalek::VerifyingKey::from_public_key_der(&spki_der)
             .map_err(|e| VerifyError::BadKey(e.to_string()))?;
-        let s =
-            ed25519_dalek::Signature::from_slice(sig).map_err(|_| VerifyError::BadSignature)?;
+        let s = ed25519_dalek::Signature::from_slice(sig).map_err(|_| VerifyError::BadSignature)?;
         return vk.verify(msg, &s).map_err(|_| VerifyError::BadSignature);
     }
     Err(VerifyError::UnsupportedAlgorithm(oids::name(&alg.oid)))

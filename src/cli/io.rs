@@ -1,0 +1,52 @@
+//! Input and output for commands: reading files with clear errors, writing results to a
+//! file (atomically, never clobbering without --force) or stdout, and getting passwords.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::args::PassArg;
+use crate::fsio::{self, Mode};
+use crate::secret::{self, Secret};
+
+/// Largest input file keychest reads (keystores of 10,000+ entries stay far below this).
+const MAX_INPUT: u64 = 256 * 1024 * 1024;
+
+pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    fsio::read_limited(path, MAX_INPUT).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Writes `data` to `out` (atomically, with `mode`) or to stdout when `out` is None.
+pub fn write_output(
+    out: Option<&Path>,
+    data: &[u8],
+    mode: Mode,
+    force: bool,
+) -> anyhow::Result<()> {
+    match out {
+        Some(path) => Ok(fsio::write_atomic(path, data, mode, force)?),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(data).context("cannot write to stdout")?;
+            stdout.flush().context("cannot write to stdout")?;
+            Ok(())
+        }
+    }
+}
+
+/// Gets a password when `--pass` was given (from its source, or by prompting).
+/// `confirm` asks twice, for a new secret.
+pub fn password(arg: &PassArg, prompt: &str, confirm: bool) -> anyhow::Result<Option<Secret>> {
+    match arg.source()? {
+        None => Ok(None),
+        Some(src) => Ok(Some(secret::obtain(src.as_ref(), prompt, confirm)?)),
+    }
+}
+
+/// Gets a password that is needed now: from `--pass` if given, else by prompting on a
+/// terminal, else a clear error.
+pub fn required_password(arg: &PassArg, prompt: &str) -> anyhow::Result<Secret> {
+    let src = arg.source()?.flatten();
+    Ok(secret::obtain(src.as_ref(), prompt, false)?)
+}

@@ -1,0 +1,63 @@
+//! Terminal output helpers: sanitising untrusted text, fingerprints, the spinner.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Makes text from files or servers safe to print: control characters (escape sequences,
+/// carriage returns, bidi overrides) are shown as `\u{..}` instead of being interpreted.
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n') || bidi {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `AB:CD:...` uppercase with colons, as keytool and openssl print fingerprints.
+pub fn colon_hex(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(2)
+        .map(|c| std::str::from_utf8(c).unwrap_or("").to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A spinner on stderr while slow work runs; nothing at all when stderr is not a terminal.
+pub struct Spinner(Option<indicatif::ProgressBar>);
+
+impl Spinner {
+    pub fn start(message: &str) -> Spinner {
+        if !std::io::stderr().is_terminal() {
+            return Spinner(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        Spinner(Some(bar))
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_control_and_bidi() {
+        assert_eq!(sanitize("CN=a\u{1b}[31m"), "CN=a\\u{1b}[31m");
+        assert_eq!(sanitize("x\u{202e}y\r"), "x\\u{202e}y\\u{d}");
+        assert_eq!(sanitize("café"), "café");
+    }
+}

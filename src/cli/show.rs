@@ -1,0 +1,237 @@
+//! `keychest show FILE`: what a file holds, as text or JSON.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::args::ShowArgs;
+use super::io::{password, read_input};
+use super::render::{colon_hex, sanitize};
+use crate::pki::inspect::{self, CertSummary, Extensions, Object};
+use crate::secret;
+
+#[derive(Serialize)]
+struct ShowJson<'a> {
+    file: String,
+    objects: &'a [Object],
+}
+
+pub fn run(a: ShowArgs) -> anyhow::Result<()> {
+    let bytes = read_input(&a.file)?;
+    let given = password(
+        &a.pass,
+        &format!("Password for {}", a.file.display()),
+        false,
+    )?;
+    let prompt = format!("Password for {}", a.file.display());
+    // An encrypted key is decrypted only with --pass or on a terminal; otherwise it is
+    // described without its algorithm.
+    let mut ask = || {
+        given
+            .clone()
+            .or_else(|| secret::can_prompt().then(|| secret::obtain(None, &prompt, false).ok())?)
+    };
+    let objects = inspect::inspect(&bytes, &mut ask)?;
+    let mut out = String::new();
+    if a.json {
+        let doc = ShowJson {
+            file: a.file.display().to_string(),
+            objects: &objects,
+        };
+        out = serde_json::to_string_pretty(&doc)?;
+        out.push('\n');
+    } else {
+        for (i, o) in objects.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if objects.len() > 1 {
+                let _ = writeln!(out, "[{}]", i + 1);
+            }
+            render_object(&mut out, o);
+        }
+        out = sanitize(&out);
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn render_object(out: &mut String, o: &Object) {
+    match o {
+        Object::Certificate(c) => render_cert(out, c),
+        Object::Csr(c) => {
+            let _ = writeln!(out, "Certificate request");
+            let _ = writeln!(out, "  Subject:    {}", c.subject);
+            let _ = writeln!(out, "  Public key: {}", c.public_key.label());
+            let _ = writeln!(
+                out,
+                "  Signature:  {} ({})",
+                c.signature_algorithm,
+                if c.signature_valid {
+                    "valid"
+                } else {
+                    "INVALID"
+                }
+            );
+            render_extensions(out, &c.extensions, "Requested extensions");
+        }
+        Object::Crl(c) => {
+            let _ = writeln!(out, "Certificate revocation list");
+            let _ = writeln!(out, "  Issuer:      {}", c.issuer);
+            let _ = writeln!(out, "  This update: {}", c.this_update);
+            if let Some(n) = &c.next_update {
+                let _ = writeln!(out, "  Next update: {n}");
+            }
+            if let Some(n) = &c.crl_number {
+                let _ = writeln!(out, "  CRL number:  {n}");
+            }
+            let _ = writeln!(out, "  Signature:   {}", c.signature_algorithm);
+            let _ = writeln!(out, "  Revoked:     {}", c.revoked.len());
+            for r in &c.revoked {
+                let reason = r
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "    serial {} on {}{}", r.serial, r.date, reason);
+            }
+        }
+        Object::PrivateKey(k) => {
+            let _ = writeln!(out, "Private key");
+            let _ = writeln!(out, "  Form:       {}", k.form);
+            match &k.public_key {
+                Some(p) => {
+                    let _ = writeln!(out, "  Algorithm:  {}", p.label());
+                    let _ = writeln!(out, "  Public key SHA-256: {}", colon_hex(&p.spki_sha256));
+                }
+                None => {
+                    let _ = writeln!(out, "  Algorithm:  (encrypted; give --pass to see it)");
+                }
+            }
+        }
+        Object::PublicKey(p) => {
+            let _ = writeln!(out, "Public key");
+            let _ = writeln!(out, "  Algorithm:  {}", p.public_key.label());
+            let _ = writeln!(
+                out,
+                "  SHA-256:    {}",
+                colon_hex(&p.public_key.spki_sha256)
+            );
+        }
+    }
+}
+
+fn render_cert(out: &mut String, c: &CertSummary) {
+    let _ = writeln!(out, "Certificate");
+    let _ = writeln!(out, "  Subject:     {}", c.subject);
+    let _ = writeln!(
+        out,
+        "  Issuer:      {}{}",
+        c.issuer,
+        if c.self_signed { " (self-signed)" } else { "" }
+    );
+    let _ = writeln!(out, "  Serial:      {}", c.serial);
+    let _ = writeln!(out, "  Valid from:  {}", c.not_before);
+    let _ = writeln!(
+        out,
+        "  Valid until: {}{}",
+        c.not_after,
+        expiry_note(&c.not_after)
+    );
+    let _ = writeln!(out, "  Public key:  {}", c.public_key.label());
+    let _ = writeln!(out, "  Signature:   {}", c.signature_algorithm);
+    render_extensions(out, &c.extensions, "Extensions");
+    let _ = writeln!(out, "  SHA-1:       {}", colon_hex(&c.fingerprints.sha1));
+    let _ = writeln!(out, "  SHA-256:     {}", colon_hex(&c.fingerprints.sha256));
+}
+
+fn expiry_note(not_after: &str) -> String {
+    let Ok(t) =
+        time::OffsetDateTime::parse(not_after, &time::format_description::well_known::Rfc3339)
+    else {
+        return String::new();
+    };
+    let days = (t - time::OffsetDateTime::now_utc()).whole_days();
+    if days < 0 {
+        format!(" (EXPIRED {} days ago)", -days)
+    } else {
+        format!(" ({days} days left)")
+    }
+}
+
+fn render_extensions(out: &mut String, e: &Extensions, title: &str) {
+    let crit = |name: &str| {
+        if e.critical.iter().any(|c| c == name) {
+            " (critical)"
+        } else {
+            ""
+        }
+    };
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(s) = &e.subject_alt_names {
+        lines.push(format!(
+            "Subject Alternative Name{}: {}",
+            crit("subjectAltName"),
+            s.join(", ")
+        ));
+    }
+    if let Some(b) = &e.basic_constraints {
+        let pl = b
+            .path_len
+            .map(|p| format!(", pathlen:{p}"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "Basic Constraints{}: CA:{}{}",
+            crit("basicConstraints"),
+            if b.ca { "TRUE" } else { "FALSE" },
+            pl
+        ));
+    }
+    if let Some(k) = &e.key_usage {
+        lines.push(format!("Key Usage{}: {}", crit("keyUsage"), k.join(", ")));
+    }
+    if let Some(k) = &e.extended_key_usage {
+        lines.push(format!(
+            "Extended Key Usage{}: {}",
+            crit("extendedKeyUsage"),
+            k.join(", ")
+        ));
+    }
+    if let Some(s) = &e.subject_key_id {
+        lines.push(format!("Subject Key Identifier: {}", colon_hex(s)));
+    }
+    if let Some(s) = &e.authority_key_id {
+        lines.push(format!("Authority Key Identifier: {}", colon_hex(s)));
+    }
+    if let Some(d) = &e.crl_distribution_points {
+        lines.push(format!("CRL Distribution Points: {}", d.join(", ")));
+    }
+    if let Some(a) = &e.authority_info_access {
+        let items: Vec<String> = a
+            .iter()
+            .map(|x| format!("{} - {}", x.method, x.location))
+            .collect();
+        lines.push(format!(
+            "Authority Information Access: {}",
+            items.join(", ")
+        ));
+    }
+    if let Some(n) = &e.name_constraints {
+        lines.push(format!(
+            "Name Constraints{}: permitted [{}], excluded [{}]",
+            crit("nameConstraints"),
+            n.permitted.join(", "),
+            n.excluded.join(", ")
+        ));
+    }
+    for o in &e.other {
+        lines.push(format!("Other: {o}"));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  {title}:");
+    for l in lines {
+        let _ = writeln!(out, "    {l}");
+    }
+}
