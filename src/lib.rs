@@ -7,3 +7,4 @@ pub mod fsio;
 pub mod pem;
 pub mod pki;
 pub mod secret;
+pub mod store;
