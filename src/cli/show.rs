@@ -53,6 +53,12 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
         out = sanitize(&out);
     }
     print!("{out}");
+    if objects
+        .iter()
+        .any(|o| matches!(o, Object::Csr(c) if !c.signature_valid))
+    {
+        anyhow::bail!("the certificate request's signature does not verify");
+    }
     Ok(())
 }
 

@@ -440,7 +440,7 @@ fn crl_summary(der: &[u8]) -> Result<CrlSummary, der::Error> {
                                 x509_cert::ext::pkix::CrlReason::from_der(e.extn_value.as_bytes())
                                     .ok()
                             })
-                            .map(|r| format!("{r:?}"))
+                            .map(crl_reason_name)
                     }),
                 })
                 .collect()
@@ -594,4 +594,22 @@ pub fn extension_name(oid: &spki::ObjectIdentifier) -> String {
         oids::EXT_CERTIFICATE_POLICIES => "certificatePolicies".into(),
         other => other.to_string(),
     }
+}
+
+/// RFC 5280 §5.3.1 name of a revocation reason.
+pub fn crl_reason_name(r: x509_cert::ext::pkix::CrlReason) -> String {
+    use x509_cert::ext::pkix::CrlReason as R;
+    match r {
+        R::Unspecified => "unspecified",
+        R::KeyCompromise => "keyCompromise",
+        R::CaCompromise => "cACompromise",
+        R::AffiliationChanged => "affiliationChanged",
+        R::Superseded => "superseded",
+        R::CessationOfOperation => "cessationOfOperation",
+        R::CertificateHold => "certificateHold",
+        R::RemoveFromCRL => "removeFromCRL",
+        R::PrivilegeWithdrawn => "privilegeWithdrawn",
+        R::AaCompromise => "aACompromise",
+    }
+    .to_string()
 }

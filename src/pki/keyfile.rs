@@ -232,36 +232,7 @@ fn decrypt_to_pkcs8(
         RawKey::Sec1 { der, curve } => sec1_to_pkcs8(&der, curve),
         RawKey::Pkcs8Encrypted(der) => {
             let pw = password()?;
-            let plain = match EncryptedPrivateKeyInfoRef::from_der(&der) {
-                Ok(info) => match info.decrypt(pw.as_bytes()) {
-                    Ok(doc) => Zeroizing::new(doc.as_bytes().to_vec()),
-                    Err(pkcs8::Error::EncryptedPrivateKey(
-                        pkcs5::Error::UnsupportedAlgorithm { oid },
-                    )) => return Err(PbeError::Unsupported(oids::name(&oid)).into()),
-                    Err(_) => return Err(KeyFileError::WrongPassword),
-                },
-                Err(_) => {
-                    let info =
-                        LegacyEncryptedKey::from_der(&der).map_err(|_| KeyFileError::NotAKey)?;
-                    let params = info
-                        .algorithm
-                        .parameters
-                        .as_ref()
-                        .and_then(|p| p.to_der().ok())
-                        .unwrap_or_default();
-                    pbe::decrypt_legacy(
-                        &info.algorithm.oid,
-                        &params,
-                        pw.as_bytes(),
-                        info.data.as_bytes(),
-                    )
-                    .map_err(wrong_password)?
-                }
-            };
-            if PrivateKeyInfoRef::from_der(&plain).is_err() {
-                return Err(KeyFileError::WrongPassword);
-            }
-            Ok(plain)
+            pbe::decrypt_epki(&der, pw.as_bytes()).map_err(wrong_password)
         }
         RawKey::LegacyPem {
             label,

@@ -234,3 +234,47 @@ mod tests {
         ));
     }
 }
+
+#[derive(der::Sequence)]
+struct RawEncryptedKey {
+    algorithm: spki::AlgorithmIdentifierOwned,
+    data: OctetString,
+}
+
+/// The scheme OID of an `EncryptedPrivateKeyInfo`.
+pub fn epki_scheme(epki: &[u8]) -> Result<Oid, PbeError> {
+    RawEncryptedKey::from_der(epki)
+        .map(|k| k.algorithm.oid)
+        .map_err(|e| PbeError::BadParams(e.to_string()))
+}
+
+/// Decrypts an `EncryptedPrivateKeyInfo` (PBES2, PBES1 or PKCS#12 PBE) to PKCS#8 DER,
+/// checking that the result is a `PrivateKeyInfo` (a wrong password that happens to leave
+/// valid padding is still reported as [`PbeError::Decrypt`]).
+pub fn decrypt_epki(epki: &[u8], password: &[u8]) -> Result<Zeroizing<Vec<u8>>, PbeError> {
+    use der::Encode;
+    let raw = RawEncryptedKey::from_der(epki).map_err(|e| PbeError::BadParams(e.to_string()))?;
+    let plain = if raw.algorithm.oid == PBES2 {
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(epki)
+            .map_err(|e| PbeError::BadParams(e.to_string()))?;
+        match info.decrypt(password) {
+            Ok(doc) => Zeroizing::new(doc.as_bytes().to_vec()),
+            Err(pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::UnsupportedAlgorithm { oid })) => {
+                return Err(PbeError::Unsupported(super::oids::name(&oid)));
+            }
+            Err(_) => return Err(PbeError::Decrypt),
+        }
+    } else {
+        let params = raw
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.to_der().ok())
+            .unwrap_or_default();
+        decrypt_legacy(&raw.algorithm.oid, &params, password, raw.data.as_bytes())?
+    };
+    if pkcs8::PrivateKeyInfoRef::from_der(&plain).is_err() {
+        return Err(PbeError::Decrypt);
+    }
+    Ok(plain)
+}

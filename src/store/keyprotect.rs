@@ -2,11 +2,8 @@
 //! algorithm of an `EncryptedPrivateKeyInfo`: PBES2 and the PKCS#12 PBE schemes here, Sun's
 //! JKS and JCEKS key protectors in the Java codec.
 
-use der::{Decode, Encode};
-use pkcs8::EncryptedPrivateKeyInfoRef;
 use zeroize::Zeroizing;
 
-use crate::pki::oids;
 use crate::pki::pbe::{self, PbeError};
 
 /// Sun JKS key protector (1.3.6.1.4.1.42.2.17.1.1).
@@ -26,17 +23,9 @@ pub enum KeyProtectError {
     Malformed(String),
 }
 
-#[derive(der::Sequence)]
-struct RawEncryptedKey {
-    algorithm: spki::AlgorithmIdentifierOwned,
-    data: der::asn1::OctetString,
-}
-
 /// The OID of the scheme protecting an `EncryptedPrivateKeyInfo`.
 pub fn scheme_oid(epki: &[u8]) -> Result<spki::ObjectIdentifier, KeyProtectError> {
-    RawEncryptedKey::from_der(epki)
-        .map(|k| k.algorithm.oid)
-        .map_err(|e| KeyProtectError::Malformed(e.to_string()))
+    pbe::epki_scheme(epki).map_err(|e| KeyProtectError::Malformed(e.to_string()))
 }
 
 /// Decrypts a PBES2 or PKCS#12-PBE protected key to PKCS#8 DER. (Java protectors are
@@ -45,33 +34,9 @@ pub fn decrypt_pkcs12_style(
     epki: &[u8],
     password: &str,
 ) -> Result<Zeroizing<Vec<u8>>, KeyProtectError> {
-    let raw = RawEncryptedKey::from_der(epki).map_err(|e| KeyProtectError::Malformed(e.to_string()))?;
-    let plain = if raw.algorithm.oid == pbe::PBES2 {
-        let info = EncryptedPrivateKeyInfoRef::from_der(epki)
-            .map_err(|e| KeyProtectError::Malformed(e.to_string()))?;
-        match info.decrypt(password.as_bytes()) {
-            Ok(doc) => Zeroizing::new(doc.as_bytes().to_vec()),
-            Err(pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::UnsupportedAlgorithm { oid })) => {
-                return Err(KeyProtectError::Unsupported(oids::name(&oid)));
-            }
-            Err(_) => return Err(KeyProtectError::WrongPassword),
-        }
-    } else {
-        let params = raw
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| p.to_der().ok())
-            .unwrap_or_default();
-        pbe::decrypt_legacy(&raw.algorithm.oid, &params, password.as_bytes(), raw.data.as_bytes())
-            .map_err(|e| match e {
-                PbeError::Decrypt => KeyProtectError::WrongPassword,
-                PbeError::Unsupported(s) => KeyProtectError::Unsupported(s),
-                PbeError::BadParams(s) => KeyProtectError::Malformed(s),
-            })?
-    };
-    if pkcs8::PrivateKeyInfoRef::from_der(&plain).is_err() {
-        return Err(KeyProtectError::WrongPassword);
-    }
-    Ok(plain)
+    pbe::decrypt_epki(epki, password.as_bytes()).map_err(|e| match e {
+        PbeError::Decrypt => KeyProtectError::WrongPassword,
+        PbeError::Unsupported(s) => KeyProtectError::Unsupported(s),
+        PbeError::BadParams(s) => KeyProtectError::Malformed(s),
+    })
 }

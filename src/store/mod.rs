@@ -116,7 +116,10 @@ pub enum SecretEntryData {
     Open(SecretKeyData),
     /// Format-specific sealed bytes (a JCEKS sealed object, or a PKCS#12 secret bag's
     /// encrypted content), opened with the key password by the owning codec.
-    Sealed { format: Format, bytes: Vec<u8> },
+    Sealed {
+        format: Format,
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -128,8 +131,12 @@ pub enum EntryBody {
         chain: Vec<CertDer>,
     },
     /// A trusted certificate (a CA or a pinned peer).
-    TrustedCert { cert: CertDer },
-    SecretKey { key: SecretEntryData },
+    TrustedCert {
+        cert: CertDer,
+    },
+    SecretKey {
+        key: SecretEntryData,
+    },
 }
 
 #[derive(Clone, Debug)]
