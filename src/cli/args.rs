@@ -26,8 +26,11 @@ pub enum Command {
     /// Create certificate signing requests (PKCS#10)
     #[command(subcommand)]
     Csr(CsrCommand),
-    /// Show what a file holds: certificates, requests, CRLs, keys (PEM or DER)
+    /// Show what a file holds: certificates, requests, CRLs, keys, keystores
     Show(ShowArgs),
+    /// Keystores and truststores: PKCS#12, PEM, JKS, JCEKS
+    #[command(subcommand)]
+    Store(StoreCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,4 +156,224 @@ pub struct ShowArgs {
     /// Print JSON (schema in docs/json.md)
     #[arg(long)]
     pub json: bool,
+}
+
+/// A secret option other than `--pass`: `SRC`, or given alone to be asked on the terminal.
+pub fn secret_opt(value: &Option<String>) -> anyhow::Result<Option<Option<SecretSource>>> {
+    match value.as_deref() {
+        None => Ok(None),
+        Some("prompt") => Ok(Some(None)),
+        Some(s) => Ok(Some(Some(s.parse()?))),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Pkcs12,
+    Pem,
+    Jks,
+    Jceks,
+}
+
+impl From<FormatArg> for crate::store::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Pkcs12 => crate::store::Format::Pkcs12,
+            FormatArg::Pem => crate::store::Format::Pem,
+            FormatArg::Jks => crate::store::Format::Jks,
+            FormatArg::Jceks => crate::store::Format::Jceks,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompatArg {
+    /// PBES2 AES-256-CBC, PBKDF2-HMAC-SHA256, SHA-256 MAC (JDK 16+, OpenSSL 3; default)
+    Modern,
+    /// AES-256 keys and certificates with a SHA-1 MAC (Java 8u301+, 11.0.12-11.0.16)
+    Java11,
+    /// 3DES keys and certificates, SHA-1 MAC (old Java, macOS Keychain, Windows before 10 1709)
+    Legacy,
+    /// Trusted certificates only, unencrypted, no MAC, no password (JDK 18+ cacerts)
+    Passwordless,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Pem,
+    Der,
+    P12,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// List the entries of a store (alias, kind, subject, issuer, expiry, key type)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest store list server.p12 --pass env:STORE_PASS\n  keychest store list truststore.jks --json\n  keychest store list /etc/ssl/certs/ca-certificates.crt\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    List(StoreListArgs),
+    /// Add certificates, a key with its chain, or another store's entries (creates STORE if missing)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest store import truststore.p12 --cert ca-bundle.pem --pass pass:changeit\n",
+        "  keychest store import server.p12 --key server.key --chain server.crt --alias server --pass env:P\n",
+        "  keychest store import all.p12 --from old.jks --from-pass pass:changeit --pass pass:changeit\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Import(StoreImportArgs),
+    /// Export an entry: certificate chain, key, or a one-entry PKCS#12
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest store export server.p12 --alias server --out server.crt --key-out server.key --pass env:P\n",
+        "  keychest store export keystore.jks --alias app --format p12 --out app.p12 --out-pass pass:new --pass pass:changeit\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Export(StoreExportArgs),
+    /// Convert a store to another format (every entry, or an error naming what cannot be held)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest store convert keystore.jks keystore.p12 --pass pass:changeit\n",
+        "  keychest store convert server.p12 server.pem --pass env:P\n",
+        "  keychest store convert ca-bundle.pem truststore.p12 --compat passwordless\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Convert(StoreConvertArgs),
+    /// Delete an entry
+    #[command(after_help = concat!("EXAMPLES:\n  keychest store delete truststore.p12 old-ca --pass pass:changeit\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Delete(StoreDeleteArgs),
+    /// Rename an entry
+    #[command(after_help = concat!("EXAMPLES:\n  keychest store rename server.p12 1 server --pass pass:changeit\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Rename(StoreRenameArgs),
+    /// Change the store password (and key passwords, for formats that have them)
+    #[command(after_help = concat!("EXAMPLES:\n  keychest store passwd server.p12 --pass pass:old --new-pass pass:new\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Passwd(StorePasswdArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StoreListArgs {
+    pub store: PathBuf,
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Print JSON (schema in docs/json.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreImportArgs {
+    pub store: PathBuf,
+    /// Certificates to add as trusted entries (PEM bundle or DER)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "from"])]
+    pub cert: Option<PathBuf>,
+    /// Private key to add (any OpenSSL form; its certificates may follow it in the file)
+    #[arg(long, value_name = "FILE", conflicts_with = "from")]
+    pub key: Option<PathBuf>,
+    /// Certificate chain of --key, leaf first
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub chain: Option<PathBuf>,
+    /// Password of an encrypted --key file
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt", requires = "key")]
+    pub key_pass: Option<String>,
+    /// Another store whose entries are all added
+    #[arg(long, value_name = "STORE")]
+    pub from: Option<PathBuf>,
+    /// Password of --from
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt", requires = "from")]
+    pub from_pass: Option<String>,
+    /// Alias of the new entry (for a bundle: the first; the rest get -2, -3, ...)
+    #[arg(long)]
+    pub alias: Option<String>,
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Format of a new STORE (default: from its extension)
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// PKCS#12 encryption preset when writing (default: keep the store's, else modern)
+    #[arg(long, value_enum)]
+    pub compat: Option<CompatArg>,
+    /// Replace entries with the same alias
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreExportArgs {
+    pub store: PathBuf,
+    #[arg(long)]
+    pub alias: String,
+    /// Where the certificate (chain) or the PKCS#12 goes (stdout without it, except p12)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Where the private key goes (mode 0600; unencrypted PKCS#8 unless --out-pass)
+    #[arg(long, value_name = "FILE")]
+    pub key_out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "pem")]
+    pub format: ExportFormat,
+    /// Password protecting what is exported (the key file, or the PKCS#12)
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
+    pub out_pass: Option<String>,
+    /// Password of keys that differ from the store password (JKS/JCEKS)
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
+    pub key_pass: Option<String>,
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreConvertArgs {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    /// Format of OUTPUT (default: from its extension)
+    #[arg(long, value_enum)]
+    pub to: Option<FormatArg>,
+    /// Password of OUTPUT (default: the input password; for PEM output it encrypts the keys)
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
+    pub out_pass: Option<String>,
+    /// Key passwords of INPUT that differ from its store password: SRC, or ALIAS=SRC (repeatable)
+    #[arg(long, value_name = "[ALIAS=]SRC")]
+    pub key_pass: Vec<String>,
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// PKCS#12 encryption preset
+    #[arg(long, value_enum)]
+    pub compat: Option<CompatArg>,
+    /// Leave out entries OUTPUT's format cannot hold, instead of failing
+    #[arg(long)]
+    pub skip_unsupported: bool,
+    /// Replace an existing OUTPUT
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreDeleteArgs {
+    pub store: PathBuf,
+    pub alias: String,
+    #[command(flatten)]
+    pub pass: PassArg,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreRenameArgs {
+    pub store: PathBuf,
+    pub old: String,
+    pub new: String,
+    #[command(flatten)]
+    pub pass: PassArg,
+}
+
+#[derive(Args, Debug)]
+pub struct StorePasswdArgs {
+    pub store: PathBuf,
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// The new store password
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
+    pub new_pass: Option<String>,
+    /// Current key password (JKS/JCEKS; default: the store password)
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
+    pub key_pass: Option<String>,
+    /// New key password (JKS/JCEKS; default: the new store password)
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
+    pub new_key_pass: Option<String>,
 }

@@ -6,6 +6,7 @@ mod io;
 mod key;
 mod render;
 mod show;
+mod store;
 
 use clap::Parser;
 
@@ -67,5 +68,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Key(k) => key::run_key(k),
         Command::Csr(c) => key::run_csr(c),
         Command::Show(s) => show::run(s),
+        Command::Store(s) => store::run(s),
     }
 }

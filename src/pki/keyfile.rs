@@ -155,23 +155,36 @@ fn find_key(bytes: &[u8]) -> Result<RawKey, KeyFileError> {
             [one] => *one,
             many => return Err(KeyFileError::SeveralKeys(many.len())),
         };
-        if let Some(dek) = block.header("DEK-Info") {
-            return Ok(RawKey::LegacyPem {
-                label: block.label.clone(),
-                dek_info: dek.to_string(),
-                data: block.der.clone(),
-                curve,
-            });
-        }
-        let der = Zeroizing::new(block.der.clone());
-        return Ok(match block.label.as_str() {
-            "PRIVATE KEY" => RawKey::Pkcs8(der),
-            "ENCRYPTED PRIVATE KEY" => RawKey::Pkcs8Encrypted(der.to_vec()),
-            "RSA PRIVATE KEY" => RawKey::Pkcs1(der),
-            _ => RawKey::Sec1 { der, curve },
-        });
+        return Ok(raw_from_block(block, curve));
     }
     classify_der(bytes).ok_or(KeyFileError::NotAKey)
+}
+
+fn raw_from_block(block: &PemBlock, curve: Option<Oid>) -> RawKey {
+    if let Some(dek) = block.header("DEK-Info") {
+        return RawKey::LegacyPem {
+            label: block.label.clone(),
+            dek_info: dek.to_string(),
+            data: block.der.clone(),
+            curve,
+        };
+    }
+    let der = Zeroizing::new(block.der.clone());
+    match block.label.as_str() {
+        "PRIVATE KEY" => RawKey::Pkcs8(der),
+        "ENCRYPTED PRIVATE KEY" => RawKey::Pkcs8Encrypted(der.to_vec()),
+        "RSA PRIVATE KEY" => RawKey::Pkcs1(der),
+        _ => RawKey::Sec1 { der, curve },
+    }
+}
+
+/// Loads the private key of one PEM block (from a file holding other objects too).
+pub fn load_pem_block(
+    block: &PemBlock,
+    password: &mut dyn FnMut() -> Result<Zeroizing<String>, KeyFileError>,
+) -> Result<PrivateKey, KeyFileError> {
+    let pkcs8 = decrypt_to_pkcs8(raw_from_block(block, None), password)?;
+    Ok(PrivateKey::from_pkcs8_der(&pkcs8)?)
 }
 
 /// Recognises a DER private key by trying each structure.

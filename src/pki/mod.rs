@@ -1,5 +1,6 @@
 //! PKI objects: keys, names, requests, certificates and their inspection. Nothing here
 //! touches the terminal.
+pub mod chain;
 pub mod csr;
 pub mod inspect;
 pub mod key;

@@ -40,3 +40,24 @@ pub fn decrypt_pkcs12_style(
         PbeError::BadParams(s) => KeyProtectError::Malformed(s),
     })
 }
+
+/// Decrypts a stored private key to PKCS#8 DER, whatever protected it.
+pub fn decrypt(
+    data: &super::PrivateKeyData,
+    password: &str,
+) -> Result<Zeroizing<Vec<u8>>, KeyProtectError> {
+    match data {
+        super::PrivateKeyData::Pkcs8(der) => Ok(der.clone()),
+        super::PrivateKeyData::Encrypted(epki) => {
+            let oid = scheme_oid(epki)?;
+            if oid == SUN_JKS_PROTECTOR || oid == SUN_JCEKS_PROTECTOR {
+                return decrypt_java(epki, password);
+            }
+            decrypt_pkcs12_style(epki, password)
+        }
+    }
+}
+
+fn decrypt_java(_epki: &[u8], _password: &str) -> Result<Zeroizing<Vec<u8>>, KeyProtectError> {
+    Err(KeyProtectError::Unsupported("Java key protector".into()))
+}

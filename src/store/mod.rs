@@ -8,6 +8,8 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 pub mod keyprotect;
+pub mod ops;
+pub mod summary;
 
 /// A certificate, as DER bytes exactly as read.
 pub type CertDer = Vec<u8>;

@@ -1,0 +1,299 @@
+//! PEM stores: a file holding any mix of private keys and certificates (and text between
+//! blocks, as in `ca-certificates.crt`). Keys are paired with their certificates by public
+//! key and their chains built from the other certificates; the remaining certificates are
+//! trusted entries named after their CN. Writing puts a key entry as key + chain, and each
+//! trusted certificate after a `# subject` comment line.
+
+use der::{Decode, Encode};
+use zeroize::Zeroizing;
+
+use crate::pem::{self, PemError};
+use crate::pki::chain::{CertFacts, chain_from_pool};
+use crate::pki::{keyfile, name};
+use crate::store::{Entry, EntryBody, Keystore, PrivateKeyData};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PemStoreError {
+    #[error(transparent)]
+    Pem(#[from] PemError),
+    #[error("PEM block '{label}' at line {line}: {reason}")]
+    BadBlock {
+        label: String,
+        line: usize,
+        reason: String,
+    },
+    #[error("the PEM file holds no keys or certificates")]
+    Empty,
+    #[error(
+        "private key at line {line} is encrypted with the legacy PEM scheme: a password is needed"
+    )]
+    NeedPassword { line: usize },
+    #[error("private key at line {line}: {source}")]
+    Key {
+        line: usize,
+        source: keyfile::KeyFileError,
+    },
+    #[error("entry '{alias}' is a secret key: PEM cannot hold secret keys")]
+    SecretKey { alias: String },
+    #[error("encrypting the key of '{alias}' failed: {reason}")]
+    Encrypt { alias: String, reason: String },
+}
+
+const KEY_LABELS: &[&str] = &[
+    "PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+];
+
+/// Whether the bytes are PEM text.
+pub fn sniff(bytes: &[u8]) -> bool {
+    pem::looks_like_pem(bytes)
+}
+
+struct FoundKey {
+    data: PrivateKeyData,
+    /// DER SubjectPublicKeyInfo, when the key could be read without a password.
+    spki: Option<Vec<u8>>,
+}
+
+/// Decodes a PEM store. `password` decrypts legacy-encrypted PEM keys and lets encrypted
+/// PKCS#8 keys be paired by public key; without it an encrypted PKCS#8 key stays encrypted
+/// and is paired with the first certificate that is not a CA.
+pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStoreError> {
+    let blocks = pem::parse_all(bytes)?;
+    let mut certs: Vec<Vec<u8>> = Vec::new();
+    let mut facts: Vec<CertFacts> = Vec::new();
+    let mut keys: Vec<FoundKey> = Vec::new();
+    for block in &blocks {
+        if matches!(
+            block.label.as_str(),
+            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
+        ) {
+            let der = match crate::pki::signed::tlv_len(&block.der) {
+                Some((_, total)) => block.der[..total].to_vec(),
+                None => block.der.clone(),
+            };
+            let f = x509_cert::Certificate::from_der(&der)
+                .map_err(|e| e.to_string())
+                .and_then(|_| CertFacts::of(&der).ok_or_else(|| "malformed certificate".into()))
+                .map_err(|reason| PemStoreError::BadBlock {
+                    label: block.label.clone(),
+                    line: block.line,
+                    reason,
+                })?;
+            certs.push(der);
+            facts.push(f);
+        } else if KEY_LABELS.contains(&block.label.as_str()) {
+            keys.push(read_key(block, password)?);
+        }
+    }
+    if certs.is_empty() && keys.is_empty() {
+        return Err(PemStoreError::Empty);
+    }
+    let mut used = vec![false; certs.len()];
+    let mut store = Keystore::default();
+    let mut aliases: Vec<String> = Vec::new();
+    for key in keys {
+        let leaf = match &key.spki {
+            Some(spki) => facts.iter().position(|f| &f.spki == spki),
+            None => first_non_ca(&certs, &used),
+        };
+        let mut chain = Vec::new();
+        if let Some(li) = leaf {
+            used[li] = true;
+            chain.push(certs[li].clone());
+            for i in chain_from_pool(&facts[li], &facts) {
+                used[i] = true;
+                chain.push(certs[i].clone());
+            }
+        }
+        let base = chain
+            .first()
+            .map(|c| cert_label(c))
+            .unwrap_or_else(|| "key".to_string());
+        let alias = unique(&base, &aliases);
+        aliases.push(alias.clone());
+        store.entries.push(Entry {
+            alias,
+            created_ms: None,
+            body: EntryBody::PrivateKey {
+                key: key.data,
+                chain,
+            },
+        });
+    }
+    for (i, cert) in certs.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        let alias = unique(&cert_label(cert), &aliases);
+        aliases.push(alias.clone());
+        store.entries.push(Entry {
+            alias,
+            created_ms: None,
+            body: EntryBody::TrustedCert { cert: cert.clone() },
+        });
+    }
+    Ok(store)
+}
+
+fn first_non_ca(certs: &[Vec<u8>], used: &[bool]) -> Option<usize> {
+    let is_ca = |der: &[u8]| {
+        crate::pki::inspect::certificate(der)
+            .ok()
+            .and_then(|c| c.extensions.basic_constraints.map(|b| b.ca))
+            .unwrap_or(false)
+    };
+    (0..certs.len())
+        .find(|&i| !used[i] && !is_ca(&certs[i]))
+        .or_else(|| (0..certs.len()).find(|&i| !used[i]))
+}
+
+fn read_key(block: &pem::PemBlock, password: Option<&str>) -> Result<FoundKey, PemStoreError> {
+    let line = block.line;
+    let key_err = |source| PemStoreError::Key { line, source };
+    let mut pw = || match password {
+        Some(pw) => Ok(Zeroizing::new(pw.to_string())),
+        None => Err(keyfile::KeyFileError::NeedPassword),
+    };
+    if block.label == "ENCRYPTED PRIVATE KEY" {
+        // Kept encrypted; decrypted only when a password is at hand, to pair by public key.
+        let spki = match password {
+            Some(_) => Some(
+                spki_der(&keyfile::load_pem_block(block, &mut pw).map_err(key_err)?)
+                    .map_err(key_err)?,
+            ),
+            None => None,
+        };
+        return Ok(FoundKey {
+            data: PrivateKeyData::Encrypted(block.der.clone()),
+            spki,
+        });
+    }
+    // Legacy encrypted PEM needs the password now: the model holds PKCS#8 or EPKI only.
+    let key = keyfile::load_pem_block(block, &mut pw).map_err(|e| match e {
+        keyfile::KeyFileError::NeedPassword => PemStoreError::NeedPassword { line },
+        other => key_err(other),
+    })?;
+    Ok(FoundKey {
+        spki: Some(spki_der(&key).map_err(key_err)?),
+        data: PrivateKeyData::Pkcs8(key.to_pkcs8_der().map_err(|e| key_err(e.into()))?),
+    })
+}
+
+fn spki_der(key: &crate::pki::key::PrivateKey) -> Result<Vec<u8>, keyfile::KeyFileError> {
+    let spki = key.public_key_info()?;
+    spki.to_der().map_err(|e| {
+        keyfile::KeyFileError::Key(crate::pki::key::KeyError::Malformed {
+            what: "public",
+            detail: e.to_string(),
+        })
+    })
+}
+
+/// A readable alias for a certificate: its CN (else its whole subject), lower-cased and
+/// with spaces as dashes, as people name Java aliases.
+pub fn cert_label(der: &[u8]) -> String {
+    let label = x509_cert::Certificate::from_der(der)
+        .map(|c| name::short_label(c.tbs_certificate().subject()))
+        .unwrap_or_else(|_| "cert".into());
+    let cleaned: String = label
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .filter(|c| !c.is_control())
+        .collect();
+    if cleaned.is_empty() {
+        "cert".into()
+    } else {
+        cleaned
+    }
+}
+
+/// `base`, or `base-2`, `base-3`… so that it is unique among `taken` (case-insensitively,
+/// since the store may be converted to a Java format later).
+pub fn unique(base: &str, taken: &[String]) -> String {
+    let clash = |a: &str| taken.iter().any(|t| t.eq_ignore_ascii_case(a));
+    if !clash(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|a| !clash(a))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// How a key entry is written.
+pub struct PemWriteOptions<'a> {
+    /// Encrypt keys (PBES2 AES-256) with this password; None writes unencrypted PKCS#8.
+    pub key_password: Option<&'a str>,
+}
+
+/// Encodes a store as PEM text. Keys must be decrypted (`PrivateKeyData::Pkcs8`) unless
+/// they are already an encrypted PKCS#8 that is written as is. Secret keys are refused.
+pub fn encode(
+    store: &Keystore,
+    opts: &PemWriteOptions,
+) -> Result<Zeroizing<String>, PemStoreError> {
+    let mut out = Zeroizing::new(String::new());
+    for entry in &store.entries {
+        match &entry.body {
+            EntryBody::PrivateKey { key, chain } => {
+                let key_pem = match (key, opts.key_password) {
+                    (PrivateKeyData::Pkcs8(der), None) => pem::encode("PRIVATE KEY", der),
+                    (PrivateKeyData::Pkcs8(der), Some(pw)) => {
+                        let enc = keyfile::encrypt_pkcs8(der, pw).map_err(|e| {
+                            PemStoreError::Encrypt {
+                                alias: entry.alias.clone(),
+                                reason: e.to_string(),
+                            }
+                        })?;
+                        pem::encode("ENCRYPTED PRIVATE KEY", &enc)
+                    }
+                    (PrivateKeyData::Encrypted(der), _) => {
+                        pem::encode("ENCRYPTED PRIVATE KEY", der)
+                    }
+                };
+                out.push_str(&key_pem);
+                for cert in chain {
+                    push_cert(&mut out, cert);
+                }
+            }
+            EntryBody::TrustedCert { cert } => push_cert(&mut out, cert),
+            EntryBody::SecretKey { .. } => {
+                return Err(PemStoreError::SecretKey {
+                    alias: entry.alias.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the certificates only (a chain or bundle), each after a `# subject` line.
+pub fn encode_certs(certs: &[Vec<u8>]) -> String {
+    let mut out = String::new();
+    for c in certs {
+        push_cert(&mut out, c);
+    }
+    out
+}
+
+fn push_cert(out: &mut String, cert: &[u8]) {
+    if let Ok(c) = x509_cert::Certificate::from_der(cert) {
+        let subject = name::to_rfc4514(c.tbs_certificate().subject());
+        // One line, no control characters: the comment must not break the PEM framing.
+        let clean: String = subject.chars().filter(|c| !c.is_control()).collect();
+        out.push_str("# ");
+        out.push_str(&clean);
+        out.push('\n');
+    }
+    out.push_str(&pem::encode("CERTIFICATE", cert));
+}

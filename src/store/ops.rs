@@ -1,0 +1,275 @@
+//! Operations on the model that every format shares: adding certificates and keys (with
+//! duplicate detection), merging stores, renaming and deleting entries, and the alias rules
+//! of each format. Pure data in, data out: the CLI reports what happened.
+
+use sha2::Digest;
+
+use super::{CertDer, Entry, EntryBody, Format, Keystore, PrivateKeyData};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OpError {
+    #[error("alias '{0}' already exists (use --force to replace it)")]
+    AliasExists(String),
+    #[error("no entry with alias '{0}'")]
+    NoSuchAlias(String),
+    #[error("alias must not be empty")]
+    EmptyAlias,
+    #[error("{format} stores cannot hold secret keys (entry '{alias}')")]
+    SecretKeysUnsupported { format: Format, alias: String },
+}
+
+/// What an import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: Vec<String>,
+    pub replaced: Vec<String>,
+    /// (alias it would have had, alias of the existing entry holding the same certificate)
+    pub skipped_duplicates: Vec<(String, String)>,
+    /// (as given, as stored) for aliases a Java format lower-cased.
+    pub case_changed: Vec<(String, String)>,
+}
+
+pub fn sha256_hex(der: &[u8]) -> String {
+    crate::pki::name::hex_lower(&sha2::Sha256::digest(der))
+}
+
+/// The alias as the format stores it: Java formats lower-case aliases.
+pub fn normalize_alias(alias: &str, format: Format) -> String {
+    if format.caps().case_sensitive_aliases {
+        alias.to_string()
+    } else {
+        alias.to_lowercase()
+    }
+}
+
+fn place(
+    store: &mut Keystore,
+    format: Format,
+    entry: Entry,
+    force: bool,
+    report: &mut ImportReport,
+) -> Result<(), OpError> {
+    let alias = normalize_alias(&entry.alias, format);
+    if alias.is_empty() {
+        return Err(OpError::EmptyAlias);
+    }
+    if alias != entry.alias {
+        report
+            .case_changed
+            .push((entry.alias.clone(), alias.clone()));
+    }
+    let entry = Entry {
+        alias: alias.clone(),
+        ..entry
+    };
+    match store.find(&alias, format.caps().case_sensitive_aliases) {
+        Some(i) if force => {
+            store.entries[i] = entry;
+            report.replaced.push(alias);
+        }
+        Some(_) => return Err(OpError::AliasExists(alias)),
+        None => {
+            store.entries.push(entry);
+            report.added.push(alias);
+        }
+    }
+    Ok(())
+}
+
+/// Adds certificates as trusted entries in one go. Certificates already in the store (same
+/// SHA-256, in any entry) are skipped. `alias` names a single certificate; with several, it
+/// is the base of `alias`, `alias-2`, …; without it aliases come from `label`.
+pub fn add_trusted(
+    store: &mut Keystore,
+    format: Format,
+    certs: &[CertDer],
+    alias: Option<&str>,
+    label: &dyn Fn(&[u8]) -> String,
+    force: bool,
+) -> Result<ImportReport, OpError> {
+    let mut report = ImportReport::default();
+    let mut seen: Vec<(String, String)> = store
+        .entries
+        .iter()
+        .flat_map(|e| {
+            e.certificates()
+                .iter()
+                .map(|c| (sha256_hex(c), e.alias.clone()))
+        })
+        .collect();
+    for (n, cert) in certs.iter().enumerate() {
+        let base = match alias {
+            Some(a) if certs.len() == 1 || n == 0 => a.to_string(),
+            Some(a) => format!("{a}-{}", n + 1),
+            None => label(cert),
+        };
+        let fp = sha256_hex(cert);
+        if let Some((_, existing)) = seen.iter().find(|(f, _)| *f == fp) {
+            report.skipped_duplicates.push((base, existing.clone()));
+            continue;
+        }
+        let name = if alias.is_some() || force {
+            base
+        } else {
+            let taken: Vec<String> = store.entries.iter().map(|e| e.alias.clone()).collect();
+            crate::codec::pem::unique(&normalize_alias(&base, format), &taken)
+        };
+        place(
+            store,
+            format,
+            Entry {
+                alias: name.clone(),
+                created_ms: Some(now_ms()),
+                body: EntryBody::TrustedCert { cert: cert.clone() },
+            },
+            force,
+            &mut report,
+        )?;
+        seen.push((fp, normalize_alias(&name, format)));
+    }
+    Ok(report)
+}
+
+/// Adds a key entry (key + chain, leaf first).
+pub fn add_key(
+    store: &mut Keystore,
+    format: Format,
+    alias: &str,
+    key: PrivateKeyData,
+    chain: Vec<CertDer>,
+    force: bool,
+) -> Result<ImportReport, OpError> {
+    let mut report = ImportReport::default();
+    place(
+        store,
+        format,
+        Entry {
+            alias: alias.to_string(),
+            created_ms: Some(now_ms()),
+            body: EntryBody::PrivateKey { key, chain },
+        },
+        force,
+        &mut report,
+    )?;
+    Ok(report)
+}
+
+/// Merges every entry of `other` into `store`.
+pub fn merge(
+    store: &mut Keystore,
+    format: Format,
+    other: Keystore,
+    force: bool,
+) -> Result<ImportReport, OpError> {
+    let mut report = ImportReport::default();
+    for entry in other.entries {
+        if matches!(entry.body, EntryBody::SecretKey { .. }) && !format.caps().secret_keys {
+            return Err(OpError::SecretKeysUnsupported {
+                format,
+                alias: entry.alias,
+            });
+        }
+        place(store, format, entry, force, &mut report)?;
+    }
+    Ok(report)
+}
+
+pub fn delete(store: &mut Keystore, format: Format, alias: &str) -> Result<Entry, OpError> {
+    let i = store
+        .find(alias, format.caps().case_sensitive_aliases)
+        .ok_or_else(|| OpError::NoSuchAlias(alias.to_string()))?;
+    Ok(store.entries.remove(i))
+}
+
+/// Renames an entry; returns the alias as stored (Java formats lower-case it).
+pub fn rename(
+    store: &mut Keystore,
+    format: Format,
+    old: &str,
+    new: &str,
+) -> Result<String, OpError> {
+    let cs = format.caps().case_sensitive_aliases;
+    let i = store
+        .find(old, cs)
+        .ok_or_else(|| OpError::NoSuchAlias(old.to_string()))?;
+    let new = normalize_alias(new, format);
+    if new.is_empty() {
+        return Err(OpError::EmptyAlias);
+    }
+    if let Some(j) = store.find(&new, cs)
+        && j != i
+    {
+        return Err(OpError::AliasExists(new));
+    }
+    store.entries[i].alias = new.clone();
+    Ok(new)
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(c: &[u8]) -> String {
+        format!("c{}", c[0])
+    }
+
+    #[test]
+    fn trusted_import_skips_duplicates_and_makes_unique_aliases() {
+        let mut s = Keystore::default();
+        let r = add_trusted(
+            &mut s,
+            Format::Pkcs12,
+            &[vec![1], vec![2], vec![1]],
+            None,
+            &label,
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.added, vec!["c1", "c2"]);
+        assert_eq!(
+            r.skipped_duplicates,
+            vec![("c1".to_string(), "c1".to_string())]
+        );
+        let r = add_trusted(
+            &mut s,
+            Format::Pkcs12,
+            &[vec![3]],
+            Some("c1"),
+            &label,
+            false,
+        );
+        assert_eq!(r, Err(OpError::AliasExists("c1".into())));
+        let r = add_trusted(&mut s, Format::Pkcs12, &[vec![3]], Some("c1"), &label, true).unwrap();
+        assert_eq!(r.replaced, vec!["c1"]);
+    }
+
+    #[test]
+    fn java_formats_lower_case_and_compare_case_insensitively() {
+        let mut s = Keystore::default();
+        let r = add_trusted(&mut s, Format::Jks, &[vec![1]], Some("MyCA"), &label, false).unwrap();
+        assert_eq!(
+            r.case_changed,
+            vec![("MyCA".to_string(), "myca".to_string())]
+        );
+        assert!(matches!(
+            add_trusted(&mut s, Format::Jks, &[vec![2]], Some("MYCA"), &label, false),
+            Err(OpError::AliasExists(_))
+        ));
+        assert_eq!(
+            rename(&mut s, Format::Jks, "MyCa", "Other").unwrap(),
+            "other"
+        );
+        assert!(delete(&mut s, Format::Jks, "OTHER").is_ok());
+        assert_eq!(
+            delete(&mut s, Format::Jks, "x").unwrap_err(),
+            OpError::NoSuchAlias("x".into())
+        );
+    }
+}
