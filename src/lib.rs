@@ -7,4 +7,5 @@ pub mod fsio;
 pub mod pem;
 pub mod pki;
 pub mod secret;
+pub mod select;
 pub mod store;

@@ -10,6 +10,7 @@ use x509_cert::name::Name;
 use super::{name, oids, signed};
 
 /// What chain building needs of a certificate, parsed once.
+#[derive(Clone, Debug)]
 pub struct CertFacts {
     pub subject: Vec<u8>,
     pub issuer: Vec<u8>,

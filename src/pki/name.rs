@@ -135,6 +135,10 @@ pub fn parse_dn(input: &str) -> Result<Name, NameError> {
         rdns.reverse();
         rdns
     };
+    build_name(rdns, input)
+}
+
+fn build_name(rdns: Vec<Vec<TypedValue>>, input: &str) -> Result<Name, NameError> {
     let mut seq = Vec::with_capacity(rdns.len());
     for rdn in rdns {
         let mut atvs = Vec::with_capacity(rdn.len());
@@ -283,6 +287,60 @@ fn parse_slash(input: &str) -> Result<Vec<Vec<TypedValue>>, NameError> {
         return Err(NameError::Empty);
     }
     Ok(rdns)
+}
+
+/// Parses OpenSSL's "oneline" DN form, as `openssl s_client` prints the acceptable CA
+/// names and `openssl x509 -subject` prints subjects: `C = US, O = "Acme, Inc.", CN = x`,
+/// most significant first, `+` between the attributes of a multi-valued RDN.
+pub fn parse_dn_oneline(input: &str) -> Result<Name, NameError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(NameError::Empty);
+    }
+    let chars: Vec<char> = trimmed.chars().collect();
+    let mut pos = 0;
+    let mut rdns: Vec<Vec<TypedValue>> = Vec::new();
+    let mut rdn: Vec<TypedValue> = Vec::new();
+    loop {
+        let start = pos;
+        while pos < chars.len() && chars[pos] != '=' {
+            pos += 1;
+        }
+        let type_text: String = chars[start..pos].iter().collect();
+        if pos >= chars.len() {
+            return Err(NameError::Malformed {
+                part: type_text.trim().to_string(),
+                reason: "expected type = value".into(),
+            });
+        }
+        let (oid, kind) = parse_type(&type_text, type_text.trim())?;
+        pos += 1;
+        while pos < chars.len() && chars[pos] == ' ' {
+            pos += 1;
+        }
+        let (value, next) = parse_value(&chars, pos, type_text.trim())?;
+        pos = next;
+        rdn.push(TypedValue { oid, kind, value });
+        if pos >= chars.len() {
+            rdns.push(std::mem::take(&mut rdn));
+            break;
+        }
+        match chars[pos] {
+            '+' => {}
+            ',' => rdns.push(std::mem::take(&mut rdn)),
+            c => {
+                return Err(NameError::Malformed {
+                    part: chars[start..=pos].iter().collect(),
+                    reason: format!("unexpected '{c}'"),
+                });
+            }
+        }
+        pos += 1;
+        while pos < chars.len() && chars[pos] == ' ' {
+            pos += 1;
+        }
+    }
+    build_name(rdns, input)
 }
 
 fn find_unescaped(s: &str, target: char) -> Option<usize> {
@@ -701,6 +759,17 @@ mod tests {
         assert!(parse_dn("CN=\"open").is_err());
         assert!(parse_dn("1.2.x=5").is_err());
         assert!(parse_dn("C=U$,CN=x").is_err());
+    }
+
+    #[test]
+    fn openssl_oneline_form_as_s_client_prints_it() {
+        let n = parse_dn_oneline("C = US, O = \"Acme, Inc.\", CN = Acme Test CA").unwrap();
+        assert_eq!(to_rfc4514(&n), "CN=Acme Test CA,O=Acme\\, Inc.,C=US");
+        assert_eq!(
+            n.to_der().unwrap(),
+            parse_dn("CN=Acme Test CA,O=Acme\\, Inc.,C=US").unwrap().to_der().unwrap()
+        );
+        assert!(parse_dn_oneline("CN").is_err());
     }
 
     #[test]
