@@ -6,6 +6,7 @@ pub mod codec;
 pub mod fsio;
 pub mod pem;
 pub mod pki;
+pub mod probe;
 pub mod secret;
 pub mod select;
 pub mod store;

@@ -767,7 +767,10 @@ mod tests {
         assert_eq!(to_rfc4514(&n), "CN=Acme Test CA,O=Acme\\, Inc.,C=US");
         assert_eq!(
             n.to_der().unwrap(),
-            parse_dn("CN=Acme Test CA,O=Acme\\, Inc.,C=US").unwrap().to_der().unwrap()
+            parse_dn("CN=Acme Test CA,O=Acme\\, Inc.,C=US")
+                .unwrap()
+                .to_der()
+                .unwrap()
         );
         assert!(parse_dn_oneline("CN").is_err());
     }

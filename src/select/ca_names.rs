@@ -37,22 +37,29 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CaNamesError> {
         return Ok(vec![subject_of(bytes, 1)?]);
     }
     let text = std::str::from_utf8(bytes).map_err(|e| CaNamesError::Line {
-        line: 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+        line: 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
         reason: "not UTF-8 text, a certificate or a PEM file".into(),
     })?;
     let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect();
-    let selected: Vec<(usize, &str)> = match lines.iter().position(|(_, l)| l.contains(S_CLIENT_HEADER)) {
-        Some(start) => lines[start + 1..]
-            .iter()
-            .take_while(|(_, l)| !is_s_client_end(l))
-            .copied()
-            .collect(),
-        None => lines,
-    };
+    let selected: Vec<(usize, &str)> =
+        match lines.iter().position(|(_, l)| l.contains(S_CLIENT_HEADER)) {
+            Some(start) => lines[start + 1..]
+                .iter()
+                .take_while(|(_, l)| !is_s_client_end(l))
+                .copied()
+                .collect(),
+            None => lines,
+        };
     let mut out = Vec::new();
     for (n, raw) in selected {
         let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with("No client certificate CA names sent") {
+        if line.is_empty()
+            || line.starts_with('#')
+            || line.starts_with("No client certificate CA names sent")
+        {
             continue;
         }
         let parsed = if line.contains(" = ") {
@@ -112,14 +119,18 @@ mod tests {
             texts(&parse(out.as_bytes()).unwrap()),
             vec!["CN=Acme Test CA,O=Acme\\, Inc.,C=US", "CN=localhost"]
         );
-        let none = "Acceptable client certificate CA names\nNo client certificate CA names sent\n---\n";
+        let none =
+            "Acceptable client certificate CA names\nNo client certificate CA names sent\n---\n";
         assert!(parse(none.as_bytes()).unwrap().is_empty());
     }
 
     #[test]
     fn dn_lines_with_and_without_spaces() {
         let t = "# trusted\nCN=Root CA, O=Acme, C=US\n\nCN=Other,O=X\n";
-        assert_eq!(texts(&parse(t.as_bytes()).unwrap()), vec!["CN=Root CA,O=Acme,C=US", "CN=Other,O=X"]);
+        assert_eq!(
+            texts(&parse(t.as_bytes()).unwrap()),
+            vec!["CN=Root CA,O=Acme,C=US", "CN=Other,O=X"]
+        );
         assert!(parse(b"").unwrap().is_empty());
         assert!(parse(b"  \n\n").unwrap().is_empty());
     }

@@ -54,17 +54,31 @@ impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Rejection::NoCertificate => f.write_str("the key has no certificate"),
-            Rejection::IsCa => f.write_str("it is a CA certificate (basicConstraints CA:TRUE), not a client certificate"),
+            Rejection::IsCa => f.write_str(
+                "it is a CA certificate (basicConstraints CA:TRUE), not a client certificate",
+            ),
             Rejection::Expired { not_after } => write!(f, "expired on {not_after}"),
             Rejection::NotYetValid { not_before } => write!(f, "not valid before {not_before}"),
             Rejection::KeyUsageLacksDigitalSignature { key_usage } => {
-                write!(f, "keyUsage lacks digitalSignature ({})", key_usage.join(", "))
+                write!(
+                    f,
+                    "keyUsage lacks digitalSignature ({})",
+                    key_usage.join(", ")
+                )
             }
             Rejection::EkuLacksClientAuth { extended_key_usage } => {
-                write!(f, "extendedKeyUsage lacks clientAuth ({})", extended_key_usage.join(", "))
+                write!(
+                    f,
+                    "extendedKeyUsage lacks clientAuth ({})",
+                    extended_key_usage.join(", ")
+                )
             }
             Rejection::KeyTypeNotAccepted { key, offered } => {
-                write!(f, "key type {key} not accepted (server accepts: {})", offered.join(", "))
+                write!(
+                    f,
+                    "key type {key} not accepted (server accepts: {})",
+                    offered.join(", ")
+                )
             }
             Rejection::IssuerNotAccepted { chain_top } => write!(
                 f,
@@ -102,7 +116,10 @@ pub struct Evaluation {
 
 impl Evaluation {
     pub fn key_label(&self) -> String {
-        self.leaf.as_ref().map(|l| l.public_key.label()).unwrap_or_default()
+        self.leaf
+            .as_ref()
+            .map(|l| l.public_key.label())
+            .unwrap_or_default()
     }
 }
 
@@ -120,10 +137,22 @@ pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evalu
         .map(|c| evaluate(c, pool, &pool_facts, &facts_only, req))
         .partition(|e| e.candidate);
     candidates.sort_by_key(|e| {
-        let direct = matches!(e.matched, Some(Match::LeafIssuer { .. }) | Some(Match::AnyCa));
+        let direct = matches!(
+            e.matched,
+            Some(Match::LeafIssuer { .. }) | Some(Match::AnyCa)
+        );
         // RFC 3339 UTC strings of one shape sort like the times they name.
-        let not_after = e.leaf.as_ref().map(|l| l.not_after.clone()).unwrap_or_default();
-        (!direct, std::cmp::Reverse(not_after), e.store, e.alias.clone())
+        let not_after = e
+            .leaf
+            .as_ref()
+            .map(|l| l.not_after.clone())
+            .unwrap_or_default();
+        (
+            !direct,
+            std::cmp::Reverse(not_after),
+            e.store,
+            e.alias.clone(),
+        )
     });
     candidates.extend(rejected);
     candidates
@@ -171,23 +200,37 @@ fn evaluate(
     let nb = validity.not_before.to_unix_duration().as_secs() as i64;
     let na = validity.not_after.to_unix_duration().as_secs() as i64;
     if req.now > na {
-        eval.rejections.push(Rejection::Expired { not_after: leaf.not_after.clone() });
+        eval.rejections.push(Rejection::Expired {
+            not_after: leaf.not_after.clone(),
+        });
     } else if req.now < nb {
-        eval.rejections.push(Rejection::NotYetValid { not_before: leaf.not_before.clone() });
+        eval.rejections.push(Rejection::NotYetValid {
+            not_before: leaf.not_before.clone(),
+        });
     }
     if let Some(ku) = &ext.key_usage
         && !ku.iter().any(|k| k == "digitalSignature")
     {
-        eval.rejections.push(Rejection::KeyUsageLacksDigitalSignature { key_usage: ku.clone() });
+        eval.rejections
+            .push(Rejection::KeyUsageLacksDigitalSignature {
+                key_usage: ku.clone(),
+            });
     }
     if let Some(eku) = &ext.extended_key_usage
-        && !eku.iter().any(|k| k == "clientAuth" || k == "anyExtendedKeyUsage")
+        && !eku
+            .iter()
+            .any(|k| k == "clientAuth" || k == "anyExtendedKeyUsage")
     {
-        eval.rejections.push(Rejection::EkuLacksClientAuth { extended_key_usage: eku.clone() });
+        eval.rejections.push(Rejection::EkuLacksClientAuth {
+            extended_key_usage: eku.clone(),
+        });
     }
     if let Some(schemes) = req.schemes {
         let pk = &leaf.public_key;
-        if !schemes.iter().any(|s| key_can_use(&pk.algorithm, pk.curve.as_deref(), *s)) {
+        if !schemes
+            .iter()
+            .any(|s| key_can_use(&pk.algorithm, pk.curve.as_deref(), *s))
+        {
             eval.rejections.push(Rejection::KeyTypeNotAccepted {
                 key: pk.label(),
                 offered: schemes.iter().map(|s| s.name()).collect(),
@@ -202,7 +245,8 @@ fn evaluate(
             .and_then(|d| Certificate::from_der(d).ok())
             .map(|c| to_rfc4514(c.tbs_certificate().issuer()))
             .unwrap_or_default();
-        eval.rejections.push(Rejection::IssuerNotAccepted { chain_top: top });
+        eval.rejections
+            .push(Rejection::IssuerNotAccepted { chain_top: top });
     }
     eval.candidate = eval.rejections.is_empty();
     eval.leaf = Some(leaf);
@@ -219,18 +263,26 @@ fn match_names(chain: &[CertDer], names: &[Vec<u8>]) -> Option<Match> {
             .unwrap_or_default()
     };
     for (depth, der) in chain.iter().enumerate() {
-        let Some(f) = CertFacts::of(der) else { continue };
+        let Some(f) = CertFacts::of(der) else {
+            continue;
+        };
         if let Some(n) = names.iter().find(|n| names_match(&f.issuer, n)) {
             return Some(if depth == 0 {
                 Match::LeafIssuer { name: show(n) }
             } else {
-                Match::Chain { name: show(n), depth }
+                Match::Chain {
+                    name: show(n),
+                    depth,
+                }
             });
         }
         if depth > 0
             && let Some(n) = names.iter().find(|n| names_match(&f.subject, n))
         {
-            return Some(Match::Chain { name: show(n), depth });
+            return Some(Match::Chain {
+                name: show(n),
+                depth,
+            });
         }
     }
     None

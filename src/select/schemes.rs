@@ -40,7 +40,10 @@ impl SigScheme {
 /// them) can sign with `scheme` — as rustls, the client that will do the signing, decides.
 pub fn key_can_use(algorithm: &str, curve: Option<&str>, scheme: SigScheme) -> bool {
     match (algorithm, curve) {
-        ("RSA", _) => matches!(scheme.0, 0x0201 | 0x0401 | 0x0501 | 0x0601 | 0x0804..=0x0806),
+        ("RSA", _) => matches!(
+            scheme.0,
+            0x0201 | 0x0401 | 0x0501 | 0x0601 | 0x0804..=0x0806
+        ),
         ("EC", Some("P-256")) => scheme.0 == 0x0403,
         ("EC", Some("P-384")) => scheme.0 == 0x0503,
         ("EC", Some("P-521")) => scheme.0 == 0x0603,
