@@ -1,2 +1,6 @@
 //! Codecs: one module per store format, each converting between bytes and plain data.
 //! A codec never knows about the CLI or about other formats.
+
+pub mod java_ser;
+pub mod jks;
+pub mod jks_keyprotect;
