@@ -423,7 +423,10 @@ impl<'a> Parser<'a> {
             b'J' | b'D' => 8,
             _ => return self.content(),
         };
-        let bits = self.take(size)?.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        let bits = self
+            .take(size)?
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
         Ok(Value::Primitive(bits))
     }
 
@@ -736,7 +739,10 @@ mod tests {
         huge.extend_from_slice(&[TC_ARRAY, TC_CLASSDESC, 0, 2, b'[', b'B']);
         huge.extend_from_slice(&BYTE_ARRAY.suid.to_be_bytes());
         huge.extend_from_slice(&[2, 0, 0, TC_ENDBLOCKDATA, TC_NULL, 0x7F, 0xFF, 0xFF, 0xFF]);
-        assert!(matches!(read_stream(&huge, 0), Err(JksError::Truncated { .. })));
+        assert!(matches!(
+            read_stream(&huge, 0),
+            Err(JksError::Truncated { .. })
+        ));
         // Deep nesting of class descriptors via superclasses.
         let mut deep = STREAM_MAGIC.to_vec();
         deep.push(TC_OBJECT);

@@ -23,12 +23,12 @@
 use sha1::{Digest, Sha1};
 
 use super::java_ser::{self, Value};
+use super::jks_keyprotect::utf16be;
 pub use super::jks_keyprotect::{
     JCEKS_ITERATIONS, JKS_KEY_PROTECTOR_OID, PBE_MD5_3DES_OID, SecretKeyMaterial,
     open_sealed_secret_key, protect_private_key_jceks, protect_private_key_jks, protection_oid,
     seal_secret_key, unprotect_private_key,
 };
-use super::jks_keyprotect::utf16be;
 
 const JKS_MAGIC: u32 = 0xFEED_FEED;
 const JCEKS_MAGIC: u32 = 0xCECE_CECE;
@@ -230,7 +230,8 @@ impl<'a> Cursor<'a> {
         let len = usize::from(u16::from_be_bytes(self.array()?));
         let at = self.pos;
         let bytes = self.take(len)?;
-        java_ser::decode_modified_utf8(bytes).map_err(|i| JksError::BadModifiedUtf8 { offset: at + i })
+        java_ser::decode_modified_utf8(bytes)
+            .map_err(|i| JksError::BadModifiedUtf8 { offset: at + i })
     }
 
     /// A u32 length followed by that many bytes (checked before copying).
@@ -296,7 +297,11 @@ pub fn decode(
     Ok((JavaKeystore { kind, entries }, status))
 }
 
-fn decode_entry(cur: &mut Cursor<'_>, kind: JavaStoreKind, version: u32) -> Result<JavaEntry, JksError> {
+fn decode_entry(
+    cur: &mut Cursor<'_>,
+    kind: JavaStoreKind,
+    version: u32,
+) -> Result<JavaEntry, JksError> {
     let offset = cur.pos;
     let tag = cur.u32()?;
     let known = matches!(tag, TAG_PRIVATE_KEY | TAG_TRUSTED_CERT)
@@ -312,7 +317,9 @@ fn decode_entry(cur: &mut Cursor<'_>, kind: JavaStoreKind, version: u32) -> Resu
     let created_ms = cur.i64().map_err(in_entry)?;
     let body = match tag {
         TAG_PRIVATE_KEY => decode_private_key(cur, version),
-        TAG_TRUSTED_CERT => decode_cert(cur, version).map(|cert| JavaEntryBody::TrustedCert { cert }),
+        TAG_TRUSTED_CERT => {
+            decode_cert(cur, version).map(|cert| JavaEntryBody::TrustedCert { cert })
+        }
         _ => decode_sealed(cur).map(|sealed| JavaEntryBody::SecretKey { sealed }),
     }
     .map_err(in_entry)?;
@@ -361,7 +368,9 @@ fn check_sealed_object(value: &Value) -> Result<(), JksError> {
     match value {
         Value::Object(o) if o.is_instance_of("javax.crypto.SealedObject") => Ok(()),
         Value::Object(o) => Err(JksError::NotSealedKey(format!("found a {}", o.class.name))),
-        _ => Err(JksError::NotSealedKey("the stream does not hold an object".into())),
+        _ => Err(JksError::NotSealedKey(
+            "the stream does not hold an object".into(),
+        )),
     }
 }
 
@@ -475,7 +484,11 @@ fn encode_entry(out: &mut Vec<u8>, kind: JavaStoreKind, entry: &JavaEntry) -> Re
 
 /// JKS reads only Sun-protector keys and JCEKS only PBEWithMD5AndTripleDES ones;
 /// anything else would be written fine but be unrecoverable in Java.
-fn check_protection(kind: JavaStoreKind, alias: &str, protected_key: &[u8]) -> Result<(), JksError> {
+fn check_protection(
+    kind: JavaStoreKind,
+    alias: &str,
+    protected_key: &[u8],
+) -> Result<(), JksError> {
     let oid = protection_oid(protected_key).map_err(|e| JksError::InEntry {
         alias: alias.to_owned(),
         source: Box::new(e),

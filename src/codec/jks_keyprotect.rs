@@ -16,8 +16,7 @@ use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use super::java_ser::{
-    self, ClassSpec, ENUM, FLAGS_ENUM, FLAGS_SERIALIZABLE, FieldSpec, Value,
-    WriteValue,
+    self, ClassSpec, ENUM, FLAGS_ENUM, FLAGS_SERIALIZABLE, FieldSpec, Value, WriteValue,
 };
 use super::jks::JksError;
 
@@ -148,34 +147,38 @@ fn pbe_password(password: &str) -> Result<Zeroizing<Vec<u8>>, JksError> {
 
 /// Sun's `PBEWithMD5AndTripleDES` key derivation (`PBES1Core.deriveCipherKey`):
 /// each salt half is hashed `iterations` times with the password, giving
-/// 2 × 16 bytes = 24-byte 3DES key + 8-byte IV. If the halves are equal the
-/// first half is "inverted" by JDK code with a typo (`salt[3-1] = tmp`), which
-/// we reproduce exactly.
+/// 2 × 16 bytes = 24-byte 3DES key + 8-byte IV. If the halves are equal, the JDK
+/// "inverts" the first one, which in fact means reversing its byte order
+/// (checked against JDK 17 output, see the test vectors below).
 fn derive_3des(password: &[u8], salt: &[u8; 8], iterations: u32) -> Zeroizing<[u8; 32]> {
     let mut salt = *salt;
     if salt[..4] == salt[4..] {
-        for i in 0..2 {
-            let tmp = salt[i];
-            salt[i] = salt[3 - i];
-            salt[2] = tmp;
-        }
+        salt[..4].reverse();
     }
     let mut out = Zeroizing::new([0u8; 32]);
     for (half, chunk) in salt.chunks(4).zip(out.chunks_mut(16)) {
         let mut state = Md5::new_with_prefix(half).chain_update(password).finalize();
         for _ in 1..iterations {
-            state = Md5::new_with_prefix(state).chain_update(password).finalize();
+            state = Md5::new_with_prefix(state)
+                .chain_update(password)
+                .finalize();
         }
         chunk.copy_from_slice(&state);
     }
     out
 }
 
-fn pbe_encrypt(password: &str, salt: &[u8; 8], iterations: u32, plain: &[u8]) -> Result<Vec<u8>, JksError> {
+fn pbe_encrypt(
+    password: &str,
+    salt: &[u8; 8],
+    iterations: u32,
+    plain: &[u8],
+) -> Result<Vec<u8>, JksError> {
     let pw = pbe_password(password)?;
     let km = derive_3des(&pw, salt, iterations);
     let (key, iv) = km.split_at(24);
-    let enc = TdesCbcEnc::new_from_slices(key, iv).map_err(|_| JksError::Internal("3DES key setup"))?;
+    let enc =
+        TdesCbcEnc::new_from_slices(key, iv).map_err(|_| JksError::Internal("3DES key setup"))?;
     Ok(enc.encrypt_padded_vec::<Pkcs7>(plain))
 }
 
@@ -189,7 +192,8 @@ fn pbe_decrypt(
     let pw = pbe_password(password)?;
     let km = derive_3des(&pw, salt, iterations);
     let (key, iv) = km.split_at(24);
-    let dec = TdesCbcDec::new_from_slices(key, iv).map_err(|_| JksError::Internal("3DES key setup"))?;
+    let dec =
+        TdesCbcDec::new_from_slices(key, iv).map_err(|_| JksError::Internal("3DES key setup"))?;
     dec.decrypt_padded_vec::<Pkcs7>(cipher)
         .map(Zeroizing::new)
         .map_err(|_| JksError::WrongKeyPassword)
@@ -205,16 +209,23 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 /// password (`sun.security.provider.KeyProtector`).
 fn jks_xor(password: &[u8], salt: &[u8], data: &[u8]) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::with_capacity(data.len()));
-    let mut digest = Sha1::new_with_prefix(password).chain_update(salt).finalize();
+    let mut digest = Sha1::new_with_prefix(password)
+        .chain_update(salt)
+        .finalize();
     for chunk in data.chunks(SHA1_LEN) {
         out.extend(chunk.iter().zip(digest.iter()).map(|(d, k)| d ^ k));
-        digest = Sha1::new_with_prefix(password).chain_update(digest).finalize();
+        digest = Sha1::new_with_prefix(password)
+            .chain_update(digest)
+            .finalize();
     }
     out
 }
 
 fn jks_check(password: &[u8], plain: &[u8]) -> [u8; SHA1_LEN] {
-    Sha1::new_with_prefix(password).chain_update(plain).finalize().into()
+    Sha1::new_with_prefix(password)
+        .chain_update(plain)
+        .finalize()
+        .into()
 }
 
 // ---------------------------------------------------------------------------
@@ -292,7 +303,10 @@ pub fn protect_private_key_jks(pkcs8_der: &[u8], key_password: &str) -> Result<V
 
 /// Protects a PKCS#8 `PrivateKeyInfo` the way JCEKS does: PBEWithMD5AndTripleDES,
 /// random 8-byte salt, 200000 iterations (what JDK 17 keytool writes).
-pub fn protect_private_key_jceks(pkcs8_der: &[u8], key_password: &str) -> Result<Vec<u8>, JksError> {
+pub fn protect_private_key_jceks(
+    pkcs8_der: &[u8],
+    key_password: &str,
+) -> Result<Vec<u8>, JksError> {
     let salt = random_bytes::<8>();
     let data = pbe_encrypt(key_password, &salt, JCEKS_ITERATIONS, pkcs8_der)?;
     let params = Any::from_der(&pbe_params_to_der(&salt, JCEKS_ITERATIONS)?)
@@ -304,7 +318,10 @@ pub fn protect_private_key_jceks(pkcs8_der: &[u8], key_password: &str) -> Result
     encode_protected(algorithm, data)
 }
 
-fn encode_protected(algorithm: AlgorithmIdentifierOwned, data: Vec<u8>) -> Result<Vec<u8>, JksError> {
+fn encode_protected(
+    algorithm: AlgorithmIdentifierOwned,
+    data: Vec<u8>,
+) -> Result<Vec<u8>, JksError> {
     let pk = ProtectedKey {
         algorithm,
         data: OctetString::new(data).map_err(malformed("protected key"))?,
@@ -344,10 +361,26 @@ static SEALED_OBJECT: ClassSpec = ClassSpec {
     suid: 0x3E36_3DA6_C3B7_5470,
     flags: FLAGS_SERIALIZABLE,
     fields: &[
-        FieldSpec { type_code: b'[', name: "encodedParams", signature: "[B" },
-        FieldSpec { type_code: b'[', name: "encryptedContent", signature: "[B" },
-        FieldSpec { type_code: b'L', name: "paramsAlg", signature: STRING_SIG },
-        FieldSpec { type_code: b'L', name: "sealAlg", signature: STRING_SIG },
+        FieldSpec {
+            type_code: b'[',
+            name: "encodedParams",
+            signature: "[B",
+        },
+        FieldSpec {
+            type_code: b'[',
+            name: "encryptedContent",
+            signature: "[B",
+        },
+        FieldSpec {
+            type_code: b'L',
+            name: "paramsAlg",
+            signature: STRING_SIG,
+        },
+        FieldSpec {
+            type_code: b'L',
+            name: "sealAlg",
+            signature: STRING_SIG,
+        },
     ],
     superclass: None,
 };
@@ -365,8 +398,16 @@ static SECRET_KEY_SPEC: ClassSpec = ClassSpec {
     suid: 0x5B47_0B66_E230_614D,
     flags: FLAGS_SERIALIZABLE,
     fields: &[
-        FieldSpec { type_code: b'L', name: "algorithm", signature: STRING_SIG },
-        FieldSpec { type_code: b'[', name: "key", signature: "[B" },
+        FieldSpec {
+            type_code: b'L',
+            name: "algorithm",
+            signature: STRING_SIG,
+        },
+        FieldSpec {
+            type_code: b'[',
+            name: "key",
+            signature: "[B",
+        },
     ],
     superclass: None,
 };
@@ -376,10 +417,26 @@ static KEY_REP: ClassSpec = ClassSpec {
     suid: 0xBDF9_4FB3_889A_A543,
     flags: FLAGS_SERIALIZABLE,
     fields: &[
-        FieldSpec { type_code: b'L', name: "algorithm", signature: STRING_SIG },
-        FieldSpec { type_code: b'[', name: "encoded", signature: "[B" },
-        FieldSpec { type_code: b'L', name: "format", signature: STRING_SIG },
-        FieldSpec { type_code: b'L', name: "type", signature: "Ljava/security/KeyRep$Type;" },
+        FieldSpec {
+            type_code: b'L',
+            name: "algorithm",
+            signature: STRING_SIG,
+        },
+        FieldSpec {
+            type_code: b'[',
+            name: "encoded",
+            signature: "[B",
+        },
+        FieldSpec {
+            type_code: b'L',
+            name: "format",
+            signature: STRING_SIG,
+        },
+        FieldSpec {
+            type_code: b'L',
+            name: "type",
+            signature: "Ljava/security/KeyRep$Type;",
+        },
     ],
     superclass: None,
 };
@@ -399,14 +456,20 @@ fn not_sealed(reason: impl Into<String>) -> JksError {
 fn str_field(obj: &java_ser::Object, name: &str) -> Result<String, JksError> {
     match obj.field(name) {
         Some(Value::Str(s)) => Ok(s.to_string()),
-        _ => Err(not_sealed(format!("{} has no string field {name}", obj.class.name))),
+        _ => Err(not_sealed(format!(
+            "{} has no string field {name}",
+            obj.class.name
+        ))),
     }
 }
 
 fn bytes_field<'o>(obj: &'o java_ser::Object, name: &str) -> Result<&'o [u8], JksError> {
     match obj.field(name) {
         Some(Value::Bytes(b)) => Ok(b),
-        _ => Err(not_sealed(format!("{} has no byte[] field {name}", obj.class.name))),
+        _ => Err(not_sealed(format!(
+            "{} has no byte[] field {name}",
+            obj.class.name
+        ))),
     }
 }
 
@@ -418,7 +481,10 @@ fn as_object(v: Value, what: &str) -> Result<std::rc::Rc<java_ser::Object>, JksE
 }
 
 /// Decrypts a JCEKS secret key entry (the serialized `SealedObject` as stored).
-pub fn open_sealed_secret_key(sealed: &[u8], key_password: &str) -> Result<SecretKeyMaterial, JksError> {
+pub fn open_sealed_secret_key(
+    sealed: &[u8],
+    key_password: &str,
+) -> Result<SecretKeyMaterial, JksError> {
     let (value, end) = java_ser::read_stream(sealed, 0)?;
     if end != sealed.len() {
         return Err(JksError::TrailingData { offset: end });
@@ -434,7 +500,12 @@ pub fn open_sealed_secret_key(sealed: &[u8], key_password: &str) -> Result<Secre
         }
     }
     let (salt, iterations) = pbe_params_from_der(bytes_field(&obj, "encodedParams")?)?;
-    let plain = pbe_decrypt(key_password, &salt, iterations, bytes_field(&obj, "encryptedContent")?)?;
+    let plain = pbe_decrypt(
+        key_password,
+        &salt,
+        iterations,
+        bytes_field(&obj, "encryptedContent")?,
+    )?;
     // Without an integrity check, a wrong password can still unpad correctly.
     if !plain.starts_with(&[0xAC, 0xED, 0x00, 0x05]) {
         return Err(JksError::WrongKeyPassword);
@@ -465,7 +536,9 @@ fn secret_key_from(obj: std::rc::Rc<java_ser::Object>) -> Result<SecretKeyMateri
             key: Zeroizing::new(bytes_field(&obj, "encoded")?.to_vec()),
         });
     }
-    Err(not_sealed(format!("the sealed content is a {name}, not a secret key")))
+    Err(not_sealed(format!(
+        "the sealed content is a {name}, not a secret key"
+    )))
 }
 
 /// The JDK serializes DES/DESede and PBE keys through `KeyRep` (their key classes
@@ -480,9 +553,14 @@ fn uses_key_rep(algorithm: &str) -> bool {
 
 /// Seals a secret key for a JCEKS entry (PBEWithMD5AndTripleDES, random salt,
 /// 200000 iterations), returning the serialized `SealedObject` to store.
-pub fn seal_secret_key(material: &SecretKeyMaterial, key_password: &str) -> Result<Vec<u8>, JksError> {
+pub fn seal_secret_key(
+    material: &SecretKeyMaterial,
+    key_password: &str,
+) -> Result<Vec<u8>, JksError> {
     if material.format != "RAW" {
-        return Err(JksError::UnsupportedSecretKeyFormat(material.format.clone()));
+        return Err(JksError::UnsupportedSecretKeyFormat(
+            material.format.clone(),
+        ));
     }
     if material.algorithm.is_empty() || material.key.is_empty() {
         return Err(JksError::EmptySecretKey);
@@ -500,7 +578,10 @@ pub fn seal_secret_key(material: &SecretKeyMaterial, key_password: &str) -> Resu
     } else {
         WriteValue::Object(
             &SECRET_KEY_SPEC,
-            vec![WriteValue::Str(&material.algorithm), WriteValue::Bytes(&material.key)],
+            vec![
+                WriteValue::Str(&material.algorithm),
+                WriteValue::Bytes(&material.key),
+            ],
         )
     };
     let plain = Zeroizing::new(java_ser::write_stream(&key_value)?);
@@ -522,13 +603,25 @@ pub fn seal_secret_key(material: &SecretKeyMaterial, key_password: &str) -> Resu
 mod tests {
     use super::*;
 
+    /// Vectors from JDK 17: `Cipher.getInstance("PBEWithMD5AndTripleDES")`,
+    /// password "pw", 3 iterations, plaintext "0123456789abcdef".
     #[test]
-    fn kdf_equal_salt_halves_follow_jdk_typo() {
-        // Equal halves trigger the JDK's swap loop: salt[0] <- salt[3],
-        // salt[1] <- salt[2], and salt[2] ends up as the old salt[1].
-        let a = derive_3des(b"pw", &[1, 2, 3, 4, 1, 2, 3, 4], 1);
-        let b = derive_3des(b"pw", &[4, 3, 2, 4, 1, 2, 3, 4], 1);
-        assert_eq!(*a, *b);
+    fn pbe_matches_jdk_including_equal_salt_halves() {
+        let plain = b"0123456789abcdef";
+        let ct = |salt: [u8; 8]| hex(&pbe_encrypt("pw", &salt, 3, plain).unwrap());
+        assert_eq!(
+            ct([9, 8, 7, 6, 5, 4, 3, 2]),
+            "c8df5ed7ec15753dc0bd10f407563e11a94cfc55feff5055"
+        );
+        // Equal halves take the JDK's buggy "invert" branch.
+        assert_eq!(
+            ct([1, 2, 3, 4, 1, 2, 3, 4]),
+            "9a9b6460f1f9e2d85b848a6417e3b05a9e837e08b0b91618"
+        );
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
     #[test]
