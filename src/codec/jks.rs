@@ -127,6 +127,8 @@ pub enum JksError {
         #[source]
         source: Box<JksError>,
     },
+    #[error("key to protect is not a PKCS#8 PrivateKeyInfo: {0}")]
+    NotPkcs8(String),
     #[error("wrong key password (or corrupted key)")]
     WrongKeyPassword,
     #[error("unsupported key protection algorithm {oid}")]

@@ -289,6 +289,7 @@ fn unprotect_jks(data: &[u8], key_password: &str) -> Result<Zeroizing<Vec<u8>>, 
 
 /// Protects a PKCS#8 `PrivateKeyInfo` with Sun's JKS protector (random 20-byte salt).
 pub fn protect_private_key_jks(pkcs8_der: &[u8], key_password: &str) -> Result<Vec<u8>, JksError> {
+    check_pkcs8(pkcs8_der)?;
     let pw = utf16be(key_password);
     let salt = random_bytes::<JKS_SALT_LEN>();
     let mut data = salt.to_vec();
@@ -307,6 +308,7 @@ pub fn protect_private_key_jceks(
     pkcs8_der: &[u8],
     key_password: &str,
 ) -> Result<Vec<u8>, JksError> {
+    check_pkcs8(pkcs8_der)?;
     let salt = random_bytes::<8>();
     let data = pbe_encrypt(key_password, &salt, JCEKS_ITERATIONS, pkcs8_der)?;
     let params = Any::from_der(&pbe_params_to_der(&salt, JCEKS_ITERATIONS)?)
@@ -316,6 +318,14 @@ pub fn protect_private_key_jceks(
         parameters: Some(params),
     };
     encode_protected(algorithm, data)
+}
+
+/// Java only recovers PKCS#8 `PrivateKeyInfo`; protecting anything else (e.g. a
+/// PKCS#1 key) would write a store whose key the JDK reports as corrupt.
+fn check_pkcs8(der_bytes: &[u8]) -> Result<(), JksError> {
+    pkcs8::PrivateKeyInfoRef::from_der(der_bytes)
+        .map(|_| ())
+        .map_err(|e| JksError::NotPkcs8(e.to_string()))
 }
 
 fn encode_protected(
@@ -649,6 +659,10 @@ mod tests {
         assert!(matches!(
             protect_private_key_jceks(&pkcs8, "pässword"),
             Err(JksError::PasswordNotAscii)
+        ));
+        assert!(matches!(
+            protect_private_key_jceks(&pkcs8[2..], "secret"),
+            Err(JksError::NotPkcs8(_))
         ));
     }
 
