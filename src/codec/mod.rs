@@ -2,6 +2,10 @@
 //! A codec never knows about the CLI or about other formats; this module only recognises a
 //! format and dispatches to its codec.
 
+pub mod java;
+pub mod java_ser;
+pub mod jks;
+pub mod jks_keyprotect;
 pub mod pem;
 
 use crate::store::{Format, Keystore};
@@ -47,15 +51,18 @@ pub struct StoreInfo {
 pub enum CodecError {
     #[error(transparent)]
     Pem(#[from] pem::PemStoreError),
+    #[error(transparent)]
+    Java(#[from] java::JavaStoreError),
     #[error("{0} stores are not supported by this build")]
     Unsupported(Format),
 }
 
-/// Whether decoding `format` requires the store password.
+/// Whether decoding `format` requires the store password (JKS/JCEKS list without one, as
+/// keytool does, with integrity unchecked).
 pub fn needs_password(format: Format, _bytes: &[u8]) -> bool {
     match format {
-        Format::Pem => false,
-        _ => true,
+        Format::Pem | Format::Jks | Format::Jceks => false,
+        Format::Pkcs12 => true,
     }
 }
 
@@ -74,6 +81,7 @@ pub fn decode(
                 warnings: vec![],
             },
         )),
+        Format::Jks | Format::Jceks => Ok(java::decode(format, bytes, password)?),
         other => Err(CodecError::Unsupported(other)),
     }
 }
@@ -98,6 +106,7 @@ pub fn encode(
         )?
         .as_bytes()
         .to_vec()),
+        Format::Jks | Format::Jceks => Ok(java::encode(format, store, opts.password)?),
         other => Err(CodecError::Unsupported(other)),
     }
 }

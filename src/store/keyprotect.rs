@@ -58,6 +58,11 @@ pub fn decrypt(
     }
 }
 
-fn decrypt_java(_epki: &[u8], _password: &str) -> Result<Zeroizing<Vec<u8>>, KeyProtectError> {
-    Err(KeyProtectError::Unsupported("Java key protector".into()))
+fn decrypt_java(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, KeyProtectError> {
+    use crate::codec::jks::{self, JksError};
+    jks::unprotect_private_key(epki, password).map_err(|e| match e {
+        JksError::WrongKeyPassword => KeyProtectError::WrongPassword,
+        JksError::UnsupportedProtection { oid } => KeyProtectError::Unsupported(oid.to_string()),
+        other => KeyProtectError::Malformed(other.to_string()),
+    })
 }

@@ -1,0 +1,166 @@
+//! JKS and JCEKS stores in terms of the neutral model: maps `jks`'s format-level entries to
+//! `store::Entry` and back. Keys keep their Java protection until an operation needs them.
+
+use super::StoreInfo;
+use super::jks::{
+    self, IntegrityStatus, JavaEntry, JavaEntryBody, JavaKeystore, JavaStoreKind, JksError,
+};
+use crate::store::{
+    Entry, EntryBody, Format, Keystore, PrivateKeyData, SecretEntryData, SecretKeyData,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JavaStoreError {
+    #[error(transparent)]
+    Jks(#[from] JksError),
+    #[error("entry '{alias}': its key must be decrypted before it can be written to {format}")]
+    LockedKey { alias: String, format: Format },
+    #[error("entry '{alias}': a secret key cannot be stored in {format}")]
+    SecretKey { alias: String, format: Format },
+    #[error("a {0} store needs a password")]
+    NeedPassword(Format),
+}
+
+fn kind_of(format: Format) -> JavaStoreKind {
+    if format == Format::Jceks {
+        JavaStoreKind::Jceks
+    } else {
+        JavaStoreKind::Jks
+    }
+}
+
+pub fn decode(
+    format: Format,
+    bytes: &[u8],
+    password: Option<&str>,
+) -> Result<(Keystore, StoreInfo), JavaStoreError> {
+    let (java, integrity) = jks::decode(bytes, password)?;
+    let entries = java
+        .entries
+        .into_iter()
+        .map(|e| Entry {
+            alias: e.alias,
+            created_ms: Some(e.created_ms),
+            body: match e.body {
+                JavaEntryBody::PrivateKey {
+                    protected_key,
+                    chain,
+                } => EntryBody::PrivateKey {
+                    key: PrivateKeyData::Encrypted(protected_key),
+                    chain,
+                },
+                JavaEntryBody::TrustedCert { cert } => EntryBody::TrustedCert { cert },
+                JavaEntryBody::SecretKey { sealed } => EntryBody::SecretKey {
+                    key: SecretEntryData::Sealed {
+                        format: Format::Jceks,
+                        bytes: sealed,
+                    },
+                },
+            },
+        })
+        .collect();
+    let checked = integrity == IntegrityStatus::Verified;
+    let mut info = StoreInfo {
+        integrity_checked: checked,
+        protection: vec![match format {
+            Format::Jceks => "JCEKS: keyed SHA-1 integrity digest; keys and secret keys protected with PBEWithMD5AndTripleDES".into(),
+            _ => "JKS: keyed SHA-1 integrity digest; keys protected with Sun's JKS key protector (SHA-1 keystream)".into(),
+        }],
+        warnings: vec!["JKS/JCEKS protection is weak by modern standards: prefer PKCS#12 (keychest store convert)".into()],
+    };
+    if !checked {
+        info.warnings
+            .insert(0, "integrity not checked: no store password given".into());
+    }
+    Ok((Keystore { entries }, info))
+}
+
+/// Encodes a JKS or JCEKS store. Keys must be decrypted unless they already carry the
+/// protector this store type uses; open secret keys are sealed with the store password.
+pub fn encode(
+    format: Format,
+    store: &Keystore,
+    password: Option<&str>,
+) -> Result<Vec<u8>, JavaStoreError> {
+    let password = password.ok_or(JavaStoreError::NeedPassword(format))?;
+    let kind = kind_of(format);
+    let mut entries = Vec::with_capacity(store.entries.len());
+    for e in &store.entries {
+        let body = match &e.body {
+            EntryBody::PrivateKey { key, chain } => JavaEntryBody::PrivateKey {
+                protected_key: match key {
+                    PrivateKeyData::Pkcs8(der) => match kind {
+                        JavaStoreKind::Jks => jks::protect_private_key_jks(der, password)?,
+                        JavaStoreKind::Jceks => jks::protect_private_key_jceks(der, password)?,
+                    },
+                    PrivateKeyData::Encrypted(epki) if passes_through(format, epki) => epki.clone(),
+                    PrivateKeyData::Encrypted(_) => {
+                        return Err(JavaStoreError::LockedKey {
+                            alias: e.alias.clone(),
+                            format,
+                        });
+                    }
+                },
+                chain: chain.clone(),
+            },
+            EntryBody::TrustedCert { cert } => JavaEntryBody::TrustedCert { cert: cert.clone() },
+            EntryBody::SecretKey { key } => {
+                if kind != JavaStoreKind::Jceks {
+                    return Err(JavaStoreError::SecretKey {
+                        alias: e.alias.clone(),
+                        format,
+                    });
+                }
+                let sealed = match key {
+                    SecretEntryData::Sealed {
+                        format: Format::Jceks,
+                        bytes,
+                    } => bytes.clone(),
+                    SecretEntryData::Open(k) => jks::seal_secret_key(&material(k), password)?,
+                    SecretEntryData::Sealed { .. } => {
+                        return Err(JavaStoreError::LockedKey {
+                            alias: e.alias.clone(),
+                            format,
+                        });
+                    }
+                };
+                JavaEntryBody::SecretKey { sealed }
+            }
+        };
+        entries.push(JavaEntry {
+            alias: e.alias.clone(),
+            created_ms: e.created_ms.unwrap_or_else(crate::store::ops::now_ms),
+            body,
+        });
+    }
+    Ok(jks::encode(&JavaKeystore { kind, entries }, password)?)
+}
+
+/// Whether an encrypted key can be written to `format` as it is.
+pub fn passes_through(format: Format, epki: &[u8]) -> bool {
+    let Ok(oid) = jks::protection_oid(epki) else {
+        return false;
+    };
+    match format {
+        Format::Jks => oid == jks::JKS_KEY_PROTECTOR_OID,
+        Format::Jceks => oid == jks::PBE_MD5_3DES_OID,
+        _ => false,
+    }
+}
+
+fn material(k: &SecretKeyData) -> jks::SecretKeyMaterial {
+    jks::SecretKeyMaterial {
+        algorithm: k.algorithm.clone(),
+        format: "RAW".into(),
+        key: k.key.clone(),
+    }
+}
+
+/// Opens a JCEKS sealed secret key.
+pub fn open_secret(sealed: &[u8], password: &str) -> Result<SecretKeyData, JksError> {
+    let m = jks::open_sealed_secret_key(sealed, password)?;
+    Ok(SecretKeyData {
+        algorithm: m.algorithm,
+        key: m.key,
+    })
+}
