@@ -31,6 +31,13 @@ pub enum Command {
     /// Keystores and truststores: PKCS#12, PEM, JKS, JCEKS
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Choose the client certificate a TLS server will accept
+    Select(SelectArgs),
+    /// Show a TLS handshake step by step, with client-certificate selection
+    Connect(ConnectArgs),
+    /// Fetch a server's certificates into a truststore
+    #[command(subcommand)]
+    Trust(TrustCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -376,4 +383,139 @@ pub struct StorePasswdArgs {
     /// New key password (JKS/JCEKS; default: the new store password)
     #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
     pub new_key_pass: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = concat!(
+    "EXAMPLES:\n  keychest select --store me.p12 --pass env:P --connect api.example.org:443\n",
+    "  keychest select --store a.p12 --store b.jks --pass pass:x --pass pass:y --ca-names cas.txt --explain\n",
+    "  keychest select --store me.p12 --pass env:P --connect api.example.org:443 --first --export-cert me.crt --export-key me.key\n",
+    "  keychest select --forget api.example.org:443\n\n",
+    "EXIT STATUS:\n  0  an entry was chosen\n  1  failure (bad input, unreachable server, not TLS, wrong password)\n  2  usage error\n  3  no entry matches what the server accepts\n  4  several entries match and no choice was possible (no terminal, or --non-interactive)\n  5  cancelled at the prompt\n  6  the server did not ask for a client certificate"))]
+pub struct SelectArgs {
+    /// A store holding client certificates (repeatable)
+    #[arg(
+        long = "store",
+        value_name = "STORE",
+        required_unless_present = "forget"
+    )]
+    pub stores: Vec<PathBuf>,
+    /// Store password: one for all stores, or one per --store in the same order
+    #[arg(long = "pass", value_name = "SRC")]
+    pub passes: Vec<String>,
+    /// Learn the acceptable CA names from a live handshake with HOST:PORT
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "ca_names")]
+    pub connect: Option<String>,
+    /// SNI name for --connect (default: the host)
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Acceptable CA names from a file: certificates, DNs one per line, or s_client output
+    #[arg(long, value_name = "FILE")]
+    pub ca_names: Option<PathBuf>,
+    /// Choose this entry (it must be a candidate)
+    #[arg(long, conflicts_with = "first")]
+    pub alias: Option<String>,
+    /// Choose the best-ranked candidate without asking
+    #[arg(long)]
+    pub first: bool,
+    /// Never prompt: with several candidates, exit 4 listing them
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Print JSON (schema in docs/json.md)
+    #[arg(long)]
+    pub json: bool,
+    /// Write the chosen certificate chain (PEM) here
+    #[arg(long, value_name = "FILE", requires = "export_key")]
+    pub export_cert: Option<PathBuf>,
+    /// Write the chosen private key (PEM, mode 0600) here
+    #[arg(long, value_name = "FILE", requires = "export_cert")]
+    pub export_key: Option<PathBuf>,
+    /// Write the chosen entry as a PKCS#12 here (needs --out-pass)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["export_cert", "export_key"])]
+    pub export_p12: Option<PathBuf>,
+    /// Password for the exported key or PKCS#12
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
+    pub out_pass: Option<String>,
+    /// Explain, for every entry in every store, why it matched or not (on stderr)
+    #[arg(long)]
+    pub explain: bool,
+    /// Remember the choice for HOST:PORT (30 days)
+    #[arg(long, requires = "connect")]
+    pub remember: bool,
+    /// Forget the remembered choice for HOST:PORT
+    #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["connect", "ca_names", "remember"])]
+    pub forget: Option<String>,
+    /// Network timeout in seconds
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub timeout: u64,
+    /// Replace existing export files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = concat!(
+    "EXAMPLES:\n  keychest connect example.org:443\n",
+    "  keychest connect localhost:8443 --truststore ca-bundle.pem --store client.p12 --pass env:P\n",
+    "  keychest connect 10.0.0.5:636 --servername ldap.internal --insecure\n\n",
+    "EXIT STATUS:\n  0  handshake succeeded (and the server accepted the client certificate)\n  1  failure (unreachable, timeout, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed, the server chain is untrusted, or the server rejected the client"))]
+pub struct ConnectArgs {
+    /// HOST:PORT (port 443 when omitted)
+    pub target: String,
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Stores holding client certificates (repeatable)
+    #[arg(long = "store", value_name = "STORE")]
+    pub stores: Vec<PathBuf>,
+    /// Store passwords: one for all, or one per --store
+    #[arg(long = "pass", value_name = "SRC")]
+    pub passes: Vec<String>,
+    /// Trust anchors for the server (any store format; default: the system's CA bundle)
+    #[arg(long, value_name = "FILE")]
+    pub truststore: Option<PathBuf>,
+    /// Password of --truststore, if it has one
+    #[arg(long, value_name = "SRC")]
+    pub truststore_pass: Option<String>,
+    #[arg(long, conflicts_with = "first")]
+    pub alias: Option<String>,
+    #[arg(long)]
+    pub first: bool,
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Continue when the server chain does not verify
+    #[arg(long)]
+    pub insecure: bool,
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TrustCommand {
+    /// Show a server's chain and add one of its certificates as a trusted entry
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest trust fetch internal.example.org:443 --into truststore.p12 --pass pass:changeit\n",
+        "  keychest trust fetch localhost:8443 --into ca.pem --yes\n\n",
+        "EXIT STATUS:\n  0  the certificate was added\n  1  failure, or not confirmed (no terminal and no --yes): STORE unchanged\n  2  usage error"))]
+    Fetch(TrustFetchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TrustFetchArgs {
+    pub target: String,
+    #[arg(long, value_name = "STORE")]
+    pub into: PathBuf,
+    #[command(flatten)]
+    pub pass: PassArg,
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Which certificate of the chain to add: 1 = the leaf (default: the top of the chain)
+    #[arg(long, value_name = "N")]
+    pub cert: Option<usize>,
+    #[arg(long)]
+    pub alias: Option<String>,
+    /// Add without asking
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub timeout: u64,
 }

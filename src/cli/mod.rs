@@ -2,9 +2,12 @@
 //! codes. Commands call the library; they never decode bytes or do crypto themselves.
 
 mod args;
+mod connect;
 mod io;
 mod key;
+mod remember;
 mod render;
+mod select;
 mod show;
 mod store;
 
@@ -18,6 +21,16 @@ pub mod exit {
     pub const OK: i32 = 0;
     pub const FAILURE: i32 = 1;
     pub const USAGE: i32 = 2;
+    /// select/connect: no entry matches what the server accepts.
+    pub const NO_CANDIDATE: i32 = 3;
+    /// select/connect: several entries match and no choice was possible.
+    pub const SEVERAL: i32 = 4;
+    /// select/connect: the user cancelled the prompt.
+    pub const CANCELLED: i32 = 5;
+    /// select: the server did not ask for a client certificate.
+    pub const NO_CLIENT_AUTH: i32 = 6;
+    /// connect: the handshake failed, the server is untrusted, or it rejected the client.
+    pub const HANDSHAKE_FAILED: i32 = 7;
 }
 
 /// An error that carries its own exit code (anything else exits 1).
@@ -69,5 +82,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Csr(c) => key::run_csr(c),
         Command::Show(s) => show::run(s),
         Command::Store(s) => store::run(s),
+        Command::Select(s) => select::run(s),
+        Command::Connect(c) => connect::run(c),
+        Command::Trust(t) => connect::run_trust(t),
     }
 }

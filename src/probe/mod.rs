@@ -133,37 +133,30 @@ pub fn handshake(opts: ProbeOptions) -> Result<HandshakeRecord, ProbeError> {
     let mut sock = connect(opts.host, opts.port, deadline)?;
     let mut conn = rustls::ClientConnection::new(Arc::new(config), name)
         .map_err(|e| ProbeError::Config(e.to_string()))?;
-    push(
-        &record,
-        format!("TCP connected to {}:{}", opts.host, opts.port),
-    );
-    push(&record, "ClientHello sent".into());
-    let outcome = drive(&mut conn, &mut sock, deadline, &record);
-    let mut outcome = outcome;
+    let mut outcome = drive(&mut conn, &mut sock, deadline);
+    {
+        let mut r = lock(&record);
+        r.version = conn.protocol_version().map(|v| format!("{v:?}"));
+        r.cipher_suite = conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()));
+        r.key_exchange = conn
+            .negotiated_key_exchange_group()
+            .map(|g| format!("{:?}", g.name()));
+    }
+    let mut answer = None;
     if outcome.is_ok() {
-        {
-            let mut r = lock(&record);
-            r.version = conn.protocol_version().map(|v| format!("{v:?}"));
-            r.cipher_suite = conn
-                .negotiated_cipher_suite()
-                .map(|s| format!("{:?}", s.suite()));
-            r.key_exchange = conn
-                .negotiated_key_exchange_group()
-                .map(|g| format!("{:?}", g.name()));
-        }
-        push(&record, "Finished exchanged: handshake complete".into());
         if let Some(wait) = opts.await_answer {
-            outcome = await_answer(
-                &mut conn,
-                &mut sock,
-                wait.min(deadline.saturating_duration_since(Instant::now())),
-                &record,
-            );
+            let wait = wait.min(deadline.saturating_duration_since(Instant::now()));
+            let (res, note) = await_answer(&mut conn, &mut sock, wait);
+            outcome = res;
+            answer = Some(note);
         }
         let _ = conn.send_close_notify();
         let _ = conn.complete_io(&mut sock);
     }
     let mut r = std::mem::take(&mut *lock(&record));
+    r.steps = compose_steps(&r, opts.host, opts.port, outcome.as_ref().err(), answer);
     r.failure = outcome.err();
     Ok(r)
 }
@@ -172,17 +165,76 @@ fn lock(r: &Mutex<HandshakeRecord>) -> std::sync::MutexGuard<'_, HandshakeRecord
     r.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn push(r: &Mutex<HandshakeRecord>, step: String) {
-    lock(r).steps.push(step);
+/// The handshake as a list of steps in protocol order, built from what was recorded (rustls
+/// does not expose its messages one by one; each step stands for an observed fact).
+fn compose_steps(
+    r: &HandshakeRecord,
+    host: &str,
+    port: u16,
+    failure: Option<&String>,
+    answer: Option<String>,
+) -> Vec<String> {
+    let mut s = vec![
+        format!("TCP connected to {host}:{port}"),
+        "ClientHello sent".to_string(),
+    ];
+    let tls13 = r.version.as_deref() == Some("TLSv1_3");
+    if let Some(v) = &r.version {
+        let mut hello = format!("ServerHello received: {v}");
+        for part in [&r.cipher_suite, &r.key_exchange].into_iter().flatten() {
+            hello.push_str(", ");
+            hello.push_str(part);
+        }
+        s.push(hello);
+    }
+    let chain = (!r.server_chain.is_empty()).then(|| {
+        let verdict = match &r.chain_verification {
+            Some(Ok(())) => "trusted".to_string(),
+            Some(Err(e)) => format!("NOT trusted: {e}"),
+            None => "not verified".to_string(),
+        };
+        format!(
+            "Certificate received: {} certificates ({verdict})",
+            r.server_chain.len()
+        )
+    });
+    let request = r.certificate_request.as_ref().map(|q| {
+        format!(
+            "CertificateRequest received: {} acceptable CA names, {} signature schemes",
+            q.ca_names.len(),
+            q.schemes.len()
+        )
+    });
+    // TLS 1.3 sends CertificateRequest before the server's Certificate; TLS 1.2 after it.
+    if tls13 {
+        s.extend(request.clone());
+        s.extend(chain);
+    } else {
+        s.extend(chain);
+        s.extend(request.clone());
+    }
+    if request.is_some() {
+        s.push(match (&r.client_certificate_sent, failure) {
+            (Some(label), None) => format!("Certificate sent: {label} (and CertificateVerify)"),
+            (Some(label), Some(_)) => format!("client certificate chosen: {label}"),
+            (None, _) => "empty Certificate sent (no client certificate)".to_string(),
+        });
+    }
+    match failure {
+        Some(f) if answer.is_none() => s.push(format!("handshake failed: {f}")),
+        _ => {
+            s.push("Finished exchanged: handshake complete".to_string());
+            s.extend(answer);
+        }
+    }
+    s
 }
 
 fn drive(
     conn: &mut rustls::ClientConnection,
     sock: &mut TcpStream,
     deadline: Instant,
-    record: &Mutex<HandshakeRecord>,
 ) -> Result<(), String> {
-    let mut saw_server_hello = false;
     while conn.is_handshaking() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -191,12 +243,7 @@ fn drive(
         let _ = sock.set_read_timeout(Some(left));
         let _ = sock.set_write_timeout(Some(left));
         match conn.complete_io(sock) {
-            Ok((_, read)) => {
-                if read > 0 && !saw_server_hello {
-                    saw_server_hello = true;
-                    push(record, "ServerHello received".into());
-                }
-            }
+            Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
                 return Err("timed out during the handshake".into());
             }
@@ -207,53 +254,46 @@ fn drive(
 }
 
 /// Waits for the server's first message after the handshake: application data or a
-/// session ticket means it accepted us; an alert means it did not.
+/// session ticket means it accepted us; an alert means it did not. Returns the verdict and
+/// a step describing it.
 fn await_answer(
     conn: &mut rustls::ClientConnection,
     sock: &mut TcpStream,
     wait: Duration,
-    record: &Mutex<HandshakeRecord>,
-) -> Result<(), String> {
+) -> (Result<(), String>, String) {
     if wait.is_zero() {
-        return Ok(());
+        return (
+            Ok(()),
+            "no time left to wait for the server's answer".into(),
+        );
     }
     let _ = sock.set_read_timeout(Some(wait));
     match conn.complete_io(sock) {
-        Ok((_, 0)) => {
-            push(
-                record,
-                "server closed the connection without an alert".into(),
-            );
-            Ok(())
-        }
+        Ok((_, 0)) => (
+            Ok(()),
+            "server closed the connection without an alert".into(),
+        ),
         Ok(_) => {
             let mut buf = [0u8; 1];
-            match conn.reader().read(&mut buf) {
-                Ok(_) | Err(_) => {}
-            }
-            push(
-                record,
+            let _ = conn.reader().read(&mut buf);
+            (
+                Ok(()),
                 "server answered after the handshake: client accepted".into(),
-            );
-            Ok(())
+            )
         }
-        Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
-            push(
-                record,
-                format!(
-                    "no alert from the server within {} ms: client accepted",
-                    wait.as_millis()
-                ),
-            );
-            Ok(())
-        }
+        Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => (
+            Ok(()),
+            format!(
+                "no alert from the server within {} ms: client accepted",
+                wait.as_millis()
+            ),
+        ),
         Err(e) => {
             let msg = describe_io(&e);
-            push(
-                record,
+            (
+                Err(msg.clone()),
                 format!("server rejected the connection after the handshake: {msg}"),
-            );
-            Err(msg)
+            )
         }
     }
 }

@@ -11,7 +11,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
-use super::{CertificateRequestInfo, ClientCertChooser, HandshakeRecord, lock, push};
+use super::{CertificateRequestInfo, ClientCertChooser, HandshakeRecord, lock};
 use crate::select::schemes::SigScheme;
 use crate::store::CertDer;
 
@@ -72,10 +72,6 @@ impl ServerCertVerifier for RecordingVerifier {
                 .chain(intermediates)
                 .map(|c| c.as_ref().to_vec())
                 .collect();
-            let n = r.server_chain.len();
-            r.steps.push(format!(
-                "server certificate chain received ({n} certificates)"
-            ));
             r.chain_verification = result
                 .as_ref()
                 .map(|res| res.clone().map_err(|e| e.to_string()));
@@ -173,14 +169,6 @@ impl ResolvesClientCert for RecordingResolver {
                 .map(|s| SigScheme(u16::from(*s)))
                 .collect(),
         };
-        push(
-            &self.record,
-            format!(
-                "CertificateRequest received ({} acceptable CA names, {} signature schemes)",
-                info.ca_names.len(),
-                info.schemes.len()
-            ),
-        );
         lock(&self.record).certificate_request = Some(info.clone());
         let identity = self
             .chooser
@@ -189,20 +177,13 @@ impl ResolvesClientCert for RecordingResolver {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.pkcs8.to_vec()));
         let signer = match self.provider.key_provider.load_private_key(key) {
             Ok(k) => k,
-            Err(e) => {
-                push(&self.record, format!("client key unusable by TLS: {e}"));
-                return None;
-            }
+            Err(_) => return None,
         };
         let chain = identity
             .chain
             .iter()
             .map(|c| CertificateDer::from(c.clone()))
             .collect();
-        push(
-            &self.record,
-            format!("client certificate sent: {}", identity.label),
-        );
         lock(&self.record).client_certificate_sent = Some(identity.label);
         Some(Arc::new(rustls::sign::CertifiedKey::new(chain, signer)))
     }
