@@ -28,6 +28,9 @@ pub enum Command {
     Csr(CsrCommand),
     /// Show what a file holds: certificates, requests, CRLs, keys (PEM or DER)
     Show(ShowArgs),
+    /// Run a local certificate authority kept in a directory
+    #[command(subcommand)]
+    Ca(super::ca::CaCommand),
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,6 +2,7 @@
 //! codes. Commands call the library; they never decode bytes or do crypto themselves.
 
 mod args;
+mod ca;
 mod io;
 mod key;
 mod render;
@@ -67,5 +68,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Key(k) => key::run_key(k),
         Command::Csr(c) => key::run_csr(c),
         Command::Show(s) => show::run(s),
+        Command::Ca(c) => ca::run(c),
     }
 }
