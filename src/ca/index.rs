@@ -2,9 +2,10 @@
 //! human-readable and safe to edit by hand. The format is documented in docs/ca.md:
 //!
 //! ```text
-//! serial	status	not_after	revoked_at	reason	subject	sans	file
-//! 5c1e…	V	2027-12-31T12:00:00Z	-	-	CN=example.org	DNS:example.org	certs/5c1e….pem
+//! serial→status→not_after→revoked_at→reason→subject→sans→file
+//! 5c1e…→V→2027-12-31T12:00:00Z→-→-→CN=example.org→DNS:example.org→certs/5c1e….pem
 //! ```
+//! (→ is a tab.)
 //!
 //! The first line is the header, exactly as above. Blank lines and lines starting with `#`
 //! are ignored (and not kept when the index is rewritten). Empty values are written `-`.
@@ -168,7 +169,7 @@ impl Record {
         }
         let serial = f[0].to_ascii_lowercase();
         if serial.is_empty()
-            || serial.len() % 2 != 0
+            || !serial.len().is_multiple_of(2)
             || !serial.bytes().all(|b| b.is_ascii_hexdigit())
         {
             return Err(line_err(

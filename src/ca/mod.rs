@@ -618,7 +618,7 @@ fn write_config(dir: &Path, config: &Config) -> Result<(), CaError> {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
