@@ -1136,3 +1136,116 @@ fn issue_names_files_and_show_understands_ca_directories() {
         "CN=Test Root,O=Keychest Tests"
     );
 }
+
+#[test]
+fn csr_overrides_and_cn_fallback() {
+    if !have("openssl") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    make_cas(d, "ec:p256");
+    let req = |name: &str, subj: &str, extra: &[&str]| {
+        let key = format!("{name}.key");
+        let out = format!("{name}.csr");
+        let mut args = vec![
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-subj",
+            subj,
+            "-out",
+            &out,
+        ];
+        args.extend(extra);
+        ok(d, "openssl", &args);
+    };
+    let text_of = |f: &str| {
+        let o = ok(d, "openssl", &["x509", "-in", f, "-noout", "-text"]);
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    // --san and --subject replace what the request asks for.
+    req("a", "/CN=a.test", &["-addext", "subjectAltName=DNS:a.test"]);
+    let o = kc(
+        d,
+        &[
+            "ca",
+            "sign",
+            "inter",
+            "--csr",
+            "a.csr",
+            "--san",
+            "dns:b.test,ip:10.9.8.7",
+            "--subject",
+            "CN=b.test,O=Over",
+            "--out",
+            "a.crt",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("replaced by --san"),
+        "{}",
+        text(&o)
+    );
+    let s = text_of("a.crt");
+    assert!(
+        s.contains("DNS:b.test, IP Address:10.9.8.7") && !s.contains("DNS:a.test"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Subject: O = Over, CN = b.test")
+            || s.contains("Subject: CN = b.test, O = Over"),
+        "{s}"
+    );
+    verify(d, Some("sslserver"), "a.crt");
+    // A server request without SAN: the CN becomes the SAN (IP when it is an address).
+    req("ip", "/CN=192.0.2.7", &[]);
+    kc(
+        d,
+        &["ca", "sign", "inter", "--csr", "ip.csr", "--out", "ip.crt"],
+    );
+    assert!(text_of("ip.crt").contains("IP Address:192.0.2.7"));
+    // ... and a CN that is no host name is an error for a server, fine for a client.
+    req("person", "/CN=Jane Doe", &[]);
+    kc_fails(
+        d,
+        &[
+            "ca",
+            "sign",
+            "inter",
+            "--csr",
+            "person.csr",
+            "--out",
+            "p.crt",
+        ],
+        "give --san",
+    );
+    kc(
+        d,
+        &[
+            "ca",
+            "sign",
+            "inter",
+            "--csr",
+            "person.csr",
+            "--profile",
+            "client",
+            "--out",
+            "p.crt",
+        ],
+    );
+    assert!(!text_of("p.crt").contains("Subject Alternative Name"));
+    // RSA server keys get keyEncipherment, EC keys do not.
+    kc(
+        d,
+        &["ca", "issue", "inter", "rsa.test", "--type", "rsa:2048"],
+    );
+    assert!(text_of("rsa.test.crt").contains("Digital Signature, Key Encipherment"));
+    assert!(!text_of("a.crt").contains("Key Encipherment"));
+}

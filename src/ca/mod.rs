@@ -703,8 +703,7 @@ pub fn init(
     let (cert_der, chain_pem, root_pem, kind, notes) = match parent {
         None => {
             let kid = cert::key_identifier(&spki)?;
-            let mut serial = new_serial(&Index::default());
-            serial.truncate(16);
+            let serial = new_serial(&Index::default());
             let der = cert::sign(
                 &CertParams {
                     serial: &serial,
