@@ -1,6 +1,7 @@
 //! keychest: keystores, truststores and test PKIs.
 //!
 //! The library holds all logic; `src/main.rs` and `cli/` only parse, call and render.
+pub mod ca;
 pub mod cli;
 pub mod codec;
 pub mod fsio;

@@ -38,6 +38,9 @@ pub enum Command {
     /// Fetch a server's certificates into a truststore
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Run a local certificate authority kept in a directory
+    #[command(subcommand)]
+    Ca(super::ca::CaCommand),
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,6 +2,7 @@
 //! codes. Commands call the library; they never decode bytes or do crypto themselves.
 
 mod args;
+mod ca;
 mod connect;
 mod io;
 mod key;
@@ -85,5 +86,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Select(s) => select::run(s),
         Command::Connect(c) => connect::run(c),
         Command::Trust(t) => connect::run_trust(t),
+        Command::Ca(c) => ca::run(c),
     }
 }

@@ -17,6 +17,9 @@ struct ShowJson<'a> {
 }
 
 pub fn run(a: ShowArgs) -> anyhow::Result<()> {
+    if a.file.is_dir() {
+        return super::ca::show_dir(&a.file, a.json);
+    }
     let bytes = read_input(&a.file)?;
     let given = password(
         &a.pass,
@@ -127,7 +130,7 @@ fn render_object(out: &mut String, o: &Object) {
     }
 }
 
-fn render_cert(out: &mut String, c: &CertSummary) {
+pub(super) fn render_cert(out: &mut String, c: &CertSummary) {
     let _ = writeln!(out, "Certificate");
     let _ = writeln!(out, "  Subject:     {}", c.subject);
     let _ = writeln!(

@@ -537,11 +537,11 @@ pub fn inspect(
                         public_key: public_key_info(&spki),
                     }));
                 }
-                "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
-                    if !key_seen {
-                        key_seen = true;
-                        objects.push(Object::PrivateKey(private_key_summary(bytes, password)?));
-                    }
+                "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY"
+                    if !key_seen =>
+                {
+                    key_seen = true;
+                    objects.push(Object::PrivateKey(private_key_summary(bytes, password)?));
                 }
                 _ => {}
             }

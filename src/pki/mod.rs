@@ -1,6 +1,8 @@
 //! PKI objects: keys, names, requests, certificates and their inspection. Nothing here
 //! touches the terminal.
+pub mod cert;
 pub mod chain;
+pub mod crl;
 pub mod csr;
 pub mod inspect;
 pub mod key;
@@ -8,6 +10,7 @@ pub mod keyfile;
 pub mod name;
 pub mod oids;
 pub mod pbe;
+pub mod profile;
 pub mod san;
 pub mod signed;
 pub mod verify;

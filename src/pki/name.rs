@@ -543,7 +543,7 @@ fn parse_value(
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.is_empty() || hex.len() % 2 != 0 {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())
@@ -562,7 +562,7 @@ pub fn value_text(value: &Any) -> Option<String> {
         // T61String: treated as Latin-1, as most software does in practice.
         Tag::TeletexString => Some(bytes.iter().map(|&b| b as char).collect()),
         Tag::BmpString => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return None;
             }
             let units: Vec<u16> = bytes

@@ -24,11 +24,9 @@ pub fn tlv_len(bytes: &[u8]) -> Option<(usize, usize)> {
 }
 
 /// The raw bytes of the first element inside the outer SEQUENCE of `der` (the TBS part).
+/// The outer SEQUENCE's contents must be well-formed elements, all inside its length.
 pub fn tbs_bytes(der: &[u8]) -> Option<&[u8]> {
-    let (hdr, _) = tlv_len(der)?;
-    let inner = der.get(hdr..)?;
-    let (_, total) = tlv_len(inner)?;
-    inner.get(..total)
+    sequence_elements(der)?.first().copied()
 }
 
 /// The raw elements of a SEQUENCE's contents, in order.

@@ -1,0 +1,403 @@
+//! The CA's index of issued certificates, `index.tsv`: one line per certificate, tab-separated,
+//! human-readable and safe to edit by hand. The format is documented in docs/ca.md:
+//!
+//! ```text
+//! serial→status→not_after→revoked_at→reason→subject→sans→file
+//! 5c1e…→V→2027-12-31T12:00:00Z→-→-→CN=example.org→DNS:example.org→certs/5c1e….pem
+//! ```
+//! (→ is a tab.)
+//!
+//! The first line is the header, exactly as above. Blank lines and lines starting with `#`
+//! are ignored (and not kept when the index is rewritten). Empty values are written `-`.
+//! In `subject` and `sans` a backslash escapes tab (`\t`), newline (`\n`), carriage return
+//! (`\r`) and itself (`\\`); `sans` items are separated by `,` and a comma inside an item
+//! is written `\,`.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::pki::crl::Reason;
+
+pub const FILE_NAME: &str = "index.tsv";
+pub const HEADER: &str = "serial\tstatus\tnot_after\trevoked_at\treason\tsubject\tsans\tfile";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum IndexError {
+    #[error("{file} line {line}: {reason}")]
+    Line {
+        file: &'static str,
+        line: usize,
+        reason: String,
+    },
+}
+
+fn line_err(line: usize, reason: impl Into<String>) -> IndexError {
+    IndexError::Line {
+        file: FILE_NAME,
+        line,
+        reason: reason.into(),
+    }
+}
+
+/// V (valid: issued, not revoked) or R (revoked), as in OpenSSL's `index.txt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Status {
+    #[serde(rename = "valid")]
+    Valid,
+    #[serde(rename = "revoked")]
+    Revoked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Record {
+    /// Lowercase hex of the serial number's DER content bytes.
+    pub serial: String,
+    pub status: Status,
+    /// Unix seconds.
+    #[serde(serialize_with = "ser_time")]
+    pub not_after: i64,
+    #[serde(serialize_with = "ser_opt_time")]
+    pub revoked_at: Option<i64>,
+    pub reason: Option<Reason>,
+    /// RFC 4514 text of the subject.
+    pub subject: String,
+    /// Display form of each SAN (`DNS:x`, `IP Address:1.2.3.4`, …).
+    pub sans: Vec<String>,
+    /// Where the certificate is kept, relative to the CA directory.
+    pub file: Option<String>,
+}
+
+fn ser_time<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_time(*t))
+}
+
+fn ser_opt_time<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&format_time(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// RFC 3339 UTC text, seconds precision.
+pub fn format_time(secs: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| secs.to_string())
+}
+
+fn parse_time(text: &str) -> Option<i64> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+fn escape(s: &str, comma: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            ',' if comma => out.push_str("\\,"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Splits on unescaped `sep` (when given) and unescapes each part.
+fn unescape_split(s: &str, sep: Option<char>) -> Result<Vec<String>, String> {
+    let mut parts = vec![String::new()];
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            let e = chars.next().ok_or("dangling backslash")?;
+            let cur = parts.last_mut().ok_or("empty")?;
+            match e {
+                '\\' => cur.push('\\'),
+                't' => cur.push('\t'),
+                'n' => cur.push('\n'),
+                'r' => cur.push('\r'),
+                ',' => cur.push(','),
+                other => return Err(format!("unknown escape \\{other}")),
+            }
+        } else if Some(c) == sep {
+            parts.push(String::new());
+        } else if let Some(cur) = parts.last_mut() {
+            cur.push(c);
+        }
+    }
+    Ok(parts)
+}
+
+fn dash(s: &str) -> &str {
+    if s.is_empty() { "-" } else { s }
+}
+
+impl Record {
+    fn to_line(&self) -> String {
+        let sans: Vec<String> = self.sans.iter().map(|s| escape(s, true)).collect();
+        [
+            self.serial.clone(),
+            match self.status {
+                Status::Valid => "V".into(),
+                Status::Revoked => "R".into(),
+            },
+            format_time(self.not_after),
+            self.revoked_at
+                .map(format_time)
+                .unwrap_or_else(|| "-".into()),
+            self.reason
+                .map(|r| r.name().to_string())
+                .unwrap_or_else(|| "-".into()),
+            dash(&escape(&self.subject, false)).to_string(),
+            dash(&sans.join(",")).to_string(),
+            dash(&escape(self.file.as_deref().unwrap_or(""), false)).to_string(),
+        ]
+        .join("\t")
+    }
+
+    fn from_line(line: &str, n: usize) -> Result<Record, IndexError> {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() != 8 {
+            return Err(line_err(
+                n,
+                format!("expected 8 tab-separated fields, found {}", f.len()),
+            ));
+        }
+        let serial = f[0].to_ascii_lowercase();
+        if serial.is_empty()
+            || !serial.len().is_multiple_of(2)
+            || !serial.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(line_err(
+                n,
+                format!("serial '{}' is not even-length hex", f[0]),
+            ));
+        }
+        let status = match f[1] {
+            "V" => Status::Valid,
+            "R" => Status::Revoked,
+            other => return Err(line_err(n, format!("status '{other}' is not V or R"))),
+        };
+        let not_after = parse_time(f[2])
+            .ok_or_else(|| line_err(n, format!("not_after '{}' is not an RFC 3339 time", f[2])))?;
+        let revoked_at =
+            match f[3] {
+                "-" => None,
+                t => Some(parse_time(t).ok_or_else(|| {
+                    line_err(n, format!("revoked_at '{t}' is not an RFC 3339 time"))
+                })?),
+            };
+        let reason = match f[4] {
+            "-" => None,
+            r => Some(r.parse::<Reason>().map_err(|e| line_err(n, e))?),
+        };
+        if status == Status::Revoked && revoked_at.is_none() {
+            return Err(line_err(n, "status R needs a revoked_at time"));
+        }
+        if status == Status::Valid && (revoked_at.is_some() || reason.is_some()) {
+            return Err(line_err(
+                n,
+                "status V must have '-' for revoked_at and reason",
+            ));
+        }
+        let one = |s: &str| -> Result<String, IndexError> {
+            if s == "-" {
+                return Ok(String::new());
+            }
+            let mut v = unescape_split(s, None).map_err(|e| line_err(n, e))?;
+            Ok(v.pop().unwrap_or_default())
+        };
+        let sans = match f[6] {
+            "-" => Vec::new(),
+            s => unescape_split(s, Some(',')).map_err(|e| line_err(n, e))?,
+        };
+        let file = one(f[7])?;
+        Ok(Record {
+            serial,
+            status,
+            not_after,
+            revoked_at,
+            reason,
+            subject: one(f[5])?,
+            sans,
+            file: (!file.is_empty()).then_some(file),
+        })
+    }
+}
+
+/// The whole index, in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Index {
+    pub records: Vec<Record>,
+}
+
+impl Index {
+    pub fn parse(text: &str) -> Result<Index, IndexError> {
+        let mut lines = text.lines().enumerate();
+        match lines.next() {
+            Some((_, h)) if h.trim_end_matches('\r') == HEADER => {}
+            None => return Ok(Index::default()),
+            Some(_) => {
+                return Err(line_err(
+                    1,
+                    "missing header line (expected the column names)",
+                ));
+            }
+        }
+        let mut records: Vec<Record> = Vec::new();
+        for (i, line) in lines {
+            let n = i + 1;
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let r = Record::from_line(line, n)?;
+            if records.iter().any(|x| x.serial == r.serial) {
+                return Err(line_err(n, format!("serial {} appears twice", r.serial)));
+            }
+            records.push(r);
+        }
+        Ok(Index { records })
+    }
+
+    pub fn serialize(&self) -> String {
+        let mut out = String::from(HEADER);
+        out.push('\n');
+        for r in &self.records {
+            out.push_str(&r.to_line());
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn find(&self, serial: &str) -> Option<&Record> {
+        self.records.iter().find(|r| r.serial == serial)
+    }
+
+    pub fn find_mut(&mut self, serial: &str) -> Option<&mut Record> {
+        self.records.iter_mut().find(|r| r.serial == serial)
+    }
+
+    pub fn revoked_count(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| r.status == Status::Revoked)
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Index {
+        Index {
+            records: vec![
+                Record {
+                    serial: "7a01".into(),
+                    status: Status::Valid,
+                    not_after: 1_800_000_000,
+                    revoked_at: None,
+                    reason: None,
+                    subject: "CN=a\tb,O=Acme\\, Inc.".into(),
+                    sans: vec!["DNS:example.org".into(), "URI:x:a,b".into()],
+                    file: Some("certs/7a01.pem".into()),
+                },
+                Record {
+                    serial: "01ff".into(),
+                    status: Status::Revoked,
+                    not_after: 1_800_000_000,
+                    revoked_at: Some(1_700_000_000),
+                    reason: Some(Reason::KeyCompromise),
+                    subject: String::new(),
+                    sans: vec![],
+                    file: None,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let idx = sample();
+        let text = idx.serialize();
+        assert!(text.starts_with(HEADER));
+        assert!(
+            text.contains(
+                "\tR\t2027-01-15T08:00:00Z\t2023-11-14T22:13:20Z\tkeyCompromise\t-\t-\t-\n"
+            )
+        );
+        assert_eq!(Index::parse(&text).unwrap(), idx);
+    }
+
+    #[test]
+    fn empty_file_is_empty_index() {
+        assert_eq!(Index::parse("").unwrap(), Index::default());
+        assert_eq!(
+            Index::parse(&format!("{HEADER}\n")).unwrap(),
+            Index::default()
+        );
+    }
+
+    #[test]
+    fn ignores_comments_and_blank_lines() {
+        let text =
+            format!("{HEADER}\n# hand note\n\n7a\tV\t2030-01-01T00:00:00Z\t-\t-\tCN=x\t-\t-\r\n");
+        let idx = Index::parse(&text).unwrap();
+        assert_eq!(idx.records.len(), 1);
+        assert_eq!(idx.records[0].subject, "CN=x");
+    }
+
+    #[test]
+    fn bad_lines_name_their_line() {
+        let cases = [
+            ("7a\tV\t2030-01-01T00:00:00Z\t-\t-\tCN=x\t-", "expected 8"),
+            (
+                "zz\tV\t2030-01-01T00:00:00Z\t-\t-\tCN=x\t-\t-",
+                "not even-length hex",
+            ),
+            (
+                "7a\tX\t2030-01-01T00:00:00Z\t-\t-\tCN=x\t-\t-",
+                "not V or R",
+            ),
+            ("7a\tV\tyesterday\t-\t-\tCN=x\t-\t-", "not an RFC 3339"),
+            (
+                "7a\tR\t2030-01-01T00:00:00Z\t-\t-\tCN=x\t-\t-",
+                "needs a revoked_at",
+            ),
+            (
+                "7a\tR\t2030-01-01T00:00:00Z\t2029-01-01T00:00:00Z\tbogus\tCN=x\t-\t-",
+                "unknown revocation reason",
+            ),
+            (
+                "7a\tV\t2030-01-01T00:00:00Z\t-\t-\tCN=x\\q\t-\t-",
+                "unknown escape",
+            ),
+        ];
+        for (line, want) in cases {
+            let text = format!("{HEADER}\n\n{line}\n");
+            let err = Index::parse(&text).unwrap_err().to_string();
+            assert!(err.starts_with("index.tsv line 3: "), "{err}");
+            assert!(err.contains(want), "{err} (wanted {want})");
+        }
+        let dup = format!(
+            "{HEADER}\n7a\tV\t2030-01-01T00:00:00Z\t-\t-\t-\t-\t-\n7A\tV\t2030-01-01T00:00:00Z\t-\t-\t-\t-\t-\n"
+        );
+        assert!(
+            Index::parse(&dup)
+                .unwrap_err()
+                .to_string()
+                .contains("line 3: serial 7a appears twice")
+        );
+        assert!(
+            Index::parse("garbage\n")
+                .unwrap_err()
+                .to_string()
+                .contains("line 1")
+        );
+    }
+}
