@@ -511,7 +511,7 @@ fn bad_input_is_one_clear_line_and_exit_1() {
     let empty = w("empty.pem", b"");
     assert!(fails(&["show", p(&empty)], 1).contains("empty"));
     let cert = fs::read_to_string(fixture("certs/leaf-rsa.crt")).unwrap();
-    let truncated = w("trunc.pem", cert[..cert.len() / 2].as_bytes());
+    let truncated = w("trunc.pem", &cert.as_bytes()[..cert.len() / 2]);
     assert!(fails(&["show", p(&truncated)], 1).contains("no END line"));
     let garbage = w("garbage.der", &[0x30, 0x82, 0xff, 0xff, 1, 2, 3, 4, 5]);
     assert!(fails(&["show", p(&garbage)], 1).contains("not a recognised"));

@@ -257,8 +257,11 @@ pub fn choose(pool: &Pool, ranked: &[Evaluation], opts: &ChoiceOptions) -> anyho
     }
 }
 
+/// What the server accepts: CA names (DER; empty = any) and, when known, signature schemes.
+type ServerRequest = (Vec<Vec<u8>>, Option<Vec<SigScheme>>);
+
 /// The acceptable CA names and schemes, from a live handshake or a file.
-fn request_from(a: &SelectArgs) -> anyhow::Result<(Vec<Vec<u8>>, Option<Vec<SigScheme>>)> {
+fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
     if let Some(file) = &a.ca_names {
         let bytes = super::io::read_input(file)?;
         let names = ca_names::parse(&bytes).with_context(|| format!("{}", file.display()))?;

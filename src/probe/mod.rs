@@ -152,7 +152,7 @@ pub fn handshake(opts: ProbeOptions) -> Result<HandshakeRecord, ProbeError> {
             outcome = res;
             answer = Some(note);
         }
-        let _ = conn.send_close_notify();
+        conn.send_close_notify();
         let _ = conn.complete_io(&mut sock);
     }
     let mut r = std::mem::take(&mut *lock(&record));
