@@ -38,6 +38,9 @@ pub enum Command {
     /// Fetch a server's certificates into a truststore
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Generate man pages and shell completions
+    #[command(subcommand)]
+    Generate(GenerateCommand),
     /// Run a local certificate authority kept in a directory
     #[command(subcommand)]
     Ca(super::ca::CaCommand),
@@ -521,4 +524,26 @@ pub struct TrustFetchArgs {
     pub yes: bool,
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub timeout: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GenerateCommand {
+    /// Write a man page per command into DIR
+    #[command(after_help = "EXAMPLES:\n  keychest generate man /usr/local/share/man/man1\n  keychest generate man docs/man --force\n\nEXIT STATUS:\n  0  success\n  1  failure (I/O error, page exists without --force)\n  2  usage error")]
+    Man {
+        dir: PathBuf,
+        /// Replace existing pages
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a completion script for SHELL on stdout
+    #[command(after_help = "EXAMPLES:\n  keychest generate completions bash > /etc/bash_completion.d/keychest\n  keychest generate completions zsh > ~/.zfunc/_keychest\n  keychest generate completions fish > ~/.config/fish/completions/keychest.fish\n\nEXIT STATUS:\n  0  success\n  2  usage error")]
+    Completions { shell: Shell },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }

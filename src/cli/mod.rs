@@ -4,6 +4,7 @@
 mod args;
 mod ca;
 mod connect;
+pub mod generate;
 mod io;
 mod key;
 mod remember;
@@ -87,5 +88,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Connect(c) => connect::run(c),
         Command::Trust(t) => connect::run_trust(t),
         Command::Ca(c) => ca::run(c),
+        Command::Generate(g) => generate::run(g),
     }
 }
