@@ -472,3 +472,17 @@ fn strip_mac(pfx: &[u8]) -> Vec<u8> {
     let ci = r.any().unwrap();
     asn1::seq(&[v.raw, ci.raw])
 }
+
+#[test]
+fn trust_attribute_is_byte_identical_to_keytools() {
+    // SEQUENCE { 2.16.840.1.113894.746875.1.1, SET { 2.5.29.37.0 } } as keytool 17 writes it
+    // (visible in the unencrypted password-less fixture).
+    let attr: &[u8] = &[
+        0x30, 0x16, 0x06, 0x0c, 0x60, 0x86, 0x48, 0x01, 0x86, 0xf9, 0x66, 0xad, 0xca, 0x7b, 0x01,
+        0x01, 0x31, 0x06, 0x06, 0x04, 0x55, 0x1d, 0x25, 0x00,
+    ];
+    let contains = |hay: &[u8]| hay.windows(attr.len()).any(|w| w == attr);
+    assert!(contains(&fixture("keytool-passwordless.p12")));
+    let ours = encode(&sample_store(false), None, Compat::Passwordless).unwrap();
+    assert!(contains(&ours));
+}
