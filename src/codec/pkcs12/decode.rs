@@ -1,6 +1,6 @@
 //! Reading PKCS#12: integrity first, then the safes, then pairing keys with certificates.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
@@ -35,6 +35,10 @@ pub const JAVA_TRUSTED: Oid = Oid::new_unwrap("2.16.840.1.113894.746875.1.1");
 
 const CN: Oid = Oid::new_unwrap("2.5.4.3");
 const MAX_SAFE_NESTING: usize = 4;
+/// Encrypted safes are decrypted at load (each costs a key derivation): bound their number.
+const MAX_ENCRYPTED_SAFES: usize = 64;
+/// The quadratic "lone key without localKeyId" pairing runs only on small files.
+const MAX_LONE_KEY_SEARCH: usize = 256;
 
 /// Java secret-key algorithm names and the OIDs Java writes for them (`AlgorithmId.get`).
 pub const SECRET_ALGORITHMS: &[(&str, &str)] = &[
@@ -173,12 +177,22 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<(Keystore, Pkcs12I
         .map_err(|e| Pkcs12Error::malformed("AuthenticatedSafe", e))?;
     let mut sr = Reader::contents(&safes);
     let mut n = 0;
+    let mut encrypted = 0;
     while !sr.is_empty() {
         n += 1;
         let ctx = format!("safe {n}");
         let ci = sr
             .expect(asn1::SEQUENCE, "ContentInfo")
             .map_err(|e| Pkcs12Error::malformed(&ctx, e))?;
+        if Reader::contents(&ci).oid().ok() == Some(ENCRYPTED_DATA) {
+            encrypted += 1;
+            if encrypted > MAX_ENCRYPTED_SAFES {
+                return Err(Pkcs12Error::malformed(
+                    ctx,
+                    format!("more than {MAX_ENCRYPTED_SAFES} encrypted safes"),
+                ));
+            }
+        }
         read_safe(&ci, &ctx, password, pfx.mac.is_some(), &mut col)?;
     }
     let (store, info) = assemble(col, pfx.mac.as_ref())?;
@@ -534,32 +548,67 @@ fn same_name(a: &[u8], an: &Option<Name>, b: &[u8], bn: &Option<Name>) -> bool {
     }
 }
 
-/// The chain from `leaf` upward through `pool` (indices into `pool`), leaf first, no loops.
-fn build_chain(leaf: usize, pool: &[CertFacts]) -> Vec<usize> {
-    let mut chain = vec![leaf];
-    loop {
-        let cur = &pool[*chain.last().expect("chain starts with the leaf")];
-        if cur.self_issued() {
-            break;
+/// Certificates indexed for chain building: exact subject bytes first (the common case, and
+/// fast for stores with thousands of entries), RFC 5280 name comparison as the fallback.
+struct Pool {
+    certs: Vec<CertFacts>,
+    by_der: HashMap<Vec<u8>, usize>,
+    by_subject: HashMap<Vec<u8>, Vec<usize>>,
+}
+
+impl Pool {
+    fn add(&mut self, der: &[u8]) -> Option<usize> {
+        if let Some(i) = self.by_der.get(der) {
+            return Some(*i);
         }
-        let candidates: Vec<usize> = (0..pool.len())
-            .filter(|i| !chain.contains(i) && cur.issued_by(&pool[*i]))
-            .collect();
-        let next = match candidates.len() {
-            0 => break,
-            1 => candidates[0],
-            _ => {
-                // Tie-break: the candidate whose SKI is this certificate's AKI.
-                let by_key = candidates
-                    .iter()
-                    .copied()
-                    .find(|i| cur.aki.is_some() && pool[*i].ski == cur.aki);
-                by_key.unwrap_or(candidates[0])
-            }
-        };
-        chain.push(next);
+        let f = CertFacts::new(der)?;
+        let i = self.certs.len();
+        self.by_subject
+            .entry(f.subject.clone())
+            .or_default()
+            .push(i);
+        self.by_der.insert(der.to_vec(), i);
+        self.certs.push(f);
+        Some(i)
     }
-    chain
+
+    /// The chain from `leaf` upward, leaf first, no loops.
+    fn chain(&self, leaf: usize) -> Vec<usize> {
+        let pool = &self.certs;
+        let mut chain = vec![leaf];
+        while chain.len() <= pool.len() {
+            let cur = &pool[*chain.last().expect("chain starts with the leaf")];
+            if cur.self_issued() {
+                break;
+            }
+            let exact: Vec<usize> = self
+                .by_subject
+                .get(&cur.issuer)
+                .map(|v| v.iter().copied().filter(|i| !chain.contains(i)).collect())
+                .unwrap_or_default();
+            let candidates: Vec<usize> = if exact.is_empty() {
+                (0..pool.len())
+                    .filter(|i| !chain.contains(i) && cur.issued_by(&pool[*i]))
+                    .collect()
+            } else {
+                exact
+            };
+            let next = match candidates.len() {
+                0 => break,
+                1 => candidates[0],
+                _ => {
+                    // Tie-break: the candidate whose SKI is this certificate's AKI.
+                    let by_key = candidates
+                        .iter()
+                        .copied()
+                        .find(|i| cur.aki.is_some() && pool[*i].ski == cur.aki);
+                    by_key.unwrap_or(candidates[0])
+                }
+            };
+            chain.push(next);
+        }
+        chain
+    }
 }
 
 fn assemble(
@@ -573,30 +622,31 @@ fn assemble(
     } = col;
 
     // Distinct certificates (by bytes) for chain building.
-    let mut pool: Vec<CertFacts> = Vec::new();
+    let mut index = Pool {
+        certs: Vec::new(),
+        by_der: HashMap::new(),
+        by_subject: HashMap::new(),
+    };
     let mut cert_index: Vec<Option<usize>> = Vec::with_capacity(bags.len());
+    // localKeyId → first certificate bag carrying it.
+    let mut cert_by_lkid: HashMap<&[u8], usize> = HashMap::new();
     for (i, bag) in bags.iter().enumerate() {
         if let Item::Cert(der) = &bag.item {
-            let idx = match pool.iter().position(|c| c.der == *der) {
-                Some(p) => Some(p),
-                None => match CertFacts::new(der) {
-                    Some(f) => {
-                        pool.push(f);
-                        Some(pool.len() - 1)
-                    }
-                    None => {
-                        return Err(Pkcs12Error::malformed(
-                            format!("certificate {}", i + 1),
-                            "not an X.509 certificate",
-                        ));
-                    }
-                },
+            let Some(idx) = index.add(der) else {
+                return Err(Pkcs12Error::malformed(
+                    format!("bag {} (a certificate)", i + 1),
+                    "not an X.509 certificate",
+                ));
             };
-            cert_index.push(idx);
+            cert_index.push(Some(idx));
+            if let Some(id) = &bag.local_key_id {
+                cert_by_lkid.entry(id.as_slice()).or_insert(i);
+            }
         } else {
             cert_index.push(None);
         }
     }
+    let pool = &index.certs;
 
     let key_count = bags
         .iter()
@@ -612,11 +662,10 @@ fn assemble(
             continue;
         };
         // Pair with its certificate: localKeyId, else public key, else the lone leaf.
-        let mut leaf_bag = bag.local_key_id.as_ref().and_then(|id| {
-            bags.iter().position(|b| {
-                b.item.kind() == ItemKind::Cert && b.local_key_id.as_ref() == Some(id)
-            })
-        });
+        let mut leaf_bag = bag
+            .local_key_id
+            .as_ref()
+            .and_then(|id| cert_by_lkid.get(id.as_slice()).copied());
         if leaf_bag.is_none()
             && let PrivateKeyData::Pkcs8(pk) = data
             && let Some(spki) = public_key_of(pk)
@@ -626,7 +675,11 @@ fn assemble(
                     && cert_index[i].is_some_and(|p| pool[p].spki.as_deref() == Some(&spki[..]))
             });
         }
-        if leaf_bag.is_none() && key_count == 1 && bag.local_key_id.is_none() {
+        if leaf_bag.is_none()
+            && key_count == 1
+            && bag.local_key_id.is_none()
+            && pool.len() <= MAX_LONE_KEY_SEARCH
+        {
             // One key and one certificate that issues nothing else: that is its certificate.
             let leaves: Vec<usize> = (0..bags.len())
                 .filter(|i| {
@@ -646,7 +699,7 @@ fn assemble(
             Some(lb) => {
                 leaf_bags.insert(lb);
                 let leaf = cert_index[lb].expect("a certificate bag");
-                build_chain(leaf, &pool)
+                index.chain(leaf)
             }
             None => Vec::new(),
         };
@@ -702,10 +755,12 @@ fn assemble(
                     EntryDraft::Cert(p) => (1, "cert", Some(*p)),
                     EntryDraft::Secret(_) => (2, "secret", None),
                 };
-                counters[k] += 1;
                 let derived = cert.and_then(|p| pool[p].cn());
                 (
-                    derived.unwrap_or_else(|| format!("{prefix}-{}", counters[k])),
+                    derived.unwrap_or_else(|| {
+                        counters[k] += 1;
+                        format!("{prefix}-{}", counters[k])
+                    }),
                     false,
                 )
             }

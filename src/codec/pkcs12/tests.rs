@@ -486,3 +486,76 @@ fn trust_attribute_is_byte_identical_to_keytools() {
     let ours = encode(&sample_store(false), None, Compat::Passwordless).unwrap();
     assert!(contains(&ours));
 }
+
+/// A hand-built file: no MAC, no attributes, CA certificates before the leaf, a plain
+/// keyBag. The key is paired by public key, the chain is built by name, the alias derived.
+#[test]
+fn key_bag_without_local_key_id_pairs_by_public_key() {
+    let (s, _) = decode(&fixture("openssl-chain.p12"), Some("changeit")).unwrap();
+    let EntryBody::PrivateKey {
+        key: PrivateKeyData::Encrypted(epki),
+        chain,
+    } = &s.entries[0].body
+    else {
+        panic!()
+    };
+    let pkcs8 = decrypt_pkcs12_style(epki, "changeit").unwrap();
+    let (kt, _) = decode(&fixture("keytool-chain.p12"), Some("changeit")).unwrap();
+    let EntryBody::PrivateKey {
+        key: PrivateKeyData::Encrypted(kt_epki),
+        ..
+    } = &kt.entries[0].body
+    else {
+        panic!()
+    };
+    let other_key = decrypt_pkcs12_style(kt_epki, "changeit").unwrap();
+    let bag = |id: &str, value: &[u8]| {
+        asn1::seq(&[
+            &asn1::oid(&const_oid::ObjectIdentifier::new_unwrap(id)),
+            &asn1::cons(asn1::CTX0, &[value]),
+        ])
+    };
+    let cert = |der: &[u8]| {
+        bag(
+            "1.2.840.113549.1.12.10.1.3",
+            &asn1::seq(&[
+                &asn1::oid(&decode::X509_CERTIFICATE),
+                &asn1::cons(asn1::CTX0, &[&asn1::octets(der)]),
+            ]),
+        )
+    };
+    let bags = [
+        cert(&chain[2]),
+        cert(&chain[1]),
+        bag("1.2.840.113549.1.12.10.1.1", &pkcs8),
+        // a second key whose certificate is not in the file
+        bag("1.2.840.113549.1.12.10.1.1", &other_key),
+        cert(&chain[0]),
+    ];
+    let refs: Vec<&[u8]> = bags.iter().map(Vec::as_slice).collect();
+    let safe = asn1::seq(&[
+        &asn1::oid(&decode::DATA),
+        &asn1::cons(asn1::CTX0, &[&asn1::octets(&asn1::seq(&refs))]),
+    ]);
+    let pfx = asn1::seq(&[
+        &asn1::uint(3),
+        &asn1::seq(&[
+            &asn1::oid(&decode::DATA),
+            &asn1::cons(asn1::CTX0, &[&asn1::octets(&asn1::seq(&[&safe]))]),
+        ]),
+    ]);
+    let (store, info) = decode(&pfx, None).unwrap();
+    let got: Vec<(String, usize)> = store
+        .entries
+        .iter()
+        .map(|e| (e.alias.clone(), e.certificates().len()))
+        .collect();
+    // The key without a certificate is kept with an empty chain (never dropped); no
+    // certificate is left over as a trusted entry.
+    assert_eq!(
+        got,
+        vec![("leaf.example".to_string(), 3), ("key-1".to_string(), 0)]
+    );
+    assert_eq!(info.key_encryption, vec!["none (keyBag)"]);
+    assert_eq!(info.preset, None);
+}
