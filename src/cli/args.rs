@@ -199,17 +199,7 @@ impl From<FormatArg> for crate::store::Format {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum CompatArg {
-    /// PBES2 AES-256-CBC, PBKDF2-HMAC-SHA256, SHA-256 MAC (JDK 16+, OpenSSL 3; default)
-    Modern,
-    /// AES-256 keys and certificates with a SHA-1 MAC (Java 8u301+, 11.0.12-11.0.16)
-    Java11,
-    /// 3DES keys and certificates, SHA-1 MAC (old Java, macOS Keychain, Windows before 10 1709)
-    Legacy,
-    /// Trusted certificates only, unencrypted, no MAC, no password (JDK 18+ cacerts)
-    Passwordless,
-}
+pub use crate::codec::pkcs12::Compat as CompatArg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -529,7 +519,9 @@ pub struct TrustFetchArgs {
 #[derive(Subcommand, Debug)]
 pub enum GenerateCommand {
     /// Write a man page per command into DIR
-    #[command(after_help = "EXAMPLES:\n  keychest generate man /usr/local/share/man/man1\n  keychest generate man docs/man --force\n\nEXIT STATUS:\n  0  success\n  1  failure (I/O error, page exists without --force)\n  2  usage error")]
+    #[command(
+        after_help = "EXAMPLES:\n  keychest generate man /usr/local/share/man/man1\n  keychest generate man docs/man --force\n\nEXIT STATUS:\n  0  success\n  1  failure (I/O error, page exists without --force)\n  2  usage error"
+    )]
     Man {
         dir: PathBuf,
         /// Replace existing pages
@@ -537,7 +529,9 @@ pub enum GenerateCommand {
         force: bool,
     },
     /// Print a completion script for SHELL on stdout
-    #[command(after_help = "EXAMPLES:\n  keychest generate completions bash > /etc/bash_completion.d/keychest\n  keychest generate completions zsh > ~/.zfunc/_keychest\n  keychest generate completions fish > ~/.config/fish/completions/keychest.fish\n\nEXIT STATUS:\n  0  success\n  2  usage error")]
+    #[command(
+        after_help = "EXAMPLES:\n  keychest generate completions bash > /etc/bash_completion.d/keychest\n  keychest generate completions zsh > ~/.zfunc/_keychest\n  keychest generate completions fish > ~/.config/fish/completions/keychest.fish\n\nEXIT STATUS:\n  0  success\n  2  usage error"
+    )]
     Completions { shell: Shell },
 }
 

@@ -74,6 +74,7 @@ fn roots(path: Option<&std::path::Path>, pass: Option<&String>) -> anyhow::Resul
             pass: pass.cloned(),
         }
         .source()?,
+        false,
     )?;
     Ok(loaded
         .store

@@ -13,7 +13,8 @@ pub fn run(cmd: GenerateCommand) -> anyhow::Result<()> {
     match cmd {
         GenerateCommand::Man { dir, force } => {
             let pages = man_pages()?;
-            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
             for (name, text) in &pages {
                 fsio::write_atomic(&dir.join(name), text, Mode::Public, force)?;
             }
@@ -24,9 +25,24 @@ pub fn run(cmd: GenerateCommand) -> anyhow::Result<()> {
             let mut cmd = Cli::command();
             let mut out = std::io::stdout();
             match shell {
-                Shell::Bash => clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "keychest", &mut out),
-                Shell::Zsh => clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "keychest", &mut out),
-                Shell::Fish => clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "keychest", &mut out),
+                Shell::Bash => clap_complete::generate(
+                    clap_complete::Shell::Bash,
+                    &mut cmd,
+                    "keychest",
+                    &mut out,
+                ),
+                Shell::Zsh => clap_complete::generate(
+                    clap_complete::Shell::Zsh,
+                    &mut cmd,
+                    "keychest",
+                    &mut out,
+                ),
+                Shell::Fish => clap_complete::generate(
+                    clap_complete::Shell::Fish,
+                    &mut cmd,
+                    "keychest",
+                    &mut out,
+                ),
             }
             Ok(())
         }

@@ -9,6 +9,7 @@ use super::io::{password, read_input};
 use super::render::{colon_hex, sanitize};
 use crate::pki::inspect::{self, CertSummary, Extensions, Object};
 use crate::secret;
+use crate::store::Format;
 
 #[derive(Serialize)]
 struct ShowJson<'a> {
@@ -21,6 +22,12 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
         return super::ca::show_dir(&a.file, a.json);
     }
     let bytes = read_input(&a.file)?;
+    if matches!(
+        crate::codec::sniff(&bytes),
+        Some(Format::Pkcs12 | Format::Jks | Format::Jceks)
+    ) {
+        return super::store::show_store(&a.file, &bytes, &a.pass, a.json);
+    }
     let given = password(
         &a.pass,
         &format!("Password for {}", a.file.display()),

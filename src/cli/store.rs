@@ -16,7 +16,7 @@ use crate::fsio::{self, Mode};
 use crate::pki::keyfile;
 use crate::secret::{self, Secret};
 use crate::store::summary::{self, EntrySummary};
-use crate::store::{EntryBody, Format, Keystore, PrivateKeyData, keyprotect, ops};
+use crate::store::{EntryBody, Format, Keystore, PrivateKeyData, SecretEntryData, keyprotect, ops};
 
 pub fn run(cmd: StoreCommand) -> anyhow::Result<()> {
     match cmd {
@@ -50,17 +50,26 @@ pub fn opt_secret(
     }
 }
 
-/// Reads and decodes a store. The password comes from `--pass`, else a prompt when the
-/// format needs one, else (no terminal) a clear error.
+/// Reads and decodes a store for listing: the password comes from `--pass`; without it the
+/// store is read without one when its format allows (JKS/JCEKS listing, password-less
+/// PKCS#12), else asked for on a terminal, else a clear error.
 pub fn load_store(path: &Path, pass: &PassArg) -> anyhow::Result<Loaded> {
     let bytes = read_input(path)?;
-    load_bytes(path, &bytes, pass.source()?)
+    load_bytes(path, &bytes, pass.source()?, false)
+}
+
+/// Like [`load_store`], but for operations that decrypt keys or rewrite the store: a store
+/// format with a password gets one (from `--pass`, a prompt, or an error).
+pub fn load_store_for_keys(path: &Path, pass: &PassArg) -> anyhow::Result<Loaded> {
+    let bytes = read_input(path)?;
+    load_bytes(path, &bytes, pass.source()?, true)
 }
 
 pub fn load_bytes(
     path: &Path,
     bytes: &[u8],
     source: Option<Option<secret::SecretSource>>,
+    need_password: bool,
 ) -> anyhow::Result<Loaded> {
     let format = codec::sniff(bytes).with_context(|| {
         format!(
@@ -69,23 +78,27 @@ pub fn load_bytes(
         )
     })?;
     let prompt = format!("Password for {}", path.display());
-    let password = match source {
+    let mut password = match source {
         Some(src) => Some(secret::obtain(src.as_ref(), &prompt, false)?),
-        None if codec::needs_password(format, bytes) => Some(secret::obtain(None, &prompt, false)?),
+        None if need_password && matches!(format, Format::Jks | Format::Jceks) => {
+            Some(secret::obtain(None, &prompt, false)?)
+        }
         None => None,
     };
-    let (store, info) = codec::decode(format, bytes, password.as_deref().map(|s| s.as_str()))
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let decoded = match codec::decode(format, bytes, password.as_deref().map(|s| s.as_str())) {
+        Err(e) if password.is_none() && e.needs_password() => {
+            password = Some(secret::obtain(None, &prompt, false)?);
+            codec::decode(format, bytes, password.as_deref().map(|s| s.as_str()))
+        }
+        other => other,
+    };
+    let (store, info) = decoded.with_context(|| format!("cannot read {}", path.display()))?;
     Ok(Loaded {
         format,
         store,
         info,
         password,
     })
-}
-
-fn compat_of(arg: Option<CompatArg>) -> Option<CompatArg> {
-    arg
 }
 
 /// Encodes and atomically writes a store (0600 when it holds keys).
@@ -97,9 +110,15 @@ pub fn save_store(
     compat: Option<CompatArg>,
     overwrite: bool,
 ) -> anyhow::Result<()> {
-    let _ = compat_of(compat);
-    let bytes = codec::encode(format, store, &EncodeOptions { password })
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let bytes = codec::encode(
+        format,
+        store,
+        &EncodeOptions {
+            password,
+            compat: compat.unwrap_or_default(),
+        },
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
     let holds_secrets = store
         .entries
         .iter()
@@ -114,18 +133,39 @@ pub fn save_store(
 }
 
 fn list(a: StoreListArgs) -> anyhow::Result<()> {
-    let loaded = load_store(&a.store, &a.pass)?;
+    let bytes = read_input(&a.store)?;
+    show_store(&a.store, &bytes, &a.pass, a.json)
+}
+
+/// Lists a store with its protection details (`store list`, and `show` on a keystore).
+pub fn show_store(path: &Path, bytes: &[u8], pass: &PassArg, json: bool) -> anyhow::Result<()> {
+    let mut loaded = load_bytes(path, bytes, pass.source()?, false)?;
+    describe_secrets(&mut loaded);
     let entries: Vec<EntrySummary> = loaded
         .store
         .entries
         .iter()
         .map(summary::summarize)
         .collect();
-    if a.json {
+    if json {
+        let mut entries_json = serde_json::to_value(&entries)?;
+        if loaded.format == Format::Pkcs12
+            && let Some(list) = entries_json.as_array_mut()
+        {
+            for e in list {
+                if e["kind"] == "trusted-cert" {
+                    let alias = e["alias"].as_str().unwrap_or_default();
+                    let has = !loaded.info.without_java_trust.iter().any(|a| a == alias);
+                    e["java_trust_attribute"] = serde_json::Value::Bool(has);
+                }
+            }
+        }
         let doc = serde_json::json!({
             "format": loaded.format,
             "integrity_checked": loaded.info.integrity_checked,
-            "entries": entries,
+            "protection": loaded.info.protection,
+            "warnings": loaded.info.warnings,
+            "entries": entries_json,
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
@@ -135,6 +175,27 @@ fn list(a: StoreListArgs) -> anyhow::Result<()> {
         sanitize(&render_list(loaded.format, &entries, &loaded.info))
     );
     Ok(())
+}
+
+/// With the store password at hand, opens sealed secret keys to show their algorithm; one
+/// that cannot be opened is listed with a warning naming it.
+pub fn describe_secrets(loaded: &mut Loaded) {
+    let Some(pw) = loaded.password.clone() else {
+        return;
+    };
+    for entry in &mut loaded.store.entries {
+        if let EntryBody::SecretKey { key } = &mut entry.body
+            && let SecretEntryData::Sealed { format, bytes } = key
+        {
+            match codec::open_secret(*format, bytes, &pw) {
+                Ok(open) => *key = SecretEntryData::Open(open),
+                Err(e) => loaded.info.warnings.push(format!(
+                    "secret key '{}' cannot be opened: {e}",
+                    entry.alias
+                )),
+            }
+        }
+    }
 }
 
 pub fn render_list(format: Format, entries: &[EntrySummary], info: &StoreInfo) -> String {
@@ -160,7 +221,12 @@ pub fn render_list(format: Format, entries: &[EntrySummary], info: &StoreInfo) -
                 }
             })
             .unwrap_or_default();
-        let _ = writeln!(out, "{}  {}  {}", e.alias, e.kind, key);
+        let note = if info.without_java_trust.contains(&e.alias) {
+            "  (no Java trust attribute: Java does not list it)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "{}  {}  {}{}", e.alias, e.kind, key, note);
         if let Some(leaf) = e.chain.first() {
             let _ = writeln!(out, "    subject: {}", leaf.subject);
             let _ = writeln!(out, "    issuer:  {}", leaf.issuer);
@@ -190,7 +256,12 @@ fn target_format(path: &Path, explicit: Option<Format>) -> anyhow::Result<Format
 
 /// Loads STORE if it exists, else starts an empty one (asking for a new password if the
 /// format needs one).
-fn load_or_create(path: &Path, pass: &PassArg, format: Option<Format>) -> anyhow::Result<Loaded> {
+fn load_or_create(
+    path: &Path,
+    pass: &PassArg,
+    format: Option<Format>,
+    compat: Option<CompatArg>,
+) -> anyhow::Result<Loaded> {
     if path.exists() {
         return load_store(path, pass);
     }
@@ -201,11 +272,13 @@ fn load_or_create(path: &Path, pass: &PassArg, format: Option<Format>) -> anyhow
             "Password for the new store",
             true,
         )?),
-        None if format.caps().store_password => Some(secret::obtain(
-            None,
-            &format!("Password for the new store {}", path.display()),
-            true,
-        )?),
+        None if format.caps().store_password && compat != Some(CompatArg::Passwordless) => {
+            Some(secret::obtain(
+                None,
+                &format!("Password for the new store {}", path.display()),
+                true,
+            )?)
+        }
         None => None,
     };
     Ok(Loaded {
@@ -262,7 +335,14 @@ fn read_certs(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
 }
 
 fn import(a: StoreImportArgs) -> anyhow::Result<()> {
-    let mut loaded = load_or_create(&a.store, &a.pass, a.format.map(Into::into))?;
+    let mut loaded = load_or_create(&a.store, &a.pass, a.format.map(Into::into), a.compat)?;
+    if !loaded.store.entries.is_empty() && loaded.password.is_none() && loaded.format != Format::Pem
+    {
+        // Rewriting needs the password (password-less PKCS#12 truststores excepted).
+        if loaded.info.preset != Some(CompatArg::Passwordless) {
+            loaded = load_store_for_keys(&a.store, &a.pass)?;
+        }
+    }
     let format = loaded.format;
     let report = if let Some(cert) = &a.cert {
         let certs = read_certs(cert)?;
@@ -334,9 +414,14 @@ fn import(a: StoreImportArgs) -> anyhow::Result<()> {
     } else {
         bail!("nothing to import: give --cert, --key or --from");
     };
-    let pw = loaded.password.as_deref().map(|s| s.as_str());
-    unlock_all(&mut loaded.store, pw, &[])?;
-    save_store(&a.store, format, &loaded.store, pw, a.compat, true)?;
+    let compat = a.compat.or(loaded.info.preset);
+    let pw = loaded.password.clone();
+    save_or_unlock(
+        &a.store,
+        &mut loaded,
+        pw.as_deref().map(|s| s.as_str()),
+        compat,
+    )?;
     report_import(&report);
     Ok(())
 }
@@ -388,6 +473,29 @@ impl KeyPasswords {
     }
 }
 
+/// Opens every sealed secret key (needed before writing it in another format or under a
+/// new password), each with its own password if given, else the store password.
+pub fn open_secrets(
+    store: &mut Keystore,
+    store_password: Option<&str>,
+    key_passwords: &KeyPasswords,
+) -> anyhow::Result<()> {
+    for entry in &mut store.entries {
+        if let EntryBody::SecretKey { key } = &mut entry.body
+            && let SecretEntryData::Sealed { format, bytes } = key
+        {
+            let pw = key_passwords
+                .for_alias(&entry.alias)
+                .or(store_password)
+                .with_context(|| format!("secret key '{}': a password is needed", entry.alias))?;
+            let open = codec::open_secret(*format, bytes, pw)
+                .with_context(|| format!("secret key '{}' cannot be opened", entry.alias))?;
+            *key = SecretEntryData::Open(open);
+        }
+    }
+    Ok(())
+}
+
 /// Decrypts every stored key (needed before re-encoding): each with its own password if
 /// given, else the store password. A failure names the alias.
 pub fn unlock_all(
@@ -419,7 +527,7 @@ fn export(a: StoreExportArgs) -> anyhow::Result<()> {
     for out in [&a.out, &a.key_out].into_iter().flatten() {
         fsio::check_writable(out, a.force)?;
     }
-    let loaded = load_store(&a.store, &a.pass)?;
+    let loaded = load_store_for_keys(&a.store, &a.pass)?;
     let cs = loaded.format.caps().case_sensitive_aliases;
     let i = loaded
         .store
@@ -479,7 +587,7 @@ fn export(a: StoreExportArgs) -> anyhow::Result<()> {
 fn convert(a: StoreConvertArgs) -> anyhow::Result<()> {
     fsio::check_writable(&a.output, a.force)?;
     let to = target_format(&a.output, a.to.map(Into::into))?;
-    let mut loaded = load_store(&a.input, &a.pass)?;
+    let mut loaded = load_store_for_keys(&a.input, &a.pass)?;
     let key_pws = KeyPasswords::parse(&a.key_pass)?;
     let mut skipped = Vec::new();
     if !to.caps().secret_keys {
@@ -515,6 +623,9 @@ fn convert(a: StoreConvertArgs) -> anyhow::Result<()> {
                 keyprotect::decrypt(key, pw).with_context(|| format!("entry '{}'", entry.alias))?,
             );
         }
+    }
+    if to != loaded.format {
+        open_secrets(&mut loaded.store, store_pw, &key_pws)?;
     }
     if !to.caps().case_sensitive_aliases {
         for e in &mut loaded.store.entries {
@@ -554,18 +665,30 @@ fn convert(a: StoreConvertArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rewrites a store in place after an edit, keeping its format and password.
+/// Rewrites a store in place after an edit, keeping its format, password and preset.
 fn rewrite(path: &Path, mut loaded: Loaded) -> anyhow::Result<()> {
     let pw = loaded.password.clone();
-    let pw = pw.as_deref().map(|s| s.as_str());
-    if loaded.format != Format::Pem {
-        unlock_all(&mut loaded.store, pw, &[])?;
+    let preset = loaded.info.preset;
+    save_or_unlock(path, &mut loaded, pw.as_deref().map(|s| s.as_str()), preset)
+}
+
+/// Saves a store, keeping stored keys encrypted as they are when the format allows; when
+/// it does not (another protection scheme), decrypts them with `password` and retries.
+fn save_or_unlock(
+    path: &Path,
+    loaded: &mut Loaded,
+    password: Option<&str>,
+    compat: Option<CompatArg>,
+) -> anyhow::Result<()> {
+    if save_store(path, loaded.format, &loaded.store, password, compat, true).is_ok() {
+        return Ok(());
     }
-    save_store(path, loaded.format, &loaded.store, pw, None, true)
+    unlock_all(&mut loaded.store, password, &[])?;
+    save_store(path, loaded.format, &loaded.store, password, compat, true)
 }
 
 fn delete(a: StoreDeleteArgs) -> anyhow::Result<()> {
-    let mut loaded = load_store(&a.store, &a.pass)?;
+    let mut loaded = load_store_for_keys(&a.store, &a.pass)?;
     let removed = ops::delete(&mut loaded.store, loaded.format, &a.alias)?;
     rewrite(&a.store, loaded)?;
     eprintln!("deleted '{}'", sanitize(&removed.alias));
@@ -573,7 +696,7 @@ fn delete(a: StoreDeleteArgs) -> anyhow::Result<()> {
 }
 
 fn rename(a: StoreRenameArgs) -> anyhow::Result<()> {
-    let mut loaded = load_store(&a.store, &a.pass)?;
+    let mut loaded = load_store_for_keys(&a.store, &a.pass)?;
     let stored = ops::rename(&mut loaded.store, loaded.format, &a.old, &a.new)?;
     if stored != a.new {
         eprintln!(
@@ -585,7 +708,7 @@ fn rename(a: StoreRenameArgs) -> anyhow::Result<()> {
 }
 
 fn passwd(a: StorePasswdArgs) -> anyhow::Result<()> {
-    let mut loaded = load_store(&a.store, &a.pass)?;
+    let mut loaded = load_store_for_keys(&a.store, &a.pass)?;
     if !loaded.format.caps().store_password && loaded.format != Format::Pem {
         bail!("{} stores have no password", loaded.format);
     }

@@ -67,6 +67,7 @@ pub fn decode(
             _ => "JKS: keyed SHA-1 integrity digest; keys protected with Sun's JKS key protector (SHA-1 keystream)".into(),
         }],
         warnings: vec!["JKS/JCEKS protection is weak by modern standards: prefer PKCS#12 (keychest store convert)".into()],
+        ..StoreInfo::default()
     };
     if !checked {
         info.warnings

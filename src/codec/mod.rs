@@ -7,6 +7,7 @@ pub mod java_ser;
 pub mod jks;
 pub mod jks_keyprotect;
 pub mod pem;
+pub mod pkcs12;
 
 use crate::store::{Format, Keystore};
 
@@ -20,6 +21,9 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
     }
     if pem::sniff(bytes) {
         return Some(Format::Pem);
+    }
+    if pkcs12::sniff(bytes) {
+        return Some(Format::Pkcs12);
     }
     None
 }
@@ -45,6 +49,10 @@ pub struct StoreInfo {
     pub protection: Vec<String>,
     /// Consumers that will fail to read this file, and why.
     pub warnings: Vec<String>,
+    /// PKCS#12: the write preset the file matches (a rewrite keeps it).
+    pub preset: Option<pkcs12::Compat>,
+    /// PKCS#12: trusted entries without Java's trust attribute (Java does not list them).
+    pub without_java_trust: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,16 +61,18 @@ pub enum CodecError {
     Pem(#[from] pem::PemStoreError),
     #[error(transparent)]
     Java(#[from] java::JavaStoreError),
-    #[error("{0} stores are not supported by this build")]
-    Unsupported(Format),
+    #[error(transparent)]
+    Pkcs12(#[from] pkcs12::Pkcs12Error),
 }
 
-/// Whether decoding `format` requires the store password (JKS/JCEKS list without one, as
-/// keytool does, with integrity unchecked).
-pub fn needs_password(format: Format, _bytes: &[u8]) -> bool {
-    match format {
-        Format::Pem | Format::Jks | Format::Jceks => false,
-        Format::Pkcs12 => true,
+impl CodecError {
+    /// The store cannot be read without a password (none was given).
+    pub fn needs_password(&self) -> bool {
+        matches!(
+            self,
+            CodecError::Pkcs12(pkcs12::Pkcs12Error::PasswordRequired(_))
+                | CodecError::Pem(pem::PemStoreError::NeedPassword { .. })
+        )
     }
 }
 
@@ -73,16 +83,35 @@ pub fn decode(
     password: Option<&str>,
 ) -> Result<(Keystore, StoreInfo), CodecError> {
     match format {
-        Format::Pem => Ok((
-            pem::decode(bytes, password)?,
-            StoreInfo {
-                integrity_checked: false,
-                protection: vec![],
-                warnings: vec![],
-            },
-        )),
+        Format::Pem => Ok((pem::decode(bytes, password)?, StoreInfo::default())),
         Format::Jks | Format::Jceks => Ok(java::decode(format, bytes, password)?),
-        other => Err(CodecError::Unsupported(other)),
+        Format::Pkcs12 => {
+            let (store, info) = pkcs12::decode(bytes, password)?;
+            Ok((store, pkcs12_info(info)))
+        }
+    }
+}
+
+fn pkcs12_info(info: pkcs12::Pkcs12Info) -> StoreInfo {
+    let mut protection = vec![match &info.mac {
+        Some(m) => format!("MAC: HMAC-{}, {} iterations", m.digest, m.iterations),
+        None => "MAC: none (integrity not protected)".to_string(),
+    }];
+    if let Some(c) = &info.cert_encryption {
+        protection.push(format!("certificates: {c}"));
+    }
+    for k in &info.key_encryption {
+        protection.push(format!("keys: {k}"));
+    }
+    if let Some(p) = info.preset {
+        protection.push(format!("matches preset: {p}"));
+    }
+    StoreInfo {
+        integrity_checked: info.mac.is_some(),
+        protection,
+        warnings: info.warnings,
+        preset: info.preset,
+        without_java_trust: info.trusted_without_java_attribute,
     }
 }
 
@@ -90,6 +119,8 @@ pub fn decode(
 pub struct EncodeOptions<'a> {
     /// Store password (PKCS#12, JKS, JCEKS); for PEM, the password that encrypts keys.
     pub password: Option<&'a str>,
+    /// PKCS#12 encryption preset.
+    pub compat: pkcs12::Compat,
 }
 
 pub fn encode(
@@ -107,6 +138,18 @@ pub fn encode(
         .as_bytes()
         .to_vec()),
         Format::Jks | Format::Jceks => Ok(java::encode(format, store, opts.password)?),
-        other => Err(CodecError::Unsupported(other)),
+        Format::Pkcs12 => Ok(pkcs12::encode(store, opts.password, opts.compat)?),
+    }
+}
+
+/// Opens a secret key sealed by the format that read it.
+pub fn open_secret(
+    format: Format,
+    sealed: &[u8],
+    password: &str,
+) -> Result<crate::store::SecretKeyData, CodecError> {
+    match format {
+        Format::Pkcs12 => Ok(pkcs12::open_secret(sealed, password)?),
+        _ => Ok(java::open_secret(sealed, password).map_err(java::JavaStoreError::from)?),
     }
 }
