@@ -38,6 +38,9 @@ pub enum Command {
     /// Fetch a server's certificates into a truststore
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// A whole test PKI in one command: CAs, server and client certificates, ready stores
+    #[command(subcommand)]
+    Pki(PkiCommand),
     /// Generate man pages and shell completions
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -540,4 +543,42 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PkiCommand {
+    /// Create root and intermediate CAs, a server and client certificates, and their stores
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest pki new ./pki\n",
+        "  keychest pki new ./pki --hosts api.local,10.0.0.5 --client alice --client bob --jks\n",
+        "  keychest pki new ./pki --type rsa:3072 --pass env:PKI_PASS\n\n",
+        "FILES:\n  root-ca/, intermediate-ca/   CA directories (keychest ca ...)\n",
+        "  server.p12, CLIENT.p12       key + chain; truststore.p12 holds the root\n",
+        "  server.crt/.key, CLIENT.crt/.key, ca-bundle.pem   PEM equivalents (keys unencrypted, 0600)\n",
+        "  password.txt                 the generated password, when --pass is not given (0600)\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (files exist without --force, bad input, I/O error)\n  2  usage error"))]
+    New(PkiNewArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PkiNewArgs {
+    pub dir: PathBuf,
+    /// Names and addresses of the server certificate (the first is its CN)
+    #[arg(long, default_value = "localhost,127.0.0.1,::1", value_name = "LIST")]
+    pub hosts: String,
+    /// A client certificate to make (repeatable; default: one named "client")
+    #[arg(long, value_name = "NAME")]
+    pub client: Vec<String>,
+    /// Key type for every key
+    #[arg(long = "type", short = 't', default_value = "ec:p256", value_name = "TYPE")]
+    pub key_type: String,
+    /// Password for the stores and CA keys (default: generated into DIR/password.txt)
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Also write server.jks, CLIENT.jks and truststore.jks
+    #[arg(long)]
+    pub jks: bool,
+    /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
 }

@@ -252,7 +252,7 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
 }
 
 /// The current time. `KEYCHEST_TEST_NOW` (Unix seconds) overrides it, for tests of expiry.
-fn now() -> i64 {
+pub fn now() -> i64 {
     if let Some(t) = std::env::var("KEYCHEST_TEST_NOW")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -266,7 +266,7 @@ fn note(text: &str) {
     eprintln!("keychest: note: {}", sanitize(text));
 }
 
-fn print_notes(notes: &[Note]) {
+pub fn print_notes(notes: &[Note]) {
     for n in notes {
         match n {
             Note::Clamped {

@@ -7,6 +7,7 @@ mod connect;
 pub mod generate;
 mod io;
 mod key;
+mod pki;
 mod remember;
 mod render;
 mod select;
@@ -89,5 +90,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Trust(t) => connect::run_trust(t),
         Command::Ca(c) => ca::run(c),
         Command::Generate(g) => generate::run(g),
+        Command::Pki(args::PkiCommand::New(p)) => pki::run_new(p),
     }
 }
