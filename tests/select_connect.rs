@@ -64,7 +64,30 @@ fn pki() -> &'static Pki {
     PKI.get_or_init(build_pki)
 }
 
+/// Removes PKIs left by earlier runs (the shared one is never dropped) after an hour.
+fn remove_stale_pkis() {
+    let Ok(dir) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
+        return;
+    };
+    for e in dir.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600));
+        if old
+            && e.file_name()
+                .to_string_lossy()
+                .starts_with("select-connect-")
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn build_pki() -> Pki {
+    remove_stale_pkis();
     let root = tempfile::Builder::new()
         .prefix("select-connect-")
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
