@@ -214,9 +214,12 @@ fn compose_steps(
         s.extend(request.clone());
     }
     if request.is_some() {
-        s.push(match (&r.client_certificate_sent, failure) {
-            (Some(label), None) => format!("Certificate sent: {label} (and CertificateVerify)"),
-            (Some(label), Some(_)) => format!("client certificate chosen: {label}"),
+        // A server alert after our choice answers our Certificate flight: it was sent (TLS 1.2
+        // sends it before the server's Finished; TLS 1.3 servers reject after the handshake).
+        let sent = failure.is_none_or(|f| f.starts_with(SERVER_ALERT));
+        s.push(match (&r.client_certificate_sent, sent) {
+            (Some(label), true) => format!("Certificate sent: {label} (and CertificateVerify)"),
+            (Some(label), false) => format!("client certificate chosen: {label}"),
             (None, _) => "empty Certificate sent (no client certificate)".to_string(),
         });
     }
@@ -298,12 +301,14 @@ fn await_answer(
     }
 }
 
+const SERVER_ALERT: &str = "the server sent alert";
+
 fn describe_io(e: &std::io::Error) -> String {
     match e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        Some(rustls::Error::AlertReceived(alert)) => format!("the server sent alert {alert:?}"),
+        Some(rustls::Error::AlertReceived(alert)) => format!("{SERVER_ALERT} {alert:?}"),
         Some(rustls::Error::InvalidMessage(m)) => {
             format!("not a TLS server, or a broken one ({m:?})")
         }
