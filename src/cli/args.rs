@@ -570,7 +570,12 @@ pub struct PkiNewArgs {
     #[arg(long, value_name = "NAME")]
     pub client: Vec<String>,
     /// Key type for every key
-    #[arg(long = "type", short = 't', default_value = "ec:p256", value_name = "TYPE")]
+    #[arg(
+        long = "type",
+        short = 't',
+        default_value = "ec:p256",
+        value_name = "TYPE"
+    )]
     pub key_type: String,
     /// Password for the stores and CA keys (default: generated into DIR/password.txt)
     #[command(flatten)]

@@ -23,6 +23,8 @@ struct Chooser {
     alias: Option<String>,
     first: bool,
     non_interactive: bool,
+    /// A choice remembered for this server by `select --remember`.
+    remembered: Option<(usize, String)>,
     failure: Mutex<Option<anyhow::Error>>,
 }
 
@@ -40,7 +42,7 @@ impl ClientCertChooser for Chooser {
                 alias: self.alias.as_deref(),
                 first: self.first,
                 non_interactive: self.non_interactive,
-                remembered: None,
+                remembered: self.remembered.clone(),
             },
         )
         .and_then(|i| {
@@ -140,6 +142,9 @@ fn print_record(r: &HandshakeRecord) {
                 "client cert:   {}",
                 sanitize(r.client_certificate_sent.as_deref().unwrap_or("none sent"))
             );
+            if let Some(e) = &r.client_key_error {
+                println!("client key:    unusable: {}", sanitize(e));
+            }
         }
     }
 }
@@ -157,6 +162,16 @@ pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
             alias: a.alias.clone(),
             first: a.first,
             non_interactive: a.non_interactive,
+            remembered: super::remember::lookup(&format!("{host}:{port}"))
+                .ok()
+                .flatten()
+                .and_then(|r| {
+                    let store = a
+                        .stores
+                        .iter()
+                        .position(|p| super::remember::same_file(p, &r.store))?;
+                    Some((store, r.alias))
+                }),
             failure: Mutex::new(None),
         }))
     };

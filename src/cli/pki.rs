@@ -55,7 +55,11 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
         a.client.clone()
     };
     for c in &clients {
-        if matches!(c.as_str(), "server" | "truststore" | "ca-bundle" | "password") || c.is_empty() {
+        if matches!(
+            c.as_str(),
+            "server" | "truststore" | "ca-bundle" | "password"
+        ) || c.is_empty()
+        {
             bail!("client name '{c}' clashes with a file pki new writes; choose another");
         }
         if c.contains(['/', '\0']) {
@@ -66,15 +70,24 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
     let root_dir = dir.join("root-ca");
     let inter_dir = dir.join("intermediate-ca");
     for d in [&root_dir, &inter_dir] {
-        if ca::dir::is_ca(d) {
-            bail!("{} already holds a CA: choose a new DIR", d.display());
+        if ca::dir::is_ca(d) && !a.force {
+            bail!(
+                "{} already holds a CA: choose a new DIR, or --force to replace the whole test PKI",
+                d.display()
+            );
         }
     }
     // Every output is checked before any work, so a refusal changes nothing.
-    let mut outputs: Vec<PathBuf> = ["server.p12", "truststore.p12", "server.crt", "server.key", "ca-bundle.pem"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
+    let mut outputs: Vec<PathBuf> = [
+        "server.p12",
+        "truststore.p12",
+        "server.crt",
+        "server.key",
+        "ca-bundle.pem",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
     for c in &clients {
         for ext in ["p12", "crt", "key"] {
             outputs.push(dir.join(format!("{c}.{ext}")));
@@ -92,6 +105,16 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
     for o in &outputs {
         fsio::check_writable(o, a.force)?;
     }
+    if a.force {
+        // Replacing a test PKI replaces its CAs too; only directories pki new made (CA
+        // directories under the fixed names) are removed.
+        for d in [&root_dir, &inter_dir] {
+            if ca::dir::is_ca(d) {
+                std::fs::remove_dir_all(d)
+                    .with_context(|| format!("cannot remove {}", d.display()))?;
+            }
+        }
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let password = match &a.pass.pass {
         Some(_) => super::io::required_password(&a.pass, "Password for the stores and CA keys")?,
@@ -105,7 +128,11 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
     let (root, _) = ca::init(
         &root_dir,
         &ca::NewCa {
-            subject: name::parse_dn(&format!("CN=keychest test root CA {},O=keychest test PKI", short_id(t)))?.to_der()?,
+            subject: name::parse_dn(&format!(
+                "CN=keychest test root CA {},O=keychest test PKI",
+                short_id(t)
+            ))?
+            .to_der()?,
             key: &root_key,
             key_pem: &root_pem,
             days: ca::ROOT_DAYS,
@@ -176,14 +203,38 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
                 },
             }],
         };
-        save_store(&dir.join(format!("{stem}.p12")), Format::Pkcs12, &store, pw, None, a.force)?;
+        save_store(
+            &dir.join(format!("{stem}.p12")),
+            Format::Pkcs12,
+            &store,
+            pw,
+            None,
+            a.force,
+        )?;
         if a.jks {
-            save_store(&dir.join(format!("{stem}.jks")), Format::Jks, &store, pw, None, a.force)?;
+            save_store(
+                &dir.join(format!("{stem}.jks")),
+                Format::Jks,
+                &store,
+                pw,
+                None,
+                a.force,
+            )?;
         }
         let pem_chain = crate::codec::pem::encode_certs(&chain[..2]);
-        fsio::write_atomic(&dir.join(format!("{stem}.crt")), pem_chain.as_bytes(), Mode::Public, a.force)?;
+        fsio::write_atomic(
+            &dir.join(format!("{stem}.crt")),
+            pem_chain.as_bytes(),
+            Mode::Public,
+            a.force,
+        )?;
         let key_pem = keyfile::to_pkcs8_pem(&leaf.key, None)?;
-        fsio::write_atomic(&dir.join(format!("{stem}.key")), key_pem.as_bytes(), Mode::Private, a.force)?;
+        fsio::write_atomic(
+            &dir.join(format!("{stem}.key")),
+            key_pem.as_bytes(),
+            Mode::Private,
+            a.force,
+        )?;
         Ok(())
     };
     write_leaf("server", &server)?;
@@ -194,12 +245,28 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
         entries: vec![Entry {
             alias: "root-ca".into(),
             created_ms: Some(t * 1000),
-            body: EntryBody::TrustedCert { cert: root_der.clone() },
+            body: EntryBody::TrustedCert {
+                cert: root_der.clone(),
+            },
         }],
     };
-    save_store(&dir.join("truststore.p12"), Format::Pkcs12, &trust, pw, None, a.force)?;
+    save_store(
+        &dir.join("truststore.p12"),
+        Format::Pkcs12,
+        &trust,
+        pw,
+        None,
+        a.force,
+    )?;
     if a.jks {
-        save_store(&dir.join("truststore.jks"), Format::Jks, &trust, pw, None, a.force)?;
+        save_store(
+            &dir.join("truststore.jks"),
+            Format::Jks,
+            &trust,
+            pw,
+            None,
+            a.force,
+        )?;
     }
     fsio::write_atomic(
         &dir.join("ca-bundle.pem"),
@@ -212,7 +279,13 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
         text.push('\n');
         fsio::write_atomic(&password_file, text.as_bytes(), Mode::Private, a.force)?;
     }
-    print_usage(dir, &server.name, &client_leaves, a.pass.pass.is_none(), a.jks);
+    print_usage(
+        dir,
+        &server.name,
+        &client_leaves,
+        a.pass.pass.is_none(),
+        a.jks,
+    );
     Ok(())
 }
 
@@ -240,26 +313,60 @@ fn print_usage(dir: &Path, host: &str, clients: &[Leaf], generated: bool, jks: b
         "<your --pass>".to_string()
     };
     let c = clients.first().map(|l| l.name.as_str()).unwrap_or("client");
-    let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
     println!("Test PKI written to {d}:");
     let rows = [
-        ("root-ca/, intermediate-ca/".to_string(), format!("the CAs (more: keychest ca issue {d}/intermediate-ca NAME --pass file:{d}/password.txt)")),
-        (format!("server.p12, {c}.p12"), format!("key + chain (PKCS#12{})", if jks { "; JKS too" } else { "" })),
-        ("truststore.p12".to_string(), "the root CA as a trusted entry".to_string()),
-        (format!("server.crt/.key, {c}.crt/.key"), "leaf + intermediate, and the key (unencrypted, 0600)".to_string()),
+        (
+            "root-ca/, intermediate-ca/".to_string(),
+            format!(
+                "the CAs (more: keychest ca issue {d}/intermediate-ca NAME --pass file:{d}/password.txt)"
+            ),
+        ),
+        (
+            format!("server.p12, {c}.p12"),
+            format!(
+                "key + chain (PKCS#12{})",
+                if jks { "; JKS too" } else { "" }
+            ),
+        ),
+        (
+            "truststore.p12".to_string(),
+            "the root CA as a trusted entry".to_string(),
+        ),
+        (
+            format!("server.crt/.key, {c}.crt/.key"),
+            "leaf + intermediate, and the key (unencrypted, 0600)".to_string(),
+        ),
         ("ca-bundle.pem".to_string(), "the root CA".to_string()),
     ];
     for (file, what) in rows {
         println!("  {file:<34} {what}");
     }
     if generated {
-        println!("  {:<34} the store and CA key password (0600)", "password.txt");
+        println!(
+            "  {:<34} the store and CA key password (0600)",
+            "password.txt"
+        );
     }
     println!();
     println!("Try it:");
-    println!("  openssl s_server -accept 8443 -cert {d}/server.crt -key {d}/server.key -CAfile {d}/ca-bundle.pem -Verify 1 -www");
-    println!("  curl --cacert {d}/ca-bundle.pem --cert {d}/{c}.crt --key {d}/{c}.key https://{host}:8443/");
-    println!("  openssl s_client -connect {host}:8443 -CAfile {d}/ca-bundle.pem -cert {d}/{c}.crt -key {d}/{c}.key");
-    println!("  java -Djavax.net.ssl.keyStore={d}/server.p12 -Djavax.net.ssl.keyStorePassword={pw} \\");
-    println!("       -Djavax.net.ssl.trustStore={d}/truststore.p12 -Djavax.net.ssl.trustStorePassword={pw} ...");
+    println!(
+        "  openssl s_server -accept 8443 -cert {d}/server.crt -key {d}/server.key -CAfile {d}/ca-bundle.pem -Verify 1 -www"
+    );
+    println!(
+        "  curl --cacert {d}/ca-bundle.pem --cert {d}/{c}.crt --key {d}/{c}.key https://{host}:8443/"
+    );
+    println!(
+        "  openssl s_client -connect {host}:8443 -CAfile {d}/ca-bundle.pem -cert {d}/{c}.crt -cert_chain {d}/{c}.crt -key {d}/{c}.key"
+    );
+    println!(
+        "  java -Djavax.net.ssl.keyStore={d}/server.p12 -Djavax.net.ssl.keyStorePassword={pw} \\"
+    );
+    println!(
+        "       -Djavax.net.ssl.trustStore={d}/truststore.p12 -Djavax.net.ssl.trustStorePassword={pw} ..."
+    );
 }

@@ -63,6 +63,8 @@ pub struct HandshakeRecord {
     pub chain_verification: Option<Result<(), String>>,
     pub certificate_request: Option<CertificateRequestInfo>,
     pub client_certificate_sent: Option<String>,
+    /// Why the chosen client key could not be used by TLS, if that happened.
+    pub client_key_error: Option<String>,
     pub version: Option<String>,
     pub cipher_suite: Option<String>,
     pub key_exchange: Option<String>,
@@ -220,7 +222,10 @@ fn compose_steps(
         s.push(match (&r.client_certificate_sent, sent) {
             (Some(label), true) => format!("Certificate sent: {label} (and CertificateVerify)"),
             (Some(label), false) => format!("client certificate chosen: {label}"),
-            (None, _) => "empty Certificate sent (no client certificate)".to_string(),
+            (None, _) => match &r.client_key_error {
+                Some(e) => format!("empty Certificate sent: the chosen key cannot be used ({e})"),
+                None => "empty Certificate sent (no client certificate)".to_string(),
+            },
         });
     }
     match failure {

@@ -177,7 +177,10 @@ impl ResolvesClientCert for RecordingResolver {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.pkcs8.to_vec()));
         let signer = match self.provider.key_provider.load_private_key(key) {
             Ok(k) => k,
-            Err(_) => return None,
+            Err(e) => {
+                lock(&self.record).client_key_error = Some(format!("{}: {e}", identity.label));
+                return None;
+            }
         };
         let chain = identity
             .chain
