@@ -3,14 +3,17 @@
 # Runs every contender once per round, interleaved, so machine noise hits all alike, and
 # reports medians in milliseconds as a Markdown table (pasted into docs/performance.md).
 #
-#   benches/bench.sh [ROUNDS] [SECTION...]     sections: keys csr (default: all)
+#   benches/bench.sh [ROUNDS] [SECTION...]
+#   sections: keys csr pki stores java select (default: all). keytool scripts are slow:
+#   the pki section runs them in every round, so give it few rounds (e.g. 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-31}
 shift || true
-SECTIONS=${*:-keys csr}
-cargo build --release --quiet
+SECTIONS=${*:-keys csr pki stores java select}
+cargo build --release --quiet --bins --examples
 KC=$PWD/target/release/keychest
+MAKE_STORE=$PWD/target/release/examples/make_store
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
@@ -33,6 +36,84 @@ row() { # row TASK KEYCHEST_LABEL OPENSSL_LABEL
 }
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key 2>/dev/null
+
+# --- Whole PKIs: root, intermediate, server and client certificates -------------------------
+kc_pki() { # TYPE
+  rm -rf kc && mkdir kc
+  "$KC" ca init kc/root --subject "CN=Root" --type "$1" 2>/dev/null
+  "$KC" ca init kc/inter --subject "CN=Inter" --parent kc/root --type "$1" 2>/dev/null
+  "$KC" ca issue kc/inter localhost --profile server --type "$1" --out-dir kc 2>/dev/null
+  "$KC" ca issue kc/inter client --profile client --type "$1" --out-dir kc 2>/dev/null
+}
+os_key() { # FILE TYPE
+  if [ "$2" = ec:p256 ]; then openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"
+  else openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$1"; fi
+}
+os_pki() { # TYPE
+  rm -rf os && mkdir os && cd os
+  printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > ca.ext
+  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost\n' > srv.ext
+  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > cli.ext
+  os_key root.key "$1"; openssl req -x509 -new -key root.key -subj /CN=Root -days 3650 -out root.crt
+  os_key inter.key "$1"; openssl req -new -key inter.key -subj /CN=Inter -out inter.csr
+  openssl x509 -req -in inter.csr -CA root.crt -CAkey root.key -CAcreateserial -days 1825 -extfile ca.ext -out inter.crt
+  for n in server client; do
+    os_key $n.key "$1"; openssl req -new -key $n.key -subj /CN=$n -out $n.csr
+    e=srv.ext; [ $n = client ] && e=cli.ext
+    openssl x509 -req -in $n.csr -CA inter.crt -CAkey inter.key -CAcreateserial -days 398 -extfile $e -out $n.crt
+  done
+  cd ..
+}
+kt_pki() { # TYPE
+  rm -rf kt && mkdir kt && cd kt
+  local alg="-keyalg EC -groupname secp256r1"; [ "$1" = ec:p256 ] || alg="-keyalg RSA -keysize 3072"
+  local s="-storepass changeit -storetype PKCS12"
+  keytool -genkeypair $alg -alias root -dname CN=Root -ext bc:c -validity 3650 -keystore root.p12 $s
+  keytool -genkeypair $alg -alias inter -dname CN=Inter -keystore inter.p12 $s
+  keytool -certreq -alias inter -keystore inter.p12 $s | keytool -gencert -alias root -keystore root.p12 $s -ext bc:c=ca:true,pathlen:0 -rfc > inter.crt
+  for n in server client; do
+    keytool -genkeypair $alg -alias $n -dname CN=$n -keystore $n.p12 $s
+    keytool -certreq -alias $n -keystore $n.p12 $s | keytool -gencert -alias inter -keystore inter.p12 $s -rfc > $n.crt
+  done
+  cd ..
+}
+os_pki_files() { # what pki new writes, by an openssl script (its truststore lacks Java's
+  # trust attribute: OpenSSL 3.0 cannot add it, so Java would see no entry in it)
+  os_pki ec:p256; cd os
+  cat server.crt inter.crt > server-chain.crt; cat client.crt inter.crt > client-chain.crt
+  openssl pkcs12 -export -inkey server.key -in server-chain.crt -certfile root.crt -name server -passout pass:changeit -out server.p12
+  openssl pkcs12 -export -inkey client.key -in client-chain.crt -certfile root.crt -name client -passout pass:changeit -out client.p12
+  openssl pkcs12 -export -nokeys -in root.crt -name root -passout pass:changeit -out truststore.p12
+  cp root.crt ca-bundle.pem; cd ..
+}
+kt_pki_files() { # the same stores by a keytool script (keytool cannot write PEM private keys)
+  kt_pki ec:p256; cd kt
+  local s="-storepass changeit -storetype PKCS12"
+  keytool -exportcert -rfc -alias root -keystore root.p12 $s -file root.crt
+  for n in server client; do
+    keytool -importcert -noprompt -alias root -file root.crt -keystore $n.p12 $s
+    keytool -importcert -noprompt -alias inter -file inter.crt -keystore $n.p12 $s
+    keytool -importcert -noprompt -alias $n -file $n.crt -keystore $n.p12 $s
+  done
+  keytool -importcert -noprompt -alias root -file root.crt -keystore truststore.p12 $s
+  cp root.crt ca-bundle.pem; cd ..
+}
+
+if [[ " $SECTIONS " == *" stores "* || " $SECTIONS " == *" select "* || " $SECTIONS " == *" java "* ]]; then
+  echo "making benchmark stores..." >&2
+  "$MAKE_STORE" trust pkcs12 5000 trust5000.p12 changeit
+  "$MAKE_STORE" trust jks 5000 trust5000.jks changeit
+  "$MAKE_STORE" keys pkcs12 10000 keys10000.p12 changeit names-ca.pem
+  "$MAKE_STORE" keys jks 10000 keys10000.jks changeit
+  # 100 acceptable CA names: the bench CA among 99 others from the system bundle.
+  { cat names-ca.pem; awk '/BEGIN CERT/{n++} n<=99' /etc/ssl/certs/ca-certificates.crt; } > names100.pem
+  if keytool -list -cacerts -storepass changeit >/dev/null 2>&1; then
+    cp /etc/ssl/certs/java/cacerts cacerts.store
+  fi
+  "$KC" store convert /etc/ssl/certs/ca-certificates.crt cacerts150.jks --out-pass pass:changeit --force 2>/dev/null
+fi
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+
 for ((i = 0; i < ROUNDS; i++)); do
   for s in $SECTIONS; do
     case $s in
@@ -48,6 +129,35 @@ for ((i = 0; i < ROUNDS; i++)); do
           time_cmd os-rsa4096 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out k2.pem
         fi
         ;;
+      pki)
+        time_cmd kc-pki-ec kc_pki ec:p256
+        time_cmd os-pki-ec os_pki ec:p256
+        time_cmd kt-pki-ec kt_pki ec:p256
+        time_cmd kc-pki-rsa kc_pki rsa:3072
+        time_cmd os-pki-rsa os_pki rsa:3072
+        time_cmd kt-pki-rsa kt_pki rsa:3072
+        time_cmd kc-pkinew bash -c "rm -rf pn && $KC pki new pn --pass pass:changeit"
+        time_cmd os-pkinew os_pki_files
+        time_cmd kt-pkinew kt_pki_files
+        ;;
+      stores)
+        time_cmd kc-list5000 "$KC" store list trust5000.p12 --pass pass:changeit
+        time_cmd kt-list5000 keytool -list -keystore trust5000.p12 -storetype PKCS12 -storepass changeit
+        time_cmd os-list5000 openssl pkcs12 -in trust5000.p12 -nokeys -passin pass:changeit -out /dev/null
+        time_cmd kc-bundle "$KC" store convert /etc/ssl/certs/ca-certificates.crt b.p12 --out-pass pass:changeit --force
+        time_cmd os-bundle openssl pkcs12 -export -nokeys -in /etc/ssl/certs/ca-certificates.crt -passout pass:changeit -out b2.p12
+        ;;
+      java)
+        time_cmd kc-cacerts "$KC" store convert cacerts150.jks c.p12 --pass pass:changeit --force
+        time_cmd kt-cacerts bash -c "rm -f c2.p12; keytool -importkeystore -srckeystore cacerts150.jks -srcstorepass changeit -destkeystore c2.p12 -deststoretype PKCS12 -deststorepass changeit -noprompt"
+        time_cmd kc-jlist5000 "$KC" store list trust5000.jks --pass pass:changeit
+        time_cmd kt-jlist5000 keytool -list -keystore trust5000.jks -storepass changeit
+        ;;
+      select)
+        time_cmd kc-sel-p12 "$KC" select --store keys10000.p12 --pass pass:changeit --ca-names names100.pem --first
+        time_cmd kc-sel-jks "$KC" select --store keys10000.jks --pass pass:changeit --ca-names names100.pem --first
+        time_cmd kc-list-keys-p12 "$KC" store list keys10000.p12 --pass pass:changeit
+        ;;
       csr)
         time_cmd kc-csr "$KC" csr new --key ec.key --subject "CN=bench.example.org,O=Acme" --san dns:bench.example.org --out r1.csr --force
         time_cmd os-csr openssl req -new -key ec.key -subj "/O=Acme/CN=bench.example.org" -addext subjectAltName=DNS:bench.example.org -out r2.csr
@@ -56,6 +166,11 @@ for ((i = 0; i < ROUNDS; i++)); do
   done
 done
 
+row3() { # row3 TASK KC PEER1 PEER2 : keychest, peer1, peer2 and both ratios
+  local k a b; k=$(median_ms "${SAMPLES[$2]}"); a=$(median_ms "${SAMPLES[$3]}"); b=$(median_ms "${SAMPLES[$4]}")
+  printf '| %s | %s | %s | %s | %s× | %s× |\n' "$1" "$k" "$a" "$b" \
+    "$(awk -v k="$k" -v o="$a" 'BEGIN{printf "%.1f", o/k}')" "$(awk -v k="$k" -v o="$b" 'BEGIN{printf "%.1f", o/k}')"
+}
 echo "Medians over $ROUNDS interleaved rounds (RSA-4096: $(( (ROUNDS + 2) / 3 ))), whole processes, ms."
 echo
 echo "| task | keychest | openssl | openssl / keychest |"
@@ -71,3 +186,39 @@ for s in $SECTIONS; do
     csr) row "CSR (P-256, SAN)" kc-csr os-csr ;;
   esac
 done
+echo
+echo "| task | keychest | openssl | keytool | openssl / keychest | keytool / keychest |"
+echo "|---|---|---|---|---|---|"
+for s in $SECTIONS; do
+  case $s in
+    pki)
+      row3 "PKI: root + intermediate + server + client, EC P-256" kc-pki-ec os-pki-ec kt-pki-ec
+      row3 "PKI: root + intermediate + server + client, RSA-3072" kc-pki-rsa os-pki-rsa kt-pki-rsa
+      row3 "pki new (EC P-256) vs scripts writing the same stores" kc-pkinew os-pkinew kt-pkinew
+      ;;
+    stores)
+      row3 "list a 5,000-entry PKCS#12 truststore" kc-list5000 os-list5000 kt-list5000
+      row "convert Debian's CA bundle (PEM) to PKCS#12" kc-bundle os-bundle
+      ;;
+    java)
+      printf '| %s | %s | - | %s | - | %s× |\n' "convert a 150-entry JKS (system CAs) to PKCS#12" "$(median_ms "${SAMPLES[kc-cacerts]}")" "$(median_ms "${SAMPLES[kt-cacerts]}")" "$(awk -v k="$(median_ms "${SAMPLES[kc-cacerts]}")" -v o="$(median_ms "${SAMPLES[kt-cacerts]}")" 'BEGIN{printf "%.1f", o/k}')"
+      printf '| %s | %s | - | %s | - | %s× |\n' "list a 5,000-entry JKS" "$(median_ms "${SAMPLES[kc-jlist5000]}")" "$(median_ms "${SAMPLES[kt-jlist5000]}")" "$(awk -v k="$(median_ms "${SAMPLES[kc-jlist5000]}")" -v o="$(median_ms "${SAMPLES[kt-jlist5000]}")" 'BEGIN{printf "%.1f", o/k}')"
+      ;;
+    select)
+      printf '| select --ca-names (100 names), 10,000 key entries, PKCS#12 | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-sel-p12]}")"
+      printf '| select --ca-names (100 names), 10,000 key entries, JKS | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-sel-jks]}")"
+      printf '| store list, 10,000 key entries, PKCS#12 | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-list-keys-p12]}")"
+      ;;
+  esac
+done
+if [[ " $SECTIONS " == *" stores "* || " $SECTIONS " == *" java "* ]]; then
+  echo
+  echo "Peak memory (max RSS, KiB): store file sizes in bytes for reference"
+  echo
+  echo "| task | keychest | peer | store size |"
+  echo "|---|---|---|---|"
+  echo "| list 5,000-entry PKCS#12 | $(peak_kb "$KC" store list trust5000.p12 --pass pass:changeit) | keytool $(peak_kb keytool -list -keystore trust5000.p12 -storetype PKCS12 -storepass changeit) | $(stat -c %s trust5000.p12) |"
+  echo "| list 5,000-entry JKS | $(peak_kb "$KC" store list trust5000.jks --pass pass:changeit) | keytool $(peak_kb keytool -list -keystore trust5000.jks -storepass changeit) | $(stat -c %s trust5000.jks) |"
+  echo "| convert 150-entry JKS to PKCS#12 | $(peak_kb "$KC" store convert cacerts150.jks c.p12 --pass pass:changeit --force) | keytool $(peak_kb bash -c "rm -f c3.p12; keytool -importkeystore -srckeystore cacerts150.jks -srcstorepass changeit -destkeystore c3.p12 -deststoretype PKCS12 -deststorepass changeit -noprompt") | $(stat -c %s cacerts150.jks) |"
+  echo "| select over 10,000 PKCS#12 key entries | $(peak_kb "$KC" select --store keys10000.p12 --pass pass:changeit --ca-names names100.pem --first) | - | $(stat -c %s keys10000.p12) |"
+fi
