@@ -84,7 +84,14 @@ fn parse_keytool(out: &str) -> Listing {
 
 /// `keytool -list -v` of a store; `pass` None lists without a password.
 fn keytool_list(store: &Path, storetype: &str, pass: Option<&str>) -> Listing {
-    let mut args = vec!["-list", "-v", "-storetype", storetype, "-keystore", p(store)];
+    let mut args = vec![
+        "-list",
+        "-v",
+        "-storetype",
+        storetype,
+        "-keystore",
+        p(store),
+    ];
     if let Some(pw) = pass {
         args.extend(["-storepass", pw]);
     }
@@ -140,20 +147,49 @@ impl Pki {
         .unwrap();
         for (k, cn) in [("root", "Test Root"), ("other", "Other CA")] {
             o(&[
-                "req", "-x509", "-new", "-key", &format!("{k}.key"), "-subj",
-                &format!("/CN={cn}"), "-days", "3650", "-out", &format!("{k}.pem"),
-                "-addext", "basicConstraints=critical,CA:TRUE",
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                &format!("{k}.key"),
+                "-subj",
+                &format!("/CN={cn}"),
+                "-days",
+                "3650",
+                "-out",
+                &format!("{k}.pem"),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
             ]);
         }
         for (k, cn, issuer, ext) in [
             ("inter", "Test Intermediate", "root", Some("ca.ext")),
             ("leaf", "leaf.test", "inter", None),
         ] {
-            o(&["req", "-new", "-key", &format!("{k}.key"), "-subj", &format!("/CN={cn}"), "-out", &format!("{k}.csr")]);
+            o(&[
+                "req",
+                "-new",
+                "-key",
+                &format!("{k}.key"),
+                "-subj",
+                &format!("/CN={cn}"),
+                "-out",
+                &format!("{k}.csr"),
+            ]);
             let mut args = vec![
-                "x509".to_string(), "-req".into(), "-in".into(), format!("{k}.csr"), "-CA".into(),
-                format!("{issuer}.pem"), "-CAkey".into(), format!("{issuer}.key"),
-                "-CAcreateserial".into(), "-days".into(), "3000".into(), "-out".into(), format!("{k}.pem"),
+                "x509".to_string(),
+                "-req".into(),
+                "-in".into(),
+                format!("{k}.csr"),
+                "-CA".into(),
+                format!("{issuer}.pem"),
+                "-CAkey".into(),
+                format!("{issuer}.key"),
+                "-CAcreateserial".into(),
+                "-days".into(),
+                "3000".into(),
+                "-out".into(),
+                format!("{k}.pem"),
             ];
             if let Some(e) = ext {
                 args.extend(["-extfile".into(), e.into()]);
@@ -179,7 +215,10 @@ impl Pki {
         sha256_of_pem(&self.path(&format!("{cert}.pem")))
     }
     fn chain_fps(&self) -> Vec<String> {
-        ["leaf", "inter", "root"].iter().map(|c| self.fp(c)).collect()
+        ["leaf", "inter", "root"]
+            .iter()
+            .map(|c| self.fp(c))
+            .collect()
     }
 }
 
@@ -192,7 +231,15 @@ fn no_temp_files(dir: &Path) {
 
 fn openssl_info(store: &Path, pass: &str) -> String {
     let out = Command::new("openssl")
-        .args(["pkcs12", "-info", "-noout", "-in", p(store), "-passin", pass])
+        .args([
+            "pkcs12",
+            "-info",
+            "-noout",
+            "-in",
+            p(store),
+            "-passin",
+            pass,
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -226,7 +273,11 @@ fn written_stores_are_read_by_keytool_and_openssl() {
     let d = pki.dir.path();
     let chain = pki.chain_fps();
     let want: Listing = [
-        ("server".to_string(), "private-key".to_string(), chain.clone()),
+        (
+            "server".to_string(),
+            "private-key".to_string(),
+            chain.clone(),
+        ),
         ("other".into(), "trusted-cert".into(), vec![pki.fp("other")]),
     ]
     .into_iter()
@@ -236,48 +287,100 @@ fn written_stores_are_read_by_keytool_and_openssl() {
     for preset in ["modern", "java11", "legacy"] {
         let imported = d.join(format!("imported-{preset}.p12"));
         ok(&[
-            "store", "import", p(&imported), "--key", p(&pki.path("leaf.key")), "--chain",
-            p(&pki.path("chain.pem")), "--alias", "server", "--compat", preset, "--pass", PASS,
+            "store",
+            "import",
+            p(&imported),
+            "--key",
+            p(&pki.path("leaf.key")),
+            "--chain",
+            p(&pki.path("chain.pem")),
+            "--alias",
+            "server",
+            "--compat",
+            preset,
+            "--pass",
+            PASS,
         ]);
         ok(&[
-            "store", "import", p(&imported), "--cert", p(&pki.path("other.pem")), "--alias",
-            "other", "--pass", PASS,
+            "store",
+            "import",
+            p(&imported),
+            "--cert",
+            p(&pki.path("other.pem")),
+            "--alias",
+            "other",
+            "--pass",
+            PASS,
         ]);
         assert_eq!(mode(&imported), 0o600);
         let pem = d.join(format!("src-{preset}.pem"));
         ok(&["store", "convert", p(&imported), p(&pem), "--pass", PASS]);
         let converted = d.join(format!("converted-{preset}.p12"));
         ok(&[
-            "store", "convert", p(&pem), p(&converted), "--compat", preset, "--out-pass", PASS,
+            "store",
+            "convert",
+            p(&pem),
+            p(&converted),
+            "--compat",
+            preset,
+            "--out-pass",
+            PASS,
         ]);
         // PEM carries no aliases: entries read from it are named after their subject's CN.
         let want_pem: Listing = [
-            ("leaf.test".to_string(), "private-key".to_string(), chain.clone()),
-            ("other-ca".into(), "trusted-cert".into(), vec![pki.fp("other")]),
+            (
+                "leaf.test".to_string(),
+                "private-key".to_string(),
+                chain.clone(),
+            ),
+            (
+                "other-ca".into(),
+                "trusted-cert".into(),
+                vec![pki.fp("other")],
+            ),
         ]
         .into_iter()
         .collect();
         for (store, want) in [(imported, &want), (converted, &want_pem)] {
             assert_eq!(&kc_list(&store, Some(PASS)), want, "{}", store.display());
             let prot = protection(&store, PASS).join("\n");
-            assert!(prot.contains(&format!("matches preset: {preset}")), "{prot}");
+            assert!(
+                prot.contains(&format!("matches preset: {preset}")),
+                "{prot}"
+            );
             let info = openssl_info(&store, "pass:changeit");
             match preset {
                 "legacy" => assert!(info.contains("MAC: sha1"), "{info}"),
-                "java11" => assert!(info.contains("MAC: sha1") && info.contains("PBES2"), "{info}"),
-                _ => assert!(info.contains("MAC: sha256") && info.contains("PBES2"), "{info}"),
+                "java11" => assert!(
+                    info.contains("MAC: sha1") && info.contains("PBES2"),
+                    "{info}"
+                ),
+                _ => assert!(
+                    info.contains("MAC: sha256") && info.contains("PBES2"),
+                    "{info}"
+                ),
             }
             jobs.push((store, want.clone()));
         }
     }
     // Passwordless truststore from a PEM bundle.
     let trust = d.join("trust.p12");
-    ok(&["store", "convert", p(&pki.path("bundle.pem")), p(&trust), "--compat", "passwordless"]);
+    ok(&[
+        "store",
+        "convert",
+        p(&pki.path("bundle.pem")),
+        p(&trust),
+        "--compat",
+        "passwordless",
+    ]);
     let trust_kc = kc_list(&trust, None);
     assert_eq!(trust_kc.len(), 3);
     assert!(trust_kc.iter().all(|(_, k, _)| k == "trusted-cert"));
     let info = openssl_info(&trust, "pass:");
-    assert!(info.contains("MAC is absent") || !info.contains("MAC:"), "{info}");
+    assert!(
+        info.contains("MAC is absent") || !info.contains("MAC:"),
+        "{info}"
+    );
     // keytool: all listings in parallel (each JVM start is slow).
     std::thread::scope(|s| {
         let handles: Vec<_> = jobs
@@ -291,7 +394,11 @@ fn written_stores_are_read_by_keytool_and_openssl() {
             let (store, want, listing) = h.join().unwrap();
             assert_eq!(&listing, want, "keytool on {}", store.display());
         }
-        assert_eq!(trust_h.join().unwrap(), trust_kc, "keytool on passwordless truststore");
+        assert_eq!(
+            trust_h.join().unwrap(),
+            trust_kc,
+            "keytool on passwordless truststore"
+        );
     });
     no_temp_files(d);
 }
@@ -313,9 +420,11 @@ fn lists_fixtures_as_expected() {
         } else {
             fps.split(',').map(str::to_string).collect()
         };
-        want.entry(file.to_string())
-            .or_default()
-            .insert((alias.to_lowercase(), kind.to_string(), fps));
+        want.entry(file.to_string()).or_default().insert((
+            alias.to_lowercase(),
+            kind.to_string(),
+            fps,
+        ));
     }
     assert!(want.len() >= 12);
     for (file, listing) in &want {
@@ -346,20 +455,37 @@ fn lists_stores_made_by_openssl_and_keytool() {
     let key = p(&key_path);
     let leaf_path = pki.path("leaf.pem");
     let leaf = p(&leaf_path);
-    let mykey: Listing = [("mykey".to_string(), "private-key".to_string(), vec![pki.fp("leaf")])]
-        .into_iter()
-        .collect();
+    let mykey: Listing = [(
+        "mykey".to_string(),
+        "private-key".to_string(),
+        vec![pki.fp("leaf")],
+    )]
+    .into_iter()
+    .collect();
     let variants: &[(&str, &[&str], &str)] = &[
         ("default", &[], "changeit"),
         ("legacy", &["-legacy"], "changeit"),
         ("nomac", &["-nomac"], "changeit"),
-        ("plain", &["-keypbe", "NONE", "-certpbe", "NONE"], "changeit"),
+        (
+            "plain",
+            &["-keypbe", "NONE", "-certpbe", "NONE"],
+            "changeit",
+        ),
         ("emptypass", &[], ""),
     ];
     for (name, extra, pw) in variants {
         let out = d.join(format!("{name}.p12"));
         let mut args = vec![
-            "pkcs12", "-export", "-inkey", key, "-in", leaf, "-name", "mykey", "-out", p(&out),
+            "pkcs12",
+            "-export",
+            "-inkey",
+            key,
+            "-in",
+            leaf,
+            "-name",
+            "mykey",
+            "-out",
+            p(&out),
         ];
         let passout = format!("pass:{pw}");
         args.extend(["-passout", &passout]);
@@ -372,22 +498,50 @@ fn lists_stores_made_by_openssl_and_keytool() {
     peer(
         "openssl",
         &[
-            "pkcs12", "-export", "-inkey", key, "-in", leaf, "-certfile",
-            p(&pki.path("inter+root.pem")), "-name", "server", "-caname", "intermediate",
-            "-caname", "root", "-out", p(&chain_p12), "-passout", "pass:changeit",
+            "pkcs12",
+            "-export",
+            "-inkey",
+            key,
+            "-in",
+            leaf,
+            "-certfile",
+            p(&pki.path("inter+root.pem")),
+            "-name",
+            "server",
+            "-caname",
+            "intermediate",
+            "-caname",
+            "root",
+            "-out",
+            p(&chain_p12),
+            "-passout",
+            "pass:changeit",
         ],
     );
-    let want: Listing = [("server".to_string(), "private-key".to_string(), pki.chain_fps())]
-        .into_iter()
-        .collect();
+    let want: Listing = [(
+        "server".to_string(),
+        "private-key".to_string(),
+        pki.chain_fps(),
+    )]
+    .into_iter()
+    .collect();
     assert_eq!(kc_list(&chain_p12, Some(PASS)), want);
     // A key without its certificate is a key entry with an empty chain.
     let nocert = d.join("nocert.p12");
     peer(
         "openssl",
         &[
-            "pkcs12", "-export", "-nocerts", "-inkey", key, "-name", "lonely", "-out",
-            p(&nocert), "-passout", "pass:changeit",
+            "pkcs12",
+            "-export",
+            "-nocerts",
+            "-inkey",
+            key,
+            "-name",
+            "lonely",
+            "-out",
+            p(&nocert),
+            "-passout",
+            "pass:changeit",
         ],
     );
     let listing = kc_list(&nocert, Some(PASS));
@@ -402,16 +556,39 @@ fn lists_stores_made_by_openssl_and_keytool() {
     // A keytool-made store: compare with keytool's own listing.
     let kt = d.join("kt.p12");
     let kt_args = |extra: &[&str]| {
-        let mut a = vec!["-keystore", p(&kt), "-storepass", "changeit", "-storetype", "PKCS12"];
+        let mut a = vec![
+            "-keystore",
+            p(&kt),
+            "-storepass",
+            "changeit",
+            "-storetype",
+            "PKCS12",
+        ];
         a.extend(extra);
         a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
     let a = kt_args(&[
-        "-genkeypair", "-alias", "gen", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-        "CN=gen", "-validity", "30",
+        "-genkeypair",
+        "-alias",
+        "gen",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-dname",
+        "CN=gen",
+        "-validity",
+        "30",
     ]);
     peer("keytool", &a.iter().map(String::as_str).collect::<Vec<_>>());
-    let a = kt_args(&["-importcert", "-noprompt", "-alias", "other", "-file", p(&pki.path("other.pem"))]);
+    let a = kt_args(&[
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "other",
+        "-file",
+        p(&pki.path("other.pem")),
+    ]);
     peer("keytool", &a.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(
         kc_list(&kt, Some(PASS)),
@@ -429,19 +606,38 @@ fn import_bundles_duplicates_keys() {
     let store = d.join("trust.p12");
     let bundle_path = pki.path("bundle.pem");
     let bundle = p(&bundle_path);
-    let out = common::run(&["store", "import", p(&store), "--cert", bundle, "--pass", PASS]);
+    let out = common::run(&[
+        "store",
+        "import",
+        p(&store),
+        "--cert",
+        bundle,
+        "--pass",
+        PASS,
+    ]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("added").count(), 3, "{err}");
     let listing = kc_list(&store, Some(PASS));
     assert_eq!(listing.len(), 3);
     let fps: BTreeSet<String> = listing.iter().map(|(_, _, f)| f[0].clone()).collect();
-    let want: BTreeSet<String> = ["root", "inter", "other"].iter().map(|c| pki.fp(c)).collect();
+    let want: BTreeSet<String> = ["root", "inter", "other"]
+        .iter()
+        .map(|c| pki.fp(c))
+        .collect();
     assert_eq!(fps, want);
     assert!(listing.iter().all(|(_, k, _)| k == "trusted-cert"));
     // Re-import: every certificate is skipped as a duplicate, the store is not changed.
     let before = std::fs::read(&store).unwrap();
-    let out = common::run(&["store", "import", p(&store), "--cert", bundle, "--pass", PASS]);
+    let out = common::run(&[
+        "store",
+        "import",
+        p(&store),
+        "--cert",
+        bundle,
+        "--pass",
+        PASS,
+    ]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("skipped").count(), 3, "{err}");
@@ -452,24 +648,48 @@ fn import_bundles_duplicates_keys() {
     let before = std::fs::read(&store).unwrap();
     let err = fails(
         &[
-            "store", "import", p(&store), "--cert", p(&pki.path("leaf.pem")), "--alias", &taken,
-            "--pass", PASS,
+            "store",
+            "import",
+            p(&store),
+            "--cert",
+            p(&pki.path("leaf.pem")),
+            "--alias",
+            &taken,
+            "--pass",
+            PASS,
         ],
         1,
     );
     assert!(err.contains(&taken), "{err}");
     assert_eq!(std::fs::read(&store).unwrap(), before);
     ok(&[
-        "store", "import", p(&store), "--cert", p(&pki.path("leaf.pem")), "--alias", &taken,
-        "--pass", PASS, "--force",
+        "store",
+        "import",
+        p(&store),
+        "--cert",
+        p(&pki.path("leaf.pem")),
+        "--alias",
+        &taken,
+        "--pass",
+        PASS,
+        "--force",
     ]);
     let after = kc_list(&store, Some(PASS));
     assert!(after.contains(&(taken.clone(), "trusted-cert".into(), vec![pki.fp("leaf")])));
     assert_eq!(after.len(), 3);
     // --key with --chain (keytool cannot do this), into the same store.
     ok(&[
-        "store", "import", p(&store), "--key", p(&pki.path("leaf.key")), "--chain",
-        p(&pki.path("chain.pem")), "--alias", "server", "--pass", PASS,
+        "store",
+        "import",
+        p(&store),
+        "--key",
+        p(&pki.path("leaf.key")),
+        "--chain",
+        p(&pki.path("chain.pem")),
+        "--alias",
+        "server",
+        "--pass",
+        PASS,
     ]);
     let after = kc_list(&store, Some(PASS));
     assert!(after.contains(&("server".into(), "private-key".into(), pki.chain_fps())));
@@ -477,8 +697,17 @@ fn import_bundles_duplicates_keys() {
     let before = std::fs::read(&store).unwrap();
     let err = fails(
         &[
-            "store", "import", p(&store), "--key", p(&pki.path("stray.key")), "--chain",
-            p(&pki.path("chain.pem")), "--alias", "bad", "--pass", PASS,
+            "store",
+            "import",
+            p(&store),
+            "--key",
+            p(&pki.path("stray.key")),
+            "--chain",
+            p(&pki.path("chain.pem")),
+            "--alias",
+            "bad",
+            "--pass",
+            PASS,
         ],
         1,
     );
@@ -500,18 +729,39 @@ fn export_key_entry() {
     let d = pki.dir.path();
     let store = d.join("server.p12");
     ok(&[
-        "store", "import", p(&store), "--key", p(&pki.path("leaf.key")), "--chain",
-        p(&pki.path("chain.pem")), "--alias", "server", "--pass", PASS,
+        "store",
+        "import",
+        p(&store),
+        "--key",
+        p(&pki.path("leaf.key")),
+        "--chain",
+        p(&pki.path("chain.pem")),
+        "--alias",
+        "server",
+        "--pass",
+        PASS,
     ]);
     let chain = d.join("out-chain.pem");
     let key = d.join("out.key");
     ok(&[
-        "store", "export", p(&store), "--alias", "server", "--out", p(&chain), "--key-out",
-        p(&key), "--pass", PASS,
+        "store",
+        "export",
+        p(&store),
+        "--alias",
+        "server",
+        "--out",
+        p(&chain),
+        "--key-out",
+        p(&key),
+        "--pass",
+        PASS,
     ]);
     assert_eq!(mode(&key), 0o600);
     let key_text = std::fs::read_to_string(&key).unwrap();
-    assert!(key_text.starts_with("-----BEGIN PRIVATE KEY-----"), "{key_text}");
+    assert!(
+        key_text.starts_with("-----BEGIN PRIVATE KEY-----"),
+        "{key_text}"
+    );
     peer("openssl", &["pkey", "-check", "-noout", "-in", p(&key)]);
     let chain_text = std::fs::read_to_string(&chain).unwrap();
     assert_eq!(chain_text.matches("BEGIN CERTIFICATE").count(), 3);
@@ -522,34 +772,91 @@ fn export_key_entry() {
     // Encrypted key with --out-pass.
     let enc = d.join("enc.key");
     ok(&[
-        "store", "export", p(&store), "--alias", "server", "--key-out", p(&enc), "--out",
-        p(&d.join("c2.pem")), "--out-pass", "pass:secret", "--pass", PASS,
+        "store",
+        "export",
+        p(&store),
+        "--alias",
+        "server",
+        "--key-out",
+        p(&enc),
+        "--out",
+        p(&d.join("c2.pem")),
+        "--out-pass",
+        "pass:secret",
+        "--pass",
+        PASS,
     ]);
     assert_eq!(mode(&enc), 0o600);
-    assert!(std::fs::read_to_string(&enc).unwrap().contains("BEGIN ENCRYPTED PRIVATE KEY"));
-    peer("openssl", &["pkey", "-check", "-noout", "-in", p(&enc), "-passin", "pass:secret"]);
+    assert!(
+        std::fs::read_to_string(&enc)
+            .unwrap()
+            .contains("BEGIN ENCRYPTED PRIVATE KEY")
+    );
+    peer(
+        "openssl",
+        &[
+            "pkey",
+            "-check",
+            "-noout",
+            "-in",
+            p(&enc),
+            "-passin",
+            "pass:secret",
+        ],
+    );
     // One-entry PKCS#12 that openssl reads.
     let one = d.join("one.p12");
     ok(&[
-        "store", "export", p(&store), "--alias", "server", "--format", "p12", "--out", p(&one),
-        "--out-pass", "pass:other", "--pass", PASS,
+        "store",
+        "export",
+        p(&store),
+        "--alias",
+        "server",
+        "--format",
+        "p12",
+        "--out",
+        p(&one),
+        "--out-pass",
+        "pass:other",
+        "--pass",
+        PASS,
     ]);
     openssl_info(&one, "pass:other");
     let keyout = peer(
         "openssl",
-        &["pkcs12", "-in", p(&one), "-passin", "pass:other", "-nocerts", "-noenc"],
+        &[
+            "pkcs12",
+            "-in",
+            p(&one),
+            "-passin",
+            "pass:other",
+            "-nocerts",
+            "-noenc",
+        ],
     );
     assert!(keyout.contains("PRIVATE KEY"));
     assert_eq!(
         kc_list(&one, Some("pass:other")),
-        [("server".to_string(), "private-key".to_string(), pki.chain_fps())]
-            .into_iter()
-            .collect()
+        [(
+            "server".to_string(),
+            "private-key".to_string(),
+            pki.chain_fps()
+        )]
+        .into_iter()
+        .collect()
     );
     // Existing output is not replaced without --force.
     fails(
         &[
-            "store", "export", p(&store), "--alias", "server", "--key-out", p(&key), "--pass", PASS,
+            "store",
+            "export",
+            p(&store),
+            "--alias",
+            "server",
+            "--key-out",
+            p(&key),
+            "--pass",
+            PASS,
         ],
         1,
     );
@@ -566,13 +873,47 @@ fn delete_rename_passwd_keep_preset() {
     for preset in ["legacy", "java11"] {
         let store = d.join(format!("{preset}.p12"));
         ok(&[
-            "store", "import", p(&store), "--key", p(&pki.path("leaf.key")), "--chain",
-            p(&pki.path("chain.pem")), "--alias", "server", "--compat", preset, "--pass", PASS,
+            "store",
+            "import",
+            p(&store),
+            "--key",
+            p(&pki.path("leaf.key")),
+            "--chain",
+            p(&pki.path("chain.pem")),
+            "--alias",
+            "server",
+            "--compat",
+            preset,
+            "--pass",
+            PASS,
         ]);
-        ok(&["store", "import", p(&store), "--cert", p(&pki.path("other.pem")), "--pass", PASS]);
-        ok(&["store", "import", p(&store), "--cert", p(&pki.path("root.pem")), "--alias", "root", "--pass", PASS, "--force"]);
+        ok(&[
+            "store",
+            "import",
+            p(&store),
+            "--cert",
+            p(&pki.path("other.pem")),
+            "--pass",
+            PASS,
+        ]);
+        ok(&[
+            "store",
+            "import",
+            p(&store),
+            "--cert",
+            p(&pki.path("root.pem")),
+            "--alias",
+            "root",
+            "--pass",
+            PASS,
+            "--force",
+        ]);
         let prot = protection(&store, PASS);
-        assert!(prot.iter().any(|l| l == &format!("matches preset: {preset}")), "{prot:?}");
+        assert!(
+            prot.iter()
+                .any(|l| l == &format!("matches preset: {preset}")),
+            "{prot:?}"
+        );
         let n = kc_list(&store, Some(PASS)).len();
         assert_eq!(n, 3);
         let victim = kc_list(&store, Some(PASS))
@@ -584,18 +925,45 @@ fn delete_rename_passwd_keep_preset() {
         assert_eq!(protection(&store, PASS), prot, "after delete");
         assert_eq!(kc_list(&store, Some(PASS)).len(), 2);
         fails(&["store", "delete", p(&store), &victim, "--pass", PASS], 1);
-        ok(&["store", "rename", p(&store), "server", "web", "--pass", PASS]);
+        ok(&[
+            "store",
+            "rename",
+            p(&store),
+            "server",
+            "web",
+            "--pass",
+            PASS,
+        ]);
         assert_eq!(protection(&store, PASS), prot, "after rename");
-        assert!(kc_list(&store, Some(PASS))
-            .contains(&("web".into(), "private-key".into(), pki.chain_fps())));
-        ok(&["store", "passwd", p(&store), "--pass", PASS, "--new-pass", "pass:newpass"]);
+        assert!(kc_list(&store, Some(PASS)).contains(&(
+            "web".into(),
+            "private-key".into(),
+            pki.chain_fps()
+        )));
+        ok(&[
+            "store",
+            "passwd",
+            p(&store),
+            "--pass",
+            PASS,
+            "--new-pass",
+            "pass:newpass",
+        ]);
         assert_eq!(protection(&store, "pass:newpass"), prot, "after passwd");
         let err = fails(&["store", "list", p(&store), "--pass", PASS], 1);
         assert!(err.contains("wrong password"), "{err}");
         let listing = kc_list(&store, Some("pass:newpass"));
         assert_eq!(keytool_list(&store, "PKCS12", Some("newpass")), listing);
         let old = Command::new("keytool")
-            .args(["-list", "-storetype", "PKCS12", "-keystore", p(&store), "-storepass", "changeit"])
+            .args([
+                "-list",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                p(&store),
+                "-storepass",
+                "changeit",
+            ])
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -620,16 +988,38 @@ fn bad_input_fails_cleanly_and_leaves_store_unchanged() {
     let d = pki.dir.path();
     let good = d.join("good.p12");
     ok(&[
-        "store", "import", p(&good), "--key", p(&pki.path("leaf.key")), "--chain",
-        p(&pki.path("chain.pem")), "--alias", "server", "--pass", PASS,
+        "store",
+        "import",
+        p(&good),
+        "--key",
+        p(&pki.path("leaf.key")),
+        "--chain",
+        p(&pki.path("chain.pem")),
+        "--alias",
+        "server",
+        "--pass",
+        PASS,
     ]);
-    ok(&["store", "import", p(&good), "--cert", p(&pki.path("other.pem")), "--alias", "other", "--pass", PASS]);
+    ok(&[
+        "store",
+        "import",
+        p(&good),
+        "--cert",
+        p(&pki.path("other.pem")),
+        "--alias",
+        "other",
+        "--pass",
+        PASS,
+    ]);
     let bytes = std::fs::read(&good).unwrap();
-    let mut variants: Vec<(&str, Vec<u8>, &str)> = vec![("wrong-password", bytes.clone(), "pass:nope")];
+    let mut variants: Vec<(&str, Vec<u8>, &str)> =
+        vec![("wrong-password", bytes.clone(), "pass:nope")];
     // The MAC value is the last OCTET STRING of 32 bytes (HMAC-SHA256): flip its last byte's
     // neighbourhood inside the MacData, found by searching for the sha256 OID before it.
     let mut mac = bytes.clone();
-    let sha256_oid = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+    let sha256_oid = [
+        0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+    ];
     let mac_at = mac
         .windows(sha256_oid.len())
         .rposition(|w| w == sha256_oid)
@@ -641,7 +1031,9 @@ fn bad_input_fails_cleanly_and_leaves_store_unchanged() {
     variants.push(("truncated", bytes[..bytes.len() / 2].to_vec(), PASS));
     variants.push(("truncated-tiny", bytes[..10].to_vec(), PASS));
     // Unknown encryption: patch the AES-256-CBC OID (2.16.840.1.101.3.4.1.42) to .1.127.
-    let aes = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A];
+    let aes = [
+        0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A,
+    ];
     let mut oid = bytes.clone();
     let mut n = 0;
     while let Some(i) = find(&oid, &aes) {
@@ -670,12 +1062,34 @@ fn bad_input_fails_cleanly_and_leaves_store_unchanged() {
             vec!["store", "list", &s, "--pass", pass],
             vec!["store", "list", &s, "--pass", pass, "--json"],
             vec!["show", &s, "--pass", pass],
-            vec!["store", "export", &s, "--alias", "server", "--out", &o1, "--key-out", &o2, "--pass", pass],
+            vec![
+                "store",
+                "export",
+                &s,
+                "--alias",
+                "server",
+                "--out",
+                &o1,
+                "--key-out",
+                &o2,
+                "--pass",
+                pass,
+            ],
             vec!["store", "convert", &s, &o3, "--pass", pass],
-            vec!["store", "import", &s, "--cert", other, "--alias", "x", "--pass", pass],
+            vec![
+                "store", "import", &s, "--cert", other, "--alias", "x", "--pass", pass,
+            ],
             vec!["store", "delete", &s, "other", "--pass", pass],
             vec!["store", "rename", &s, "other", "x", "--pass", pass],
-            vec!["store", "passwd", &s, "--pass", pass, "--new-pass", "pass:new"],
+            vec![
+                "store",
+                "passwd",
+                &s,
+                "--pass",
+                pass,
+                "--new-pass",
+                "pass:new",
+            ],
         ];
         for args in commands {
             std::fs::write(&store, content).unwrap();
@@ -685,9 +1099,20 @@ fn bad_input_fails_cleanly_and_leaves_store_unchanged() {
             assert!(!stderr.contains("panicked"), "{name}: {args:?}: {stderr}");
             let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
             assert_eq!(lines.len(), 1, "{name}: {args:?}: not one line: {stderr}");
-            assert!(lines[0].starts_with("keychest: error: "), "{name}: {stderr}");
-            assert_eq!(&std::fs::read(&store).unwrap(), content, "{name}: {args:?} changed STORE");
-            assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 0, "{name}: {args:?} wrote output");
+            assert!(
+                lines[0].starts_with("keychest: error: "),
+                "{name}: {stderr}"
+            );
+            assert_eq!(
+                &std::fs::read(&store).unwrap(),
+                content,
+                "{name}: {args:?} changed STORE"
+            );
+            assert_eq!(
+                std::fs::read_dir(&out_dir).unwrap().count(),
+                0,
+                "{name}: {args:?} wrote output"
+            );
             no_temp_files(d);
         }
     }
