@@ -194,7 +194,17 @@ fn secret_dump(
     store: &Path,
     keys: &[&str],
 ) -> BTreeMap<String, String> {
-    let mut args = vec!["-cp", p(dir), "SecretDump", storetype, p(store), "changeit"];
+    secret_dump_pw(dir, storetype, store, "changeit", keys)
+}
+
+fn secret_dump_pw(
+    dir: &Path,
+    storetype: &str,
+    store: &Path,
+    store_pass: &str,
+    keys: &[&str],
+) -> BTreeMap<String, String> {
+    let mut args = vec!["-cp", p(dir), "SecretDump", storetype, p(store), store_pass];
     args.extend(keys);
     tool("java", &args)
         .lines()
@@ -540,6 +550,33 @@ fn round_trips_through_pkcs12_keep_everything() {
             &["--pass", PASS, "--key-pass", "pass:otherpass"]
         ),
     );
+    // JCEKS → JCEKS puts every key under the store password; passwd then re-seals them all.
+    let same = d.join("same.jceks");
+    ok(&[
+        "store",
+        "convert",
+        p(&jceks),
+        p(&same),
+        "--pass",
+        PASS,
+        "--key-pass",
+        "ec=pass:otherpass",
+        "--key-pass",
+        "desede=pass:otherpass",
+    ]);
+    ok(&[
+        "store",
+        "passwd",
+        p(&same),
+        "--pass",
+        PASS,
+        "--new-pass",
+        "pass:newpass",
+    ]);
+    assert_eq!(
+        kc_list(&same, Some("pass:newpass")),
+        kc_list(&jceks, Some(PASS))
+    );
     // Java sees the same entries and the same secret key bytes.
     let (back_c, back2_c, mid2_c, dir_c) =
         (back.clone(), back2.clone(), mid2.clone(), d.to_path_buf());
@@ -547,7 +584,7 @@ fn round_trips_through_pkcs12_keep_everything() {
     let dir_c2 = d.to_path_buf();
     let dir_c3 = d.to_path_buf();
     type Job = Box<dyn FnOnce() -> (Listing, BTreeMap<String, String>) + Send>;
-    let jobs: Vec<Job> = vec![
+    let mut jobs: Vec<Job> = vec![
         Box::new(move || (keytool_list(&back_c, "JKS", "changeit"), BTreeMap::new())),
         Box::new(move || (keytool_list(&jks_c, "JKS", "changeit"), BTreeMap::new())),
         Box::new(move || (keytool_list(&back2_c, "JCEKS", "changeit"), BTreeMap::new())),
@@ -580,11 +617,30 @@ fn round_trips_through_pkcs12_keep_everything() {
             (Listing::new(), mid)
         }),
     ];
+    let dir_c4 = d.to_path_buf();
+    jobs.push(Box::new(move || {
+        let keys = [
+            "aes256=newpass",
+            "hmac=newpass",
+            "desede=newpass",
+            "ec=newpass",
+        ];
+        (
+            Listing::new(),
+            secret_dump_pw(&dir_c4, "JCEKS", &same, "newpass", &keys),
+        )
+    }));
     let r = parallel(jobs);
     assert_eq!(r[0].0, r[1].0, "JKS round trip as keytool lists it");
     assert_eq!(r[2].0, r[3].0, "JCEKS round trip as keytool lists it");
     assert_eq!(r[4].1.len(), 3);
     assert_eq!(r[4].1, r[5].1, "secret keys after JCEKS → PKCS#12 → JCEKS");
+    let mut after_passwd = r[7].1.clone();
+    assert!(after_passwd.remove("ec").unwrap().starts_with("EC "));
+    assert_eq!(
+        r[4].1, after_passwd,
+        "secret keys after JCEKS → JCEKS and passwd"
+    );
     // In PKCS#12 the DESede key may be reported under another algorithm name; bytes match.
     let hex = |m: &BTreeMap<String, String>| {
         m.iter()
