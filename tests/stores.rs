@@ -1043,6 +1043,31 @@ fn bad_input_fails_cleanly_and_leaves_store_unchanged() {
     assert!(n >= 1);
     // The MAC no longer matches either way; the error must still be clean.
     variants.push(("unknown-oid", oid, PASS));
+    // Without a MAC the decoder itself meets the unknown OID (on the key).
+    let nomac_path = d.join("nomac-src.p12");
+    peer(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-nomac",
+            "-inkey",
+            p(&pki.path("leaf.key")),
+            "-in",
+            p(&pki.path("leaf.pem")),
+            "-name",
+            "server",
+            "-out",
+            p(&nomac_path),
+            "-passout",
+            "pass:changeit",
+        ],
+    );
+    let mut nomac = std::fs::read(&nomac_path).unwrap();
+    std::fs::remove_file(&nomac_path).unwrap();
+    let i = find(&nomac, &aes).expect("AES OID in the key bag");
+    nomac[i + 10] = 0x7F;
+    variants.push(("unknown-oid-nomac", nomac, PASS));
     let mut garbage = bytes.clone();
     for b in garbage.iter_mut().skip(40).step_by(7) {
         *b ^= 0x5A;
