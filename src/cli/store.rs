@@ -624,9 +624,8 @@ fn convert(a: StoreConvertArgs) -> anyhow::Result<()> {
             );
         }
     }
-    if to != loaded.format {
-        open_secrets(&mut loaded.store, store_pw, &key_pws)?;
-    }
+    // Always open secret keys: a sealed one would keep its old (key) password in OUTPUT.
+    open_secrets(&mut loaded.store, store_pw, &key_pws)?;
     if !to.caps().case_sensitive_aliases {
         for e in &mut loaded.store.entries {
             let lower = ops::normalize_alias(&e.alias, to);
@@ -722,12 +721,15 @@ fn passwd(a: StorePasswdArgs) -> anyhow::Result<()> {
         .or(loaded.password.as_deref())
         .map(|s| s.as_str());
     unlock_all(&mut loaded.store, store_pw, &[])?;
+    // Sealed secret keys are protected with the old password: open them to re-seal.
+    open_secrets(&mut loaded.store, store_pw, &KeyPasswords(Vec::new()))?;
+    // Keep the store's protection preset (a legacy store stays legacy).
     save_store(
         &a.store,
         loaded.format,
         &loaded.store,
         Some(&new),
-        None,
+        loaded.info.preset,
         true,
     )?;
     eprintln!("password changed for {}", a.store.display());

@@ -88,13 +88,14 @@ pub fn add_trusted(
     force: bool,
 ) -> Result<ImportReport, OpError> {
     let mut report = ImportReport::default();
+    // Only trusted entries make a certificate a duplicate: one that is merely in a key
+    // entry's chain is not trusted, so it must still be addable as a trusted entry.
     let mut seen: Vec<(String, String)> = store
         .entries
         .iter()
-        .flat_map(|e| {
-            e.certificates()
-                .iter()
-                .map(|c| (sha256_hex(c), e.alias.clone()))
+        .filter_map(|e| match &e.body {
+            EntryBody::TrustedCert { cert } => Some((sha256_hex(cert), e.alias.clone())),
+            _ => None,
         })
         .collect();
     for (n, cert) in certs.iter().enumerate() {
