@@ -26,7 +26,10 @@ fn main() {
     };
     let now = 1_790_000_000i64;
     let ca_key = PrivateKey::generate(KeyType::P256).unwrap();
-    let ca_name = parse_dn("CN=Bench CA,O=keychest bench").unwrap().to_der().unwrap();
+    let ca_name = parse_dn("CN=Bench CA,O=keychest bench")
+        .unwrap()
+        .to_der()
+        .unwrap();
     let ca_spki = ca_key.public_key_info().unwrap().to_der().unwrap();
     let ca = sign(
         &CertParams {
@@ -50,7 +53,10 @@ fn main() {
     let pkcs8 = leaf_key.to_pkcs8_der().unwrap();
     let mut store = Keystore::default();
     for i in 0..n {
-        let subject = parse_dn(&format!("CN=entry {i},O=keychest bench")).unwrap().to_der().unwrap();
+        let subject = parse_dn(&format!("CN=entry {i},O=keychest bench"))
+            .unwrap()
+            .to_der()
+            .unwrap();
         let serial = ((i as u64) + 2).to_be_bytes();
         let cert = sign(
             &CertParams {

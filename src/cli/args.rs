@@ -376,9 +376,9 @@ pub struct StorePasswdArgs {
     /// The new store password
     #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
     pub new_pass: Option<String>,
-    /// Current key password (JKS/JCEKS; default: the store password)
-    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
-    pub key_pass: Option<String>,
+    /// Current key passwords that differ from the store password: SRC, or ALIAS=SRC (repeatable)
+    #[arg(long, value_name = "[ALIAS=]SRC")]
+    pub key_pass: Vec<String>,
     /// New key password (JKS/JCEKS; default: the new store password)
     #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
     pub new_key_pass: Option<String>,

@@ -455,7 +455,7 @@ fn export_choice(a: &SelectArgs, pool: &Pool, chosen: &Evaluation) -> anyhow::Re
                 },
             }],
         };
-        unlock_all(&mut one, None, &[])?;
+        unlock_all(&mut one, None, &super::store::KeyPasswords::none())?;
         save_store(p12, Format::Pkcs12, &one, Some(&pw), None, a.force)?;
     }
     Ok(())

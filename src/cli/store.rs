@@ -408,7 +408,7 @@ fn import(a: StoreImportArgs) -> anyhow::Result<()> {
         unlock_all(
             &mut other_store,
             other.password.as_deref().map(|s| s.as_str()),
-            &[],
+            &KeyPasswords::none(),
         )?;
         ops::merge(&mut loaded.store, format, other_store, a.force)?
     } else {
@@ -446,6 +446,10 @@ fn check_key_matches(key: &PrivateKeyData, chain: &[Vec<u8>]) -> anyhow::Result<
 pub struct KeyPasswords(Vec<(Option<String>, Secret)>);
 
 impl KeyPasswords {
+    pub fn none() -> KeyPasswords {
+        KeyPasswords(Vec::new())
+    }
+
     pub fn parse(values: &[String]) -> anyhow::Result<KeyPasswords> {
         let mut out = Vec::new();
         for v in values {
@@ -501,16 +505,14 @@ pub fn open_secrets(
 pub fn unlock_all(
     store: &mut Keystore,
     store_password: Option<&str>,
-    key_passwords: &[(String, Secret)],
+    key_passwords: &KeyPasswords,
 ) -> anyhow::Result<()> {
     for entry in &mut store.entries {
         if let EntryBody::PrivateKey { key, .. } = &mut entry.body
             && let PrivateKeyData::Encrypted(_) = key
         {
             let pw = key_passwords
-                .iter()
-                .find(|(a, _)| a.eq_ignore_ascii_case(&entry.alias))
-                .map(|(_, s)| s.as_str())
+                .for_alias(&entry.alias)
                 .or(store_password)
                 .with_context(|| {
                     format!("entry '{}': a password is needed for its key", entry.alias)
@@ -547,7 +549,7 @@ fn export(a: StoreExportArgs) -> anyhow::Result<()> {
                 .as_deref()
                 .or(loaded.password.as_deref())
                 .map(|s| s.as_str());
-            unlock_all(&mut one, store_pw, &[])?;
+            unlock_all(&mut one, store_pw, &KeyPasswords::none())?;
             save_store(out, Format::Pkcs12, &one, Some(&pw), None, a.force)
         }
         ExportFormat::Pem | ExportFormat::Der => {
@@ -682,7 +684,7 @@ fn save_or_unlock(
     if save_store(path, loaded.format, &loaded.store, password, compat, true).is_ok() {
         return Ok(());
     }
-    unlock_all(&mut loaded.store, password, &[])?;
+    unlock_all(&mut loaded.store, password, &KeyPasswords::none())?;
     save_store(path, loaded.format, &loaded.store, password, compat, true)
 }
 
@@ -711,18 +713,34 @@ fn passwd(a: StorePasswdArgs) -> anyhow::Result<()> {
     if !loaded.format.caps().store_password && loaded.format != Format::Pem {
         bail!("{} stores have no password", loaded.format);
     }
+    if a.new_key_pass.is_some() && !loaded.format.caps().per_entry_passwords {
+        bail!(
+            "{} keys are protected with the store password: --new-key-pass applies to JKS and JCEKS",
+            loaded.format
+        );
+    }
     let new = match opt_secret(&a.new_pass, "New password", true)? {
         Some(p) => p,
         None => secret::obtain(None, "New password", true)?,
     };
-    let key_pw = opt_secret(&a.key_pass, "Current key password", false)?;
-    let store_pw = key_pw
-        .as_deref()
-        .or(loaded.password.as_deref())
-        .map(|s| s.as_str());
-    unlock_all(&mut loaded.store, store_pw, &[])?;
+    let key_pws = KeyPasswords::parse(&a.key_pass)?;
+    let store_pw = loaded.password.as_deref().map(|s| s.as_str());
+    unlock_all(&mut loaded.store, store_pw, &key_pws)?;
     // Sealed secret keys are protected with the old password: open them to re-seal.
-    open_secrets(&mut loaded.store, store_pw, &KeyPasswords(Vec::new()))?;
+    open_secrets(&mut loaded.store, store_pw, &key_pws)?;
+    if let Some(new_key) = opt_secret(&a.new_key_pass, "New key password", true)? {
+        // Java formats: keys get their own password; the codec keeps them as protected.
+        for entry in &mut loaded.store.entries {
+            if let EntryBody::PrivateKey { key, .. } = &mut entry.body
+                && let PrivateKeyData::Pkcs8(der) = key
+            {
+                *key = PrivateKeyData::Encrypted(
+                    codec::java::protect_key(loaded.format, der, &new_key)
+                        .with_context(|| format!("entry '{}'", entry.alias))?,
+                );
+            }
+        }
+    }
     // Keep the store's protection preset (a legacy store stays legacy).
     save_store(
         &a.store,

@@ -165,3 +165,15 @@ pub fn open_secret(sealed: &[u8], password: &str) -> Result<SecretKeyData, JksEr
         key: m.key,
     })
 }
+
+/// Protects a PKCS#8 key the way `format` (JKS or JCEKS) stores it, with its own password.
+pub fn protect_key(
+    format: Format,
+    pkcs8: &[u8],
+    password: &str,
+) -> Result<Vec<u8>, JavaStoreError> {
+    Ok(match kind_of(format) {
+        JavaStoreKind::Jks => jks::protect_private_key_jks(pkcs8, password)?,
+        JavaStoreKind::Jceks => jks::protect_private_key_jceks(pkcs8, password)?,
+    })
+}

@@ -257,15 +257,13 @@ pub fn uint(v: u64) -> Vec<u8> {
     tlv(INTEGER, &val)
 }
 
-/// A BMPString (UTF-16BE); `None` for text outside the Basic Multilingual Plane.
+/// A BMPString as Java writes friendly names: UTF-16BE, with characters outside the Basic
+/// Multilingual Plane as surrogate pairs (strict BMP readers see two code units; Java and
+/// keychest read the character back).
 pub fn bmp(text: &str) -> Option<Vec<u8>> {
     let mut v = Vec::with_capacity(text.len() * 2);
-    for c in text.chars() {
-        let c = u32::from(c);
-        if c > 0xffff {
-            return None;
-        }
-        v.extend_from_slice(&(c as u16).to_be_bytes());
+    for unit in text.encode_utf16() {
+        v.extend_from_slice(&unit.to_be_bytes());
     }
     Some(tlv(BMP_STRING, &v))
 }
@@ -317,6 +315,6 @@ mod tests {
         assert_eq!(uint(3), vec![2, 1, 3]);
         assert_eq!(uint(128), vec![2, 2, 0, 128]);
         assert_eq!(bmp_text(&bmp("héllo").unwrap()[2..]).unwrap(), "héllo");
-        assert!(bmp("😀").is_none());
+        assert_eq!(bmp_text(&bmp("clé-😀").unwrap()[2..]).unwrap(), "clé-😀");
     }
 }
