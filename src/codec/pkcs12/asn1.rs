@@ -260,12 +260,12 @@ pub fn uint(v: u64) -> Vec<u8> {
 /// A BMPString as Java writes friendly names: UTF-16BE, with characters outside the Basic
 /// Multilingual Plane as surrogate pairs (strict BMP readers see two code units; Java and
 /// keychest read the character back).
-pub fn bmp(text: &str) -> Option<Vec<u8>> {
+pub fn bmp(text: &str) -> Vec<u8> {
     let mut v = Vec::with_capacity(text.len() * 2);
     for unit in text.encode_utf16() {
         v.extend_from_slice(&unit.to_be_bytes());
     }
-    Some(tlv(BMP_STRING, &v))
+    tlv(BMP_STRING, &v)
 }
 
 /// Decodes BMPString contents (UTF-16BE, surrogate pairs tolerated).
@@ -314,7 +314,7 @@ mod tests {
         }
         assert_eq!(uint(3), vec![2, 1, 3]);
         assert_eq!(uint(128), vec![2, 2, 0, 128]);
-        assert_eq!(bmp_text(&bmp("héllo").unwrap()[2..]).unwrap(), "héllo");
-        assert_eq!(bmp_text(&bmp("clé-😀").unwrap()[2..]).unwrap(), "clé-😀");
+        assert_eq!(bmp_text(&bmp("héllo")[2..]).unwrap(), "héllo");
+        assert_eq!(bmp_text(&bmp("clé-😀")[2..]).unwrap(), "clé-😀");
     }
 }

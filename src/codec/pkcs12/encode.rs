@@ -135,14 +135,7 @@ pub fn encode(
                 ),
             ));
         }
-        let fname = friendly_name(alias).ok_or_else(|| {
-            entry_err(
-                alias,
-                "the alias has characters outside the Basic Multilingual Plane, which a \
-                 PKCS#12 friendlyName cannot hold"
-                    .into(),
-            )
-        })?;
+        let fname = friendly_name(alias);
         match &entry.body {
             EntryBody::PrivateKey { key, chain } => {
                 let epki = match key {
@@ -187,9 +180,7 @@ pub fn encode(
                 for ca in chain.iter().skip(1) {
                     if written.insert(ca) {
                         let label = subject_label(ca).unwrap_or_else(|| alias.to_string());
-                        let f = friendly_name(&label)
-                            .or_else(|| friendly_name(alias))
-                            .unwrap_or_default();
+                        let f = friendly_name(&label);
                         cert_bags.push(cert_bag(ca, &[&f]));
                     }
                 }
@@ -301,8 +292,8 @@ fn attribute(oid: &const_oid::ObjectIdentifier, value: &[u8]) -> Vec<u8> {
     asn1::seq(&[&asn1::oid(oid), &asn1::cons(asn1::SET, &[value])])
 }
 
-fn friendly_name(text: &str) -> Option<Vec<u8>> {
-    Some(attribute(&FRIENDLY_NAME, &asn1::bmp(text)?))
+fn friendly_name(text: &str) -> Vec<u8> {
+    attribute(&FRIENDLY_NAME, &asn1::bmp(text))
 }
 
 /// `SEQUENCE { 2.16.840.1.113894.746875.1.1, SET { anyExtendedKeyUsage } }`, as keytool writes.
