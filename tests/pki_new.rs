@@ -211,7 +211,7 @@ fn java_server_accepts_pki_new_client_over_mutual_tls() {
         2,
     );
     // openssl with the PEM files exchanges data both ways.
-    let mut client = Command::new("openssl")
+    let client = Command::new("openssl")
         .args([
             "s_client",
             "-connect",
