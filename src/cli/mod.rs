@@ -65,7 +65,10 @@ pub fn run() -> i32 {
             return code;
         }
     };
-    match dispatch(cli) {
+    let dir_syncs = crate::fsio::defer_dir_syncs();
+    let result = dispatch(cli);
+    drop(dir_syncs);
+    match result {
         Ok(()) => exit::OK,
         Err(e) => {
             let code = e

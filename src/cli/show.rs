@@ -26,7 +26,7 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
         crate::codec::sniff(&bytes),
         Some(Format::Pkcs12 | Format::Jks | Format::Jceks)
     ) {
-        return super::store::show_store(&a.file, &bytes, &a.pass, a.json);
+        return super::store::show_store(&a.file, bytes, &a.pass, a.json);
     }
     let given = password(
         &a.pass,

@@ -1,5 +1,6 @@
 //! `keychest store list|import|export|convert|delete|rename|passwd`.
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -134,46 +135,124 @@ pub fn save_store(
 
 fn list(a: StoreListArgs) -> anyhow::Result<()> {
     let bytes = read_input(&a.store)?;
-    show_store(&a.store, &bytes, &a.pass, a.json)
+    show_store(&a.store, bytes, &a.pass, a.json)
 }
 
 /// Lists a store with its protection details (`store list`, and `show` on a keystore).
-pub fn show_store(path: &Path, bytes: &[u8], pass: &PassArg, json: bool) -> anyhow::Result<()> {
-    let mut loaded = load_bytes(path, bytes, pass.source()?, false)?;
+pub fn show_store(path: &Path, bytes: Vec<u8>, pass: &PassArg, json: bool) -> anyhow::Result<()> {
+    let mut loaded = load_bytes(path, &bytes, pass.source()?, false)?;
+    drop(bytes);
     describe_secrets(&mut loaded);
-    let entries: Vec<EntrySummary> = loaded
-        .store
-        .entries
-        .iter()
-        .map(summary::summarize)
-        .collect();
+    // Entries are summarised and written one at a time, so a 10,000-entry store never has
+    // all its summaries (or all its output) in memory at once.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
-        let mut entries_json = serde_json::to_value(&entries)?;
-        if loaded.format == Format::Pkcs12
-            && let Some(list) = entries_json.as_array_mut()
-        {
-            for e in list {
-                if e["kind"] == "trusted-cert" {
-                    let alias = e["alias"].as_str().unwrap_or_default();
-                    let has = !loaded.info.without_java_trust.iter().any(|a| a == alias);
-                    e["java_trust_attribute"] = serde_json::Value::Bool(has);
-                }
-            }
+        write_list_json(&mut out, &loaded)?;
+    } else {
+        write_list_header(&mut out, &loaded)?;
+        for e in &loaded.store.entries {
+            write_list_entry(&mut out, &summary::summarize(e), &loaded.info)?;
         }
-        let doc = serde_json::json!({
-            "format": loaded.format,
-            "integrity_checked": loaded.info.integrity_checked,
-            "protection": loaded.info.protection,
-            "warnings": loaded.info.warnings,
-            "entries": entries_json,
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(());
     }
-    print!(
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct JsonEntry<'a> {
+    #[serde(flatten)]
+    entry: &'a EntrySummary,
+    /// PKCS#12 trusted entries: whether the bag carries Java's trust attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    java_trust_attribute: Option<bool>,
+}
+
+fn write_list_json(out: &mut impl Write, loaded: &Loaded) -> anyhow::Result<()> {
+    let head = serde_json::json!({
+        "format": loaded.format,
+        "integrity_checked": loaded.info.integrity_checked,
+        "protection": loaded.info.protection,
+        "warnings": loaded.info.warnings,
+    });
+    let head = serde_json::to_string_pretty(&head)?;
+    // The head object without its closing brace, then the entries array streamed.
+    write!(
+        out,
+        "{},\n  \"entries\": [",
+        head.trim_end().trim_end_matches('}').trim_end()
+    )?;
+    for (i, e) in loaded.store.entries.iter().enumerate() {
+        let s = summary::summarize(e);
+        let java = (loaded.format == Format::Pkcs12
+            && s.kind == crate::store::EntryKind::TrustedCert)
+            .then(|| !loaded.info.without_java_trust.contains(&s.alias));
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(
+            &mut *out,
+            &JsonEntry {
+                entry: &s,
+                java_trust_attribute: java,
+            },
+        )?;
+    }
+    writeln!(out, "\n  ]\n}}")?;
+    Ok(())
+}
+
+fn write_list_header(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} store, {} entries",
+        loaded.format,
+        loaded.store.entries.len()
+    )?;
+    for p in &loaded.info.protection {
+        writeln!(out, "  {}", sanitize(p))?;
+    }
+    for w in &loaded.info.warnings {
+        writeln!(out, "  warning: {}", sanitize(w))?;
+    }
+    Ok(())
+}
+
+fn write_list_entry(
+    out: &mut impl Write,
+    e: &EntrySummary,
+    info: &StoreInfo,
+) -> std::io::Result<()> {
+    let key = e
+        .key
+        .as_ref()
+        .map(|k| {
+            let alg = k.algorithm.clone().unwrap_or_else(|| "?".into());
+            match (&k.curve, k.bits) {
+                (Some(c), _) => format!("{alg} {c}"),
+                (None, Some(b)) => format!("{alg} {b}"),
+                _ => alg,
+            }
+        })
+        .unwrap_or_default();
+    let note = if info.without_java_trust.contains(&e.alias) {
+        "  (no Java trust attribute: Java does not list it)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
         "{}",
-        sanitize(&render_list(loaded.format, &entries, &loaded.info))
-    );
+        sanitize(&format!("{}  {}  {}{}", e.alias, e.kind, key, note))
+    )?;
+    if let Some(leaf) = e.chain.first() {
+        writeln!(out, "    subject: {}", sanitize(&leaf.subject))?;
+        writeln!(out, "    issuer:  {}", sanitize(&leaf.issuer))?;
+        writeln!(out, "    expires: {}", leaf.not_after)?;
+        writeln!(out, "    sha256:  {}", leaf.sha256)?;
+        if e.chain.len() > 1 {
+            writeln!(out, "    chain:   {} certificates", e.chain.len())?;
+        }
+    } else if e.kind == crate::store::EntryKind::PrivateKey {
+        writeln!(out, "    (no certificate)")?;
+    }
     Ok(())
 }
 
@@ -196,50 +275,6 @@ pub fn describe_secrets(loaded: &mut Loaded) {
             }
         }
     }
-}
-
-pub fn render_list(format: Format, entries: &[EntrySummary], info: &StoreInfo) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(out, "{} store, {} entries", format, entries.len());
-    for p in &info.protection {
-        let _ = writeln!(out, "  {p}");
-    }
-    for w in &info.warnings {
-        let _ = writeln!(out, "  warning: {w}");
-    }
-    for e in entries {
-        let key = e
-            .key
-            .as_ref()
-            .map(|k| {
-                let alg = k.algorithm.clone().unwrap_or_else(|| "?".into());
-                match (&k.curve, k.bits) {
-                    (Some(c), _) => format!("{alg} {c}"),
-                    (None, Some(b)) => format!("{alg} {b}"),
-                    _ => alg,
-                }
-            })
-            .unwrap_or_default();
-        let note = if info.without_java_trust.contains(&e.alias) {
-            "  (no Java trust attribute: Java does not list it)"
-        } else {
-            ""
-        };
-        let _ = writeln!(out, "{}  {}  {}{}", e.alias, e.kind, key, note);
-        if let Some(leaf) = e.chain.first() {
-            let _ = writeln!(out, "    subject: {}", leaf.subject);
-            let _ = writeln!(out, "    issuer:  {}", leaf.issuer);
-            let _ = writeln!(out, "    expires: {}", leaf.not_after);
-            let _ = writeln!(out, "    sha256:  {}", leaf.sha256);
-            if e.chain.len() > 1 {
-                let _ = writeln!(out, "    chain:   {} certificates", e.chain.len());
-            }
-        } else if e.kind == crate::store::EntryKind::PrivateKey {
-            let _ = writeln!(out, "    (no certificate)");
-        }
-    }
-    out
 }
 
 /// The format of a store that may not exist yet.

@@ -660,18 +660,27 @@ pub fn names_equal(a: &Name, b: &Name) -> bool {
     {
         return true;
     }
-    let ra: Vec<_> = a.iter_rdn().collect();
-    let rb: Vec<_> = b.iter_rdn().collect();
-    if ra.len() != rb.len() {
-        return false;
-    }
-    ra.iter().zip(rb.iter()).all(|(x, y)| {
-        let mut xs = rdn_key(x);
-        let mut ys = rdn_key(y);
-        xs.sort();
-        ys.sort();
-        xs == ys && !xs.is_empty()
-    })
+    comparison_key(a) == comparison_key(b)
+}
+
+/// A name in RFC 5280 §7.1 comparison form: per RDN (in order), its attributes as
+/// (type, prepared value), sorted. Two names are equal when their keys are; callers that
+/// compare one name against many compute its key once.
+pub type NameKey = Vec<Vec<(String, String)>>;
+
+pub fn comparison_key(name: &Name) -> NameKey {
+    name.iter_rdn()
+        .map(|rdn| {
+            let mut k = rdn_key(rdn);
+            k.sort();
+            k
+        })
+        .collect()
+}
+
+/// The comparison key of a DER name, or None if it does not parse.
+pub fn comparison_key_der(der: &[u8]) -> Option<NameKey> {
+    Name::from_der(der).ok().map(|n| comparison_key(&n))
 }
 
 fn rdn_key(rdn: &RelativeDistinguishedName) -> Vec<(String, String)> {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use x509_cert::Certificate;
 
 use super::schemes::{SigScheme, key_can_use};
-use crate::pki::chain::{CertFacts, chain_from_pool, names_match};
+use crate::pki::chain::{CertFacts, chain_from_pool};
 use crate::pki::inspect::{self, CertSummary};
 use crate::pki::name::to_rfc4514;
 use crate::store::CertDer;
@@ -126,15 +126,23 @@ impl Evaluation {
 /// Evaluates every entry and returns them with the candidates first, best first; the
 /// rejected ones follow in input order.
 pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evaluation> {
-    let pool_facts: Vec<(usize, CertFacts)> = pool
+    // The pool is parsed only if some chain needs completing (most stores hold full chains).
+    let pool_facts: std::cell::OnceCell<(Vec<usize>, Vec<CertFacts>)> = std::cell::OnceCell::new();
+    let pool = Pool {
+        certs: pool,
+        facts: &pool_facts,
+    };
+    let names: Vec<AcceptedName> = req
+        .ca_names
         .iter()
-        .enumerate()
-        .filter_map(|(i, c)| CertFacts::of(c).map(|f| (i, f)))
+        .map(|der| AcceptedName {
+            der,
+            key: crate::pki::name::comparison_key_der(der),
+        })
         .collect();
-    let facts_only: Vec<CertFacts> = pool_facts.iter().map(|(_, f)| f.clone()).collect();
     let (mut candidates, rejected): (Vec<Evaluation>, Vec<Evaluation>) = entries
         .iter()
-        .map(|c| evaluate(c, pool, &pool_facts, &facts_only, req))
+        .map(|c| evaluate(c, &pool, &names, req))
         .partition(|e| e.candidate);
     candidates.sort_by_key(|e| {
         let direct = matches!(
@@ -158,13 +166,45 @@ pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evalu
     candidates
 }
 
-fn evaluate(
-    c: &Candidate,
-    pool: &[CertDer],
-    pool_facts: &[(usize, CertFacts)],
-    facts_only: &[CertFacts],
-    req: &Request,
-) -> Evaluation {
+/// The certificates of every store, for completing chains; parsed on first use.
+struct Pool<'a> {
+    certs: &'a [CertDer],
+    facts: &'a std::cell::OnceCell<(Vec<usize>, Vec<CertFacts>)>,
+}
+
+impl Pool<'_> {
+    fn facts(&self) -> &(Vec<usize>, Vec<CertFacts>) {
+        self.facts.get_or_init(|| {
+            self.certs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| CertFacts::of(c).map(|f| (i, f)))
+                .unzip()
+        })
+    }
+}
+
+/// An acceptable CA name with its comparison key, computed once.
+struct AcceptedName<'a> {
+    der: &'a [u8],
+    key: Option<crate::pki::name::NameKey>,
+}
+
+impl AcceptedName<'_> {
+    /// Byte equality first (the common case: the server sends the CA's subject bytes),
+    /// then RFC 5280 comparison with the candidate's key, computed at most once by the caller.
+    fn matches(&self, der: &[u8], key: &mut Option<Option<crate::pki::name::NameKey>>) -> bool {
+        if self.der == der {
+            return true;
+        }
+        let Some(mine) = &self.key else { return false };
+        key.get_or_insert_with(|| crate::pki::name::comparison_key_der(der))
+            .as_ref()
+            .is_some_and(|k| k == mine)
+    }
+}
+
+fn evaluate(c: &Candidate, pool: &Pool, names: &[AcceptedName], req: &Request) -> Evaluation {
     let mut eval = Evaluation {
         store: c.store,
         alias: c.alias.to_string(),
@@ -184,9 +224,12 @@ fn evaluate(
     };
     let leaf = inspect::cert_summary(&cert, leaf_der);
     // Complete the chain from the stores' certificates.
-    if let Some(last) = eval.chain.last().and_then(|d| CertFacts::of(d)) {
-        for i in chain_from_pool(&last, facts_only) {
-            let der = &pool[pool_facts[i].0];
+    if let Some(last) = eval.chain.last().and_then(|d| CertFacts::of(d))
+        && !last.self_issued()
+    {
+        let (indices, facts) = pool.facts();
+        for i in chain_from_pool(&last, facts) {
+            let der = &pool.certs[indices[i]];
             if !eval.chain.contains(der) {
                 eval.chain.push(der.clone());
             }
@@ -237,7 +280,7 @@ fn evaluate(
             });
         }
     }
-    eval.matched = match_names(&eval.chain, req.ca_names);
+    eval.matched = match_names(&eval.chain, names);
     if eval.matched.is_none() {
         let top = eval
             .chain
@@ -253,7 +296,7 @@ fn evaluate(
     eval
 }
 
-fn match_names(chain: &[CertDer], names: &[Vec<u8>]) -> Option<Match> {
+fn match_names(chain: &[CertDer], names: &[AcceptedName]) -> Option<Match> {
     if names.is_empty() {
         return Some(Match::AnyCa);
     }
@@ -263,24 +306,26 @@ fn match_names(chain: &[CertDer], names: &[Vec<u8>]) -> Option<Match> {
             .unwrap_or_default()
     };
     for (depth, der) in chain.iter().enumerate() {
-        let Some(f) = CertFacts::of(der) else {
+        let Some((issuer, subject)) = crate::pki::signed::cert_issuer_subject(der) else {
             continue;
         };
-        if let Some(n) = names.iter().find(|n| names_match(&f.issuer, n)) {
+        let mut issuer_key = None;
+        if let Some(n) = names.iter().find(|n| n.matches(issuer, &mut issuer_key)) {
             return Some(if depth == 0 {
-                Match::LeafIssuer { name: show(n) }
+                Match::LeafIssuer { name: show(n.der) }
             } else {
                 Match::Chain {
-                    name: show(n),
+                    name: show(n.der),
                     depth,
                 }
             });
         }
+        let mut subject_key = None;
         if depth > 0
-            && let Some(n) = names.iter().find(|n| names_match(&f.subject, n))
+            && let Some(n) = names.iter().find(|n| n.matches(subject, &mut subject_key))
         {
             return Some(Match::Chain {
-                name: show(n),
+                name: show(n.der),
                 depth,
             });
         }

@@ -2,6 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use sha2::Digest;
+
+use crate::pki::chain::names_match;
+
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use x509_cert::name::Name;
@@ -469,8 +473,6 @@ struct CertFacts {
     der: Vec<u8>,
     issuer: Vec<u8>,
     subject: Vec<u8>,
-    issuer_name: Option<Name>,
-    subject_name: Option<Name>,
     ski: Option<Vec<u8>>,
     aki: Option<Vec<u8>>,
     spki: Option<Vec<u8>>,
@@ -483,8 +485,6 @@ impl CertFacts {
             der: der.to_vec(),
             issuer: issuer.to_vec(),
             subject: subject.to_vec(),
-            issuer_name: Name::from_der(issuer).ok(),
-            subject_name: Name::from_der(subject).ok(),
             ski: None,
             aki: None,
             spki: None,
@@ -512,39 +512,21 @@ impl CertFacts {
         Some(f)
     }
 
+    // Names are compared by bytes first and parsed only when the bytes differ (rare):
+    // keeping parsed names for thousands of certificates would multiply memory use.
     fn self_issued(&self) -> bool {
-        same_name(
-            &self.issuer,
-            &self.issuer_name,
-            &self.subject,
-            &self.subject_name,
-        )
+        names_match(&self.issuer, &self.subject)
     }
 
     fn issued_by(&self, ca: &CertFacts) -> bool {
-        same_name(
-            &self.issuer,
-            &self.issuer_name,
-            &ca.subject,
-            &ca.subject_name,
-        )
+        names_match(&self.issuer, &ca.subject)
     }
 
     fn cn(&self) -> Option<String> {
-        self.subject_name
-            .as_ref()
-            .and_then(|n| name::first_value(n, &CN))
+        Name::from_der(&self.subject)
+            .ok()
+            .and_then(|n| name::first_value(&n, &CN))
             .filter(|s| !s.trim().is_empty())
-    }
-}
-
-fn same_name(a: &[u8], an: &Option<Name>, b: &[u8], bn: &Option<Name>) -> bool {
-    if a == b {
-        return true;
-    }
-    match (an, bn) {
-        (Some(x), Some(y)) => name::names_equal(x, y),
-        _ => false,
     }
 }
 
@@ -552,13 +534,15 @@ fn same_name(a: &[u8], an: &Option<Name>, b: &[u8], bn: &Option<Name>) -> bool {
 /// fast for stores with thousands of entries), RFC 5280 name comparison as the fallback.
 struct Pool {
     certs: Vec<CertFacts>,
-    by_der: HashMap<Vec<u8>, usize>,
+    /// SHA-256 of the DER → index (a digest, not a copy of every certificate).
+    by_der: HashMap<[u8; 32], usize>,
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
 }
 
 impl Pool {
     fn add(&mut self, der: &[u8]) -> Option<usize> {
-        if let Some(i) = self.by_der.get(der) {
+        let digest: [u8; 32] = sha2::Sha256::digest(der).into();
+        if let Some(i) = self.by_der.get(&digest) {
             return Some(*i);
         }
         let f = CertFacts::new(der)?;
@@ -567,7 +551,7 @@ impl Pool {
             .entry(f.subject.clone())
             .or_default()
             .push(i);
-        self.by_der.insert(der.to_vec(), i);
+        self.by_der.insert(digest, i);
         self.certs.push(f);
         Some(i)
     }
