@@ -65,6 +65,12 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    if !matches!(
+        cli.command,
+        Command::Select(_) | Command::Connect(_) | Command::Trust(_)
+    ) {
+        end_quietly_on_closed_pipe();
+    }
     let dir_syncs = crate::fsio::defer_dir_syncs();
     let result = dispatch(cli);
     drop(dir_syncs);
@@ -79,6 +85,16 @@ pub fn run() -> i32 {
             eprintln!("keychest: error: {}", text.replace('\n', " "));
             code
         }
+    }
+}
+
+/// Like other Unix tools, end quietly when the reader of our output goes away
+/// (`keychest store list big.p12 | head`) instead of failing on EPIPE. Not for the network
+/// commands: there a peer closing its socket must be an error we report, not a silent death.
+fn end_quietly_on_closed_pipe() {
+    // SAFETY: called before any thread is started; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -355,7 +355,7 @@ fn print_usage(dir: &Path, host: &str, clients: &[Leaf], generated: bool, jks: b
     println!();
     println!("Try it:");
     println!(
-        "  openssl s_server -accept 8443 -cert {d}/server.crt -key {d}/server.key -CAfile {d}/ca-bundle.pem -Verify 1 -www"
+        "  openssl s_server -accept 8443 -cert {d}/server.crt -cert_chain {d}/server.crt -key {d}/server.key -CAfile {d}/ca-bundle.pem -Verify 1 -www"
     );
     println!(
         "  curl --cacert {d}/ca-bundle.pem --cert {d}/{c}.crt --key {d}/{c}.key https://{host}:8443/"
