@@ -9,7 +9,7 @@
 
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
 use der::asn1::{Any, ObjectIdentifier, OctetString};
-use der::{Decode, DecodeValue, Encode, EncodeValue, Header, Length, Reader, Sequence, Writer};
+use der::{Decode, Encode};
 use md5::Md5;
 use sha1::{Digest, Sha1};
 use spki::AlgorithmIdentifierOwned;
@@ -43,62 +43,7 @@ type TdesCbcDec = cbc::Decryptor<des::TdesEde3>;
 // DER structures
 // ---------------------------------------------------------------------------
 
-/// `EncryptedPrivateKeyInfo` with an arbitrary algorithm (pkcs8's own type only
-/// accepts PKCS#5 schemes, not Sun's OIDs).
-struct ProtectedKey {
-    algorithm: AlgorithmIdentifierOwned,
-    data: OctetString,
-}
-
-impl<'a> DecodeValue<'a> for ProtectedKey {
-    type Error = der::Error;
-    fn decode_value<R: Reader<'a>>(reader: &mut R, _header: Header) -> der::Result<Self> {
-        Ok(Self {
-            algorithm: reader.decode()?,
-            data: reader.decode()?,
-        })
-    }
-}
-
-impl EncodeValue for ProtectedKey {
-    fn value_len(&self) -> der::Result<Length> {
-        self.algorithm.encoded_len()? + self.data.encoded_len()?
-    }
-    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
-        self.algorithm.encode(writer)?;
-        self.data.encode(writer)
-    }
-}
-
-impl Sequence<'_> for ProtectedKey {}
-
-/// PKCS#5 v1 `PBEParameter ::= SEQUENCE { salt OCTET STRING, iterationCount INTEGER }`.
-struct PbeParameter {
-    salt: OctetString,
-    iterations: u64,
-}
-
-impl<'a> DecodeValue<'a> for PbeParameter {
-    type Error = der::Error;
-    fn decode_value<R: Reader<'a>>(reader: &mut R, _header: Header) -> der::Result<Self> {
-        Ok(Self {
-            salt: reader.decode()?,
-            iterations: reader.decode()?,
-        })
-    }
-}
-
-impl EncodeValue for PbeParameter {
-    fn value_len(&self) -> der::Result<Length> {
-        self.salt.encoded_len()? + self.iterations.encoded_len()?
-    }
-    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
-        self.salt.encode(writer)?;
-        self.iterations.encode(writer)
-    }
-}
-
-impl Sequence<'_> for PbeParameter {}
+use crate::pki::pbe::{EncryptedKeyInfo as ProtectedKey, PbeParams as PbeParameter};
 
 fn malformed(what: &str) -> impl Fn(der::Error) -> JksError + '_ {
     move |e| JksError::MalformedProtectedKey(format!("{what}: {e}"))

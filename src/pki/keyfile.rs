@@ -3,7 +3,7 @@
 //! block), traditional encrypted PEM, each as PEM or DER. Also writes PKCS#8, encrypted with
 //! PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) when a password is given.
 
-use der::{Decode, Encode, asn1::OctetString};
+use der::{Decode, Encode};
 use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use spki::ObjectIdentifier as Oid;
 use zeroize::Zeroizing;
@@ -210,15 +210,9 @@ fn classify_der(der: &[u8]) -> Option<RawKey> {
 /// EncryptedPrivateKeyInfo whose algorithm `pkcs5` cannot parse (PKCS#12 PBE schemes):
 /// returns the scheme OID and the DER of its parameters.
 fn legacy_scheme(der: &[u8]) -> Option<(Oid, Vec<u8>)> {
-    let info = LegacyEncryptedKey::from_der(der).ok()?;
+    let info = pbe::EncryptedKeyInfo::from_der(der).ok()?;
     let params = info.algorithm.parameters.as_ref()?.to_der().ok()?;
     Some((info.algorithm.oid, params))
-}
-
-#[derive(der::Sequence)]
-struct LegacyEncryptedKey {
-    algorithm: spki::AlgorithmIdentifierOwned,
-    data: OctetString,
 }
 
 /// Whether the key in `bytes` is encrypted (so a password will be needed).

@@ -31,12 +31,13 @@ pub enum PbeError {
     BadParams(String),
 }
 
-/// PBEParameter ::= SEQUENCE { salt OCTET STRING, iterationCount INTEGER } (RFC 8018 A.3,
-/// and the same shape for PKCS#12's pkcs-12PbeParams).
+/// PBEParameter ::= SEQUENCE { salt OCTET STRING, iterationCount INTEGER } (RFC 8018 A.3;
+/// the same shape is PKCS#12's pkcs-12PbeParams and the JCEKS key protector's parameters).
+/// The count is read as u64 so out-of-range values are reported as such, not as malformed.
 #[derive(der::Sequence)]
-struct PbeParams {
-    salt: OctetString,
-    iterations: u32,
+pub struct PbeParams {
+    pub salt: OctetString,
+    pub iterations: u64,
 }
 
 /// Upper bound on iteration counts we will run, so a hostile file cannot hang us.
@@ -103,20 +104,22 @@ pub fn decrypt_legacy(
     data: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, PbeError> {
     let p = PbeParams::from_der(params).map_err(|e| PbeError::BadParams(e.to_string()))?;
-    if p.iterations == 0 || p.iterations > MAX_ITERATIONS {
+    if p.iterations == 0 || p.iterations > u64::from(MAX_ITERATIONS) {
         return Err(PbeError::BadParams(format!(
             "iteration count {} out of range",
             p.iterations
         )));
     }
+    // In range (checked above), so the narrowing is exact.
+    let iterations = p.iterations as u32;
     let salt = p.salt.as_bytes();
     match *oid {
         PBE_MD5_DES | PBE_SHA1_DES => {
             // PBKDF1 (RFC 8018 §5.1): T = H^c(P || S); key = T[0..8], IV = T[8..16].
             let dk = if *oid == PBE_MD5_DES {
-                pbkdf1::<md5::Md5>(password, salt, p.iterations)
+                pbkdf1::<md5::Md5>(password, salt, iterations)
             } else {
-                pbkdf1::<sha1::Sha1>(password, salt, p.iterations)
+                pbkdf1::<sha1::Sha1>(password, salt, iterations)
             };
             cbc_decrypt(Cipher::DesCbc, &dk[..8], &dk[8..16], data)
         }
@@ -124,7 +127,7 @@ pub fn decrypt_legacy(
             let pw = std::str::from_utf8(password)
                 .map_err(|_| PbeError::BadParams("password is not UTF-8".into()))?;
             let derive = |id, len| {
-                pkcs12::kdf::derive_key_utf8::<sha1::Sha1>(pw, salt, id, p.iterations as i32, len)
+                pkcs12::kdf::derive_key_utf8::<sha1::Sha1>(pw, salt, id, iterations as i32, len)
                     .map(Zeroizing::new)
                     .map_err(|e| PbeError::BadParams(e.to_string()))
             };
@@ -224,7 +227,7 @@ mod tests {
         use der::Encode;
         let p = PbeParams {
             salt: OctetString::new(vec![0u8; 8]).unwrap(),
-            iterations: u32::MAX,
+            iterations: u64::from(u32::MAX),
         }
         .to_der()
         .unwrap();
@@ -235,15 +238,17 @@ mod tests {
     }
 }
 
+/// `EncryptedPrivateKeyInfo` with any algorithm (RFC 5958 §3): `pkcs8`'s own type accepts
+/// only PKCS#5 schemes, not PKCS#12 PBE or Sun's key protector OIDs.
 #[derive(der::Sequence)]
-struct RawEncryptedKey {
-    algorithm: spki::AlgorithmIdentifierOwned,
-    data: OctetString,
+pub struct EncryptedKeyInfo {
+    pub algorithm: spki::AlgorithmIdentifierOwned,
+    pub data: OctetString,
 }
 
 /// The scheme OID of an `EncryptedPrivateKeyInfo`.
 pub fn epki_scheme(epki: &[u8]) -> Result<Oid, PbeError> {
-    RawEncryptedKey::from_der(epki)
+    EncryptedKeyInfo::from_der(epki)
         .map(|k| k.algorithm.oid)
         .map_err(|e| PbeError::BadParams(e.to_string()))
 }
@@ -253,7 +258,7 @@ pub fn epki_scheme(epki: &[u8]) -> Result<Oid, PbeError> {
 /// valid padding is still reported as [`PbeError::Decrypt`]).
 pub fn decrypt_epki(epki: &[u8], password: &[u8]) -> Result<Zeroizing<Vec<u8>>, PbeError> {
     use der::Encode;
-    let raw = RawEncryptedKey::from_der(epki).map_err(|e| PbeError::BadParams(e.to_string()))?;
+    let raw = EncryptedKeyInfo::from_der(epki).map_err(|e| PbeError::BadParams(e.to_string()))?;
     let plain = if raw.algorithm.oid == PBES2 {
         let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(epki)
             .map_err(|e| PbeError::BadParams(e.to_string()))?;
