@@ -21,31 +21,52 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Generate private keys and print public keys
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest key new --type ec:p384 --out server.key\n  keychest key pub server.key\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
     Key(KeyCommand),
     /// Create certificate signing requests (PKCS#10)
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest csr new --key server.key --subject 'CN=example.org' --san dns:example.org --out server.csr\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
     Csr(CsrCommand),
     /// Show what a file holds: certificates, requests, CRLs, keys, keystores
     Show(ShowArgs),
     /// Keystores and truststores: PKCS#12, PEM, JKS, JCEKS
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest store list keystore.jks\n  keychest store convert keystore.jks keystore.p12 --pass pass:changeit\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
     Store(StoreCommand),
     /// Choose the client certificate a TLS server will accept
     Select(SelectArgs),
     /// Show a TLS handshake step by step, with client-certificate selection
     Connect(ConnectArgs),
     /// Fetch a server's certificates into a truststore
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest trust fetch internal.example.org:443 --into truststore.p12 --pass pass:changeit\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
     Trust(TrustCommand),
     /// A whole test PKI in one command: CAs, server and client certificates, ready stores
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest pki new ./pki\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
     Pki(PkiCommand),
     /// Generate man pages and shell completions
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest generate man /usr/local/share/man/man1\n  keychest generate completions bash > /etc/bash_completion.d/keychest\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
     Generate(GenerateCommand),
     /// Run a local certificate authority kept in a directory
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest ca init ./ca --subject 'CN=Test Root CA'\n  keychest ca issue ./ca example.org 127.0.0.1\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
     Ca(super::ca::CaCommand),
 }
 
