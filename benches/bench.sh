@@ -119,6 +119,7 @@ for ((i = 0; i < ROUNDS; i++)); do
     case $s in
       keys)
         time_cmd kc-ec "$KC" key new --type ec:p256 --out k1.pem --force
+        time_cmd kc-ec-stdout "$KC" key new --type ec:p256
         time_cmd os-ec openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k2.pem
         time_cmd kc-rsa2048 "$KC" key new --type rsa:2048 --out k1.pem --force
         time_cmd os-rsa2048 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out k2.pem
@@ -160,6 +161,7 @@ for ((i = 0; i < ROUNDS; i++)); do
         ;;
       csr)
         time_cmd kc-csr "$KC" csr new --key ec.key --subject "CN=bench.example.org,O=Acme" --san dns:bench.example.org --out r1.csr --force
+        time_cmd kc-csr-stdout "$KC" csr new --key ec.key --subject "CN=bench.example.org,O=Acme" --san dns:bench.example.org
         time_cmd os-csr openssl req -new -key ec.key -subj "/O=Acme/CN=bench.example.org" -addext subjectAltName=DNS:bench.example.org -out r2.csr
         ;;
     esac
@@ -178,12 +180,16 @@ echo "|---|---|---|---|"
 for s in $SECTIONS; do
   case $s in
     keys)
-      row "EC P-256 key" kc-ec os-ec
+      row "EC P-256 key (file, fsynced)" kc-ec os-ec
+      row "EC P-256 key (to stdout)" kc-ec-stdout os-ec
       row "RSA-2048 key" kc-rsa2048 os-rsa2048
       row "RSA-3072 key" kc-rsa3072 os-rsa3072
       row "RSA-4096 key" kc-rsa4096 os-rsa4096
       ;;
-    csr) row "CSR (P-256, SAN)" kc-csr os-csr ;;
+    csr)
+      row "CSR (P-256, SAN; file, fsynced)" kc-csr os-csr
+      row "CSR (P-256, SAN; to stdout)" kc-csr-stdout os-csr
+      ;;
   esac
 done
 echo
