@@ -115,10 +115,10 @@ fn ca_names() {
 #[test]
 fn ca_index() {
     replay("ca_index", |d| {
-        if let Ok(s) = std::str::from_utf8(d) {
-            if let Ok(index) = keychest::ca::index::Index::parse(s) {
-                let _ = index.serialize();
-            }
+        if let Ok(s) = std::str::from_utf8(d)
+            && let Ok(index) = keychest::ca::index::Index::parse(s)
+        {
+            let _ = index.serialize();
         }
     });
 }
