@@ -66,6 +66,7 @@ pub fn write_atomic(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
+    remove_stale_temps(&dir);
     let (tmp_path, mut file) = create_temp(&dir, &name, mode).map_err(io_err(path))?;
     let result = (|| {
         file.write_all(data)?;
@@ -170,6 +171,43 @@ fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
 /// Temporary files are named `.NAME.keychest-tmp.PID.RANDOM` beside the target.
 pub const TEMP_MARKER: &str = ".keychest-tmp.";
 
+/// Removes temporary files left in `dir` by writers that died (killed, crashed, power loss)
+/// before their rename: `.NAME.keychest-tmp.PID.RANDOM` whose PID is no longer running.
+/// Every name in the folder is swept, not only the current target's, because some targets
+/// are written once (a CA's `certs/SERIAL.pem`). A live PID, or no `/proc` to ask (not
+/// Linux), keeps the file. Best effort: errors are ignored.
+fn remove_stale_temps(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let name = file_name.to_string_lossy();
+        let Some(pid) = stale_temp_pid(&name) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The writer's PID of a temporary file name made by [`create_temp`].
+fn stale_temp_pid(file_name: &str) -> Option<u32> {
+    if !file_name.starts_with('.') {
+        return None;
+    }
+    let (_, tail) = file_name.rsplit_once(TEMP_MARKER)?;
+    let (pid, random) = tail.split_once('.')?;
+    if random.len() != 8 || !random.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
 fn create_temp(dir: &Path, name: &str, mode: Mode) -> io::Result<(PathBuf, File)> {
     use rand::Rng;
     let mut rng = rand::rng();
@@ -240,5 +278,28 @@ mod tests {
             })
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn temps_of_dead_writers_are_removed_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        // A PID above the kernel's maximum (4194304) is never alive.
+        let dead = dir.path().join(".k.pem.keychest-tmp.99999999.0badc0de");
+        let dead_other = dir.path().join(".other.pem.keychest-tmp.99999999.12345678");
+        let live = dir.path().join(format!(
+            ".k.pem.keychest-tmp.{}.0badc0de",
+            std::process::id()
+        ));
+        let unrelated = dir.path().join(".k.pem.keychest-tmp.notapid");
+        for f in [&dead, &dead_other, &live, &unrelated] {
+            fs::write(f, b"partial").unwrap();
+        }
+        write_atomic(&dir.path().join("k.pem"), b"new", Mode::Public, true).unwrap();
+        assert!(!dead.exists());
+        assert!(!dead_other.exists());
+        assert!(live.exists(), "our own temp files are never swept");
+        assert!(unrelated.exists());
+        assert_eq!(stale_temp_pid(".a.b.keychest-tmp.42.deadbeef"), Some(42));
+        assert_eq!(stale_temp_pid("a.keychest-tmp.42.deadbeef"), None);
     }
 }

@@ -124,7 +124,7 @@ enum ValueText {
 /// Parses a DN typed by a user: RFC 4514 (`CN=Test,O=Acme\, Inc.`, most specific first) or
 /// OpenSSL's slash form (`/O=Acme/CN=Test`, most significant first).
 pub fn parse_dn(input: &str) -> Result<Name, NameError> {
-    let trimmed = input.trim();
+    let trimmed = trim_unescaped(input);
     if trimmed.is_empty() {
         return Err(NameError::Empty);
     }
@@ -136,6 +136,18 @@ pub fn parse_dn(input: &str) -> Result<Name, NameError> {
         rdns
     };
     build_name(rdns, input)
+}
+
+/// Trims surrounding whitespace but keeps a trailing one escaped by a backslash
+/// (`CN=a\ `, as [`to_rfc4514`] prints a value ending in a space).
+fn trim_unescaped(input: &str) -> &str {
+    let start = input.trim_start();
+    let end = start.trim_end();
+    let backslashes = end.chars().rev().take_while(|&c| c == '\\').count();
+    match start[end.len()..].chars().next() {
+        Some(c) if backslashes % 2 == 1 => &start[..end.len() + c.len_utf8()],
+        _ => end,
+    }
 }
 
 fn build_name(rdns: Vec<Vec<TypedValue>>, input: &str) -> Result<Name, NameError> {
@@ -701,6 +713,14 @@ mod tests {
 
     fn rt(dn: &str) -> String {
         to_rfc4514(&parse_dn(dn).unwrap())
+    }
+
+    #[test]
+    fn escaped_trailing_space_is_kept() {
+        assert_eq!(rt("CN=a\\ "), "CN=a\\ ");
+        assert_eq!(rt("CN=\\ "), "CN=\\ ");
+        assert_eq!(rt(" O=x\\\\ "), "O=x\\\\");
+        assert_eq!(rt("/CN=a\\ "), "CN=a\\ ");
     }
 
     #[test]
