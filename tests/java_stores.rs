@@ -12,15 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{fails, fixture, have, mode, ok, p, run};
+use common::{Listing, fails, fixture, have, mode, ok, p, parse_keytool, run};
 
 const PASS: &str = "pass:changeit";
 
 fn peers() -> bool {
     have("keytool") && have("openssl") && have("javac") && have("java")
 }
-
-type Listing = BTreeSet<(String, String, Vec<String>)>;
 
 fn kc_json(store: &Path, pass: Option<&str>) -> serde_json::Value {
     let mut args = vec!["store", "list", p(store), "--json"];
@@ -69,35 +67,6 @@ fn tool(tool: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn parse_keytool(out: &str) -> Listing {
-    let mut set = Listing::new();
-    for block in out.split("Alias name: ").skip(1) {
-        let alias = block.lines().next().unwrap().trim().to_lowercase();
-        let kind = if block.contains("Entry type: PrivateKeyEntry") {
-            "private-key"
-        } else if block.contains("Entry type: trustedCertEntry") {
-            "trusted-cert"
-        } else if block.contains("Entry type: SecretKeyEntry") {
-            "secret-key"
-        } else {
-            panic!("unknown entry type in {block}")
-        };
-        let fps: Vec<String> = block
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("SHA256: "))
-            .map(|f| f.replace(':', "").to_lowercase())
-            .collect();
-        if let Some(n) = block
-            .lines()
-            .find_map(|l| l.strip_prefix("Certificate chain length: "))
-        {
-            assert_eq!(n.trim().parse::<usize>().unwrap(), fps.len(), "{block}");
-        }
-        set.insert((alias, kind.to_string(), fps));
-    }
-    set
 }
 
 fn keytool_list(store: &Path, storetype: &str, pass: &str) -> Listing {

@@ -11,16 +11,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{fails, fixture, have, mode, ok, p, peer, run};
+use common::{Listing, fails, fixture, have, mode, ok, p, parse_keytool, peer, run};
 
 const PASS: &str = "pass:changeit";
 
 fn peers() -> bool {
     have("openssl") && have("keytool")
 }
-
-/// One entry as (lower-case alias, kind, SHA-256 of each certificate, leaf first).
-type Listing = BTreeSet<(String, String, Vec<String>)>;
 
 /// `keychest store list --json`, reduced to a [`Listing`].
 fn kc_list(store: &Path, pass: Option<&str>) -> Listing {
@@ -50,36 +47,6 @@ fn kc_list(store: &Path, pass: Option<&str>) -> Listing {
 
 fn kc_json(store: &Path, pass: &str) -> serde_json::Value {
     serde_json::from_str(&ok(&["store", "list", p(store), "--json", "--pass", pass])).unwrap()
-}
-
-/// Parses `keytool -list -v` output into a [`Listing`].
-fn parse_keytool(out: &str) -> Listing {
-    let mut set = Listing::new();
-    for block in out.split("Alias name: ").skip(1) {
-        let alias = block.lines().next().unwrap().trim().to_lowercase();
-        let kind = if block.contains("Entry type: PrivateKeyEntry") {
-            "private-key"
-        } else if block.contains("Entry type: trustedCertEntry") {
-            "trusted-cert"
-        } else if block.contains("Entry type: SecretKeyEntry") {
-            "secret-key"
-        } else {
-            panic!("unknown entry type in {block}")
-        };
-        let fps: Vec<String> = block
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("SHA256: "))
-            .map(|f| f.replace(':', "").to_lowercase())
-            .collect();
-        if let Some(n) = block
-            .lines()
-            .find_map(|l| l.strip_prefix("Certificate chain length: "))
-        {
-            assert_eq!(n.trim().parse::<usize>().unwrap(), fps.len(), "{block}");
-        }
-        set.insert((alias, kind.to_string(), fps));
-    }
-    set
 }
 
 /// `keytool -list -v` of a store; `pass` None lists without a password.

@@ -89,3 +89,37 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// Entries as (alias, kind, SHA-256 fingerprints of the chain), to compare listings made by
+/// keychest and keytool.
+pub type Listing = std::collections::BTreeSet<(String, String, Vec<String>)>;
+
+/// Parses `keytool -list -v` output into a [`Listing`].
+pub fn parse_keytool(out: &str) -> Listing {
+    let mut set = Listing::new();
+    for block in out.split("Alias name: ").skip(1) {
+        let alias = block.lines().next().unwrap().trim().to_lowercase();
+        let kind = if block.contains("Entry type: PrivateKeyEntry") {
+            "private-key"
+        } else if block.contains("Entry type: trustedCertEntry") {
+            "trusted-cert"
+        } else if block.contains("Entry type: SecretKeyEntry") {
+            "secret-key"
+        } else {
+            panic!("unknown entry type in {block}")
+        };
+        let fps: Vec<String> = block
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("SHA256: "))
+            .map(|f| f.replace(':', "").to_lowercase())
+            .collect();
+        if let Some(n) = block
+            .lines()
+            .find_map(|l| l.strip_prefix("Certificate chain length: "))
+        {
+            assert_eq!(n.trim().parse::<usize>().unwrap(), fps.len(), "{block}");
+        }
+        set.insert((alias, kind.to_string(), fps));
+    }
+    set
+}
