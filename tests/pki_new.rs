@@ -92,6 +92,13 @@ fn pki_new_writes_every_file_and_refuses_to_clobber() {
     assert!(err.contains("already"), "{err}");
     assert_eq!(std::fs::read(pki.join("server.p12")).unwrap(), before);
     // More certificates from the same CA, with the password pki new wrote.
+    // With a generated password the CA keys are plain 0600 PKCS#8 (the password sits beside
+    // them); with --pass they are encrypted with it.
+    let ca_key = std::fs::read_to_string(pki.join("intermediate-ca/ca.key")).unwrap();
+    assert!(
+        ca_key.starts_with("-----BEGIN PRIVATE KEY-----"),
+        "{ca_key}"
+    );
     let pw = format!("file:{}", p(&pki.join("password.txt")));
     ok(&[
         "ca",
@@ -113,6 +120,11 @@ fn keytool_lists_pki_new_stores() {
     let dir = tempfile::tempdir().unwrap();
     let pki = dir.path().join("pki");
     ok(&["pki", "new", p(&pki), "--jks", "--pass", "pass:changeit"]);
+    let ca_key = std::fs::read_to_string(pki.join("root-ca/ca.key")).unwrap();
+    assert!(
+        ca_key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "a chosen password encrypts the CA keys"
+    );
     for (store, kind, len) in [
         ("server.p12", "PrivateKeyEntry", Some(3)),
         ("client.jks", "PrivateKeyEntry", Some(3)),

@@ -122,9 +122,12 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
     };
     let t = now();
 
-    // CAs: their keys are encrypted with the same password, so `ca issue` can add more.
+    // CA keys are encrypted with a password the user chose (`--pass`). A generated password
+    // is stored in password.txt beside them, where encrypting with it would protect
+    // nothing; then they are left unencrypted, 0600, as mkcert does.
+    let ca_key_password = a.pass.pass.is_some().then(|| password.as_str());
     let root_key = generate(kind)?;
-    let root_pem = keyfile::to_pkcs8_pem(&root_key, Some(&password))?;
+    let root_pem = keyfile::to_pkcs8_pem(&root_key, ca_key_password)?;
     let (root, _) = ca::init(
         &root_dir,
         &ca::NewCa {
@@ -142,7 +145,7 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
         t,
     )?;
     let inter_key = generate(kind)?;
-    let inter_pem = keyfile::to_pkcs8_pem(&inter_key, Some(&password))?;
+    let inter_pem = keyfile::to_pkcs8_pem(&inter_key, ca_key_password)?;
     let (inter, notes) = ca::init(
         &inter_dir,
         &ca::NewCa {
@@ -322,9 +325,15 @@ fn print_usage(dir: &Path, host: &str, clients: &[Leaf], generated: bool, jks: b
     let rows = [
         (
             "root-ca/, intermediate-ca/".to_string(),
-            format!(
-                "the CAs (more: keychest ca issue {d}/intermediate-ca NAME --pass file:{d}/password.txt)"
-            ),
+            if generated {
+                format!(
+                    "the CAs, keys unencrypted 0600 (more: keychest ca issue {d}/intermediate-ca NAME)"
+                )
+            } else {
+                format!(
+                    "the CAs, keys encrypted with your --pass (more: keychest ca issue {d}/intermediate-ca NAME --pass ...)"
+                )
+            },
         ),
         (
             format!("server.p12, {c}.p12"),
