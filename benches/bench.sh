@@ -137,7 +137,7 @@ for ((i = 0; i < ROUNDS; i++)); do
         time_cmd kc-pki-rsa kc_pki rsa:3072
         time_cmd os-pki-rsa os_pki rsa:3072
         time_cmd kt-pki-rsa kt_pki rsa:3072
-        time_cmd kc-pkinew bash -c "rm -rf pn && $KC pki new pn --pass pass:changeit"
+        time_cmd kc-pkinew bash -c "rm -rf pn && $KC pki new pn"
         time_cmd os-pkinew os_pki_files
         time_cmd kt-pkinew kt_pki_files
         ;;
