@@ -442,22 +442,6 @@ pub fn file_stem(name: &str) -> String {
     }
 }
 
-/// RFC 4514 escaping of an attribute value.
-fn escape_dn_value(v: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in v.chars().enumerate() {
-        if ",+\"\\<>;=".contains(c) || (i == 0 && (c == '#' || c == ' ')) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    if out.ends_with(' ') {
-        out.pop();
-        out.push_str("\\ ");
-    }
-    out
-}
-
 fn issue(a: IssueArgs) -> anyhow::Result<()> {
     let profile: Profile = a.profile.into();
     if profile.is_ca() {
@@ -473,7 +457,7 @@ fn issue(a: IssueArgs) -> anyhow::Result<()> {
     let first = &a.names[0];
     // ub-common-name is 64 (RFC 5280 Appendix A): a longer first name is only a SAN.
     let subject = if first.chars().count() <= 64 {
-        name::parse_dn(&format!("CN={}", escape_dn_value(first)))?.to_der()?
+        name::parse_dn(&format!("CN={}", name::escape_value(first)))?.to_der()?
     } else {
         vec![0x30, 0x00]
     };
@@ -692,7 +676,7 @@ mod tests {
 
     #[test]
     fn dn_values_are_escaped() {
-        assert_eq!(escape_dn_value("a,b=c"), "a\\,b\\=c");
-        assert_eq!(escape_dn_value("#x "), "\\#x\\ ");
+        assert_eq!(name::escape_value("a,b=c"), "a\\,b\\=c");
+        assert_eq!(name::escape_value("#x "), "\\#x\\ ");
     }
 }

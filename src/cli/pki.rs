@@ -169,7 +169,7 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
         let issued = inter.issue(
             &inter_key,
             &IssueRequest {
-                subject: name::parse_dn(&format!("CN={}", escape(cn)))?.to_der()?,
+                subject: name::parse_dn(&format!("CN={}", name::escape_value(cn)))?.to_der()?,
                 spki: key.public_key_info()?.to_der()?,
                 sans,
                 profile,
@@ -295,17 +295,6 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
 fn short_id(t: i64) -> String {
     // Tells test PKIs apart in trust stores without leaking anything.
     format!("{:x}", t & 0xffff_ffff)
-}
-
-fn escape(v: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in v.chars().enumerate() {
-        if ",+\"\\<>;=".contains(c) || (i == 0 && (c == '#' || c == ' ')) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn print_usage(dir: &Path, host: &str, clients: &[Leaf], generated: bool, jks: bool) {

@@ -610,7 +610,8 @@ pub fn to_rfc4514(name: &Name) -> String {
     rdns.join(",")
 }
 
-fn escape_value(v: &str) -> String {
+/// RFC 4514 escaping of one attribute value (what `parse_dn` reads back unchanged).
+pub fn escape_value(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     let n = v.chars().count();
     for (i, c) in v.chars().enumerate() {
