@@ -1,5 +1,5 @@
 //! End-to-end tests of `keychest ca`: the built binary, checked with real peers (openssl 3,
-//! JDK keytool). A missing peer skips a test locally and fails it in CI (`CI` set).
+//! JDK keytool). A missing peer fails a test (see `tests/common/peers.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -8,29 +8,9 @@ use std::time::{Duration, Instant};
 
 use keychest::pki::{cert, signed};
 
-const KC: &str = env!("CARGO_BIN_EXE_keychest");
+mod common;
 
-/// Whether a peer tool is installed; in CI a missing peer is a failure.
-fn have(tool: &str) -> bool {
-    let found = Command::new(tool)
-        .arg(if tool == "openssl" {
-            "version"
-        } else {
-            "-help"
-        })
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is required in CI but is not installed"
-        );
-        eprintln!("skipping: {tool} not installed");
-    }
-    found
-}
+const KC: &str = env!("CARGO_BIN_EXE_keychest");
 
 fn run(dir: &Path, prog: &str, args: &[&str]) -> Output {
     Command::new(prog)
@@ -136,7 +116,7 @@ fn verify(dir: &Path, purpose: Option<&str>, leaf: &str) {
 
 #[test]
 fn every_profile_verifies_for_rsa_ec_and_ed25519_cas() {
-    if !have("openssl") || !have("keytool") {
+    if !common::have(&["openssl", "keytool"]) {
         return;
     }
     let mut all_certs = String::new();
@@ -361,7 +341,7 @@ fn drain(rx: &std::sync::mpsc::Receiver<String>) -> String {
 
 #[test]
 fn tls_handshake_with_server_and_client_certificates() {
-    if !have("openssl") {
+    if !common::have(&["openssl"]) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -469,7 +449,7 @@ fn read_pem_or_der(path: &Path) -> Vec<u8> {
 
 #[test]
 fn signs_real_world_csrs() {
-    if !have("openssl") || !have("keytool") {
+    if !common::have(&["openssl", "keytool"]) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -670,7 +650,7 @@ fn signs_real_world_csrs() {
 
 #[test]
 fn revocation_and_crls() {
-    if !have("openssl") {
+    if !common::have(&["openssl"]) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -847,7 +827,7 @@ fn index_bytes(d: &Path) -> Vec<u8> {
 
 #[test]
 fn bad_input_fails_cleanly() {
-    if !have("openssl") {
+    if !common::have(&["openssl"]) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -1139,7 +1119,7 @@ fn issue_names_files_and_show_understands_ca_directories() {
 
 #[test]
 fn csr_overrides_and_cn_fallback() {
-    if !have("openssl") {
+    if !common::have(&["openssl"]) {
         return;
     }
     let t = tempfile::tempdir().unwrap();

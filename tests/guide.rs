@@ -36,7 +36,7 @@ fn free_port() -> u16 {
 
 #[test]
 fn every_guide_recipe_runs_as_written() {
-    if !(common::have("openssl") && common::have("keytool") && common::have("curl")) {
+    if !common::have(&["openssl", "keytool", "curl"]) {
         return;
     }
     let guide =

@@ -1,8 +1,10 @@
 //! Interop: stores written by the JKS/JCEKS codec must be accepted by the JDK.
 //! Keys and certificates are made with openssl at test time; keytool checks the
 //! listing and uses the private keys (`-certreq`), and a small Java program loads
-//! the JCEKS secret keys and prints them. Skipped (with a note) when the JDK or
-//! openssl is missing, unless `CI` is set, where that is a failure.
+//! the JCEKS secret keys and prints them. Needs the JDK and openssl (see
+//! `tests/common/peers.rs`).
+
+mod common;
 
 use std::path::Path;
 use std::process::Command;
@@ -16,23 +18,6 @@ use zeroize::Zeroizing;
 const STORE_PW: &str = "storepass";
 const KEY_PW: &str = "keypass";
 const UMLAUT_ALIAS: &str = "zertifikat-ä";
-
-/// Looks the tools up on PATH instead of running them: every JVM start costs time.
-fn tools_available() -> bool {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let on_path = |tool: &str| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file());
-    let ok = ["keytool", "javac", "java", "openssl"]
-        .into_iter()
-        .all(on_path);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "keytool/javac/java/openssl are required in CI"
-        );
-        eprintln!("skipping JKS interop test: JDK or openssl not on PATH");
-    }
-    ok
-}
 
 /// Runs a command (UTF-8 locale so Java prints the non-ASCII alias faithfully)
 /// and returns stdout; panics with stderr on failure.
@@ -139,7 +124,7 @@ fn hex(b: &[u8]) -> String {
 
 #[test]
 fn keytool_and_java_accept_codec_output() {
-    if !tools_available() {
+    if !common::have(&["keytool", "javac", "java", "openssl"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ const TYPES: &[&str] = &["ec:p256", "ec:p384", "ed25519", "rsa:2048", "rsa:3072"
 
 #[test]
 fn every_key_type_passes_openssl_check_plain_and_encrypted() {
-    if !have("openssl") {
+    if !have(&["openssl"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -81,7 +81,7 @@ fn key_new_writes_stdout_without_out_and_never_clobbers() {
 /// Every private-key form OpenSSL writes is read, and `key pub` equals `openssl pkey -pubout`.
 #[test]
 fn reads_every_openssl_key_form() {
-    if !have("openssl") {
+    if !have(&["openssl"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -226,7 +226,7 @@ fn openssl_subject(csr_or_cert: &[&str]) -> String {
 
 #[test]
 fn csr_matches_openssl_view_subject_and_sans() {
-    if !have("openssl") {
+    if !have(&["openssl"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -276,7 +276,7 @@ fn csr_matches_openssl_view_subject_and_sans() {
 
 #[test]
 fn csr_with_new_key_and_slash_dn() {
-    if !have("openssl") {
+    if !have(&["openssl"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -356,7 +356,7 @@ fn malformed_dn_and_san_are_refused_and_write_nothing() {
 /// `show` agrees field by field with openssl's view of certificates made by openssl and keytool.
 #[test]
 fn show_matches_openssl_for_fixtures() {
-    if !have("openssl") {
+    if !have(&["openssl"]) {
         return;
     }
     for name in [

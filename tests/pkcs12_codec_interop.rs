@@ -2,7 +2,9 @@
 //! JDK keytool (aliases, entry types, chain lengths, SHA-256 fingerprints, and key/secret
 //! decryption via -importkeystore) and OpenSSL 3 (`pkcs12 -info`, key extraction).
 //!
-//! Skips with a message when `openssl` or `keytool` is missing, unless `CI` is set.
+//! Needs `openssl` and `keytool` (see `tests/common/peers.rs`).
+
+mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -10,26 +12,6 @@ use std::process::{Command, Stdio};
 use keychest::codec::pkcs12::{self, Compat};
 use keychest::store::{Entry, EntryBody, Keystore, PrivateKeyData, SecretEntryData, SecretKeyData};
 use sha2::Digest as _;
-
-fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn peers_present() -> bool {
-    let ok = have("openssl", "version") && have("keytool", "-help");
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("openssl and keytool are required in CI");
-        }
-        eprintln!("skipping: openssl or keytool not found");
-    }
-    ok
-}
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.stdin(Stdio::null()).output().expect("spawn");
@@ -190,7 +172,7 @@ fn parse_keytool(text: &str) -> Vec<Listed> {
 
 #[test]
 fn every_preset_is_read_by_keytool_and_openssl() {
-    if !peers_present() {
+    if !common::have(&["openssl", "keytool"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn pki_new_writes_every_file_and_refuses_to_clobber() {
-    if !have("openssl") {
+    if !have(&["openssl"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -114,7 +114,7 @@ fn pki_new_writes_every_file_and_refuses_to_clobber() {
 
 #[test]
 fn keytool_lists_pki_new_stores() {
-    if !have("keytool") {
+    if !have(&["keytool"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -205,7 +205,7 @@ fn java_server(
 
 #[test]
 fn java_server_accepts_pki_new_client_over_mutual_tls() {
-    if !(have("java") && have("javac") && have("openssl")) {
+    if !have(&["java", "javac", "openssl"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 //! and openssl write is listed by keychest with the entries they show; import, export,
 //! delete, rename and passwd behave; bad input fails cleanly and leaves STORE untouched.
 //!
-//! Skips when openssl or keytool is missing, unless `CI` is set (then fails).
+//! Needs openssl and keytool (see `tests/common/peers.rs`).
 
 mod common;
 
@@ -16,7 +16,7 @@ use common::{Listing, fails, fixture, have, mode, ok, p, parse_keytool, peer, ru
 const PASS: &str = "pass:changeit";
 
 fn peers() -> bool {
-    have("openssl") && have("keytool")
+    have(&["openssl", "keytool"])
 }
 
 /// `keychest store list --json`, reduced to a [`Listing`].
@@ -948,7 +948,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[test]
 fn bad_input_fails_cleanly_and_leaves_store_unchanged() {
-    if !have("openssl") {
+    if !have(&["openssl"]) {
         return;
     }
     let pki = Pki::new();

@@ -4,6 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub mod peers;
+#[allow(unused_imports)] // not every test file calls it unqualified
+pub use peers::have;
+
 pub fn keychest() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_keychest"));
     c.stdin(Stdio::null());
@@ -41,30 +45,18 @@ pub fn fails(args: &[&str], code: i32) -> String {
     stderr
 }
 
-/// Whether a peer tool is on PATH. Under CI a missing peer fails the test run.
-pub fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !found {
-        if std::env::var_os("CI").is_some() {
-            panic!("{tool} is required in CI but is not installed");
-        }
-        eprintln!("skipping: {tool} not installed");
-    }
-    found
-}
-
 /// Runs a peer tool and asserts success; returns stdout.
 pub fn peer(tool: &str, args: &[&str]) -> String {
     let out = Command::new(tool)
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("run {tool}: {e}"));
+        .unwrap_or_else(|e| {
+            if peers::installed(tool) {
+                panic!("run {tool}: {e}")
+            }
+            panic!("run {tool}: {e}: {}", peers::install_hint(&[tool]))
+        });
     assert!(
         out.status.success(),
         "{tool} {:?} failed: {}{}",
