@@ -1,17 +1,22 @@
-//! Replays every input the fuzzers once crashed, hung or exhausted memory on
-//! (`fuzz/regressions/<target>/`) through the same call as the fuzz target, on stable Rust.
-//! Decoding may fail; it must not panic, and must finish quickly.
+//! Replays `fuzz/regressions/<target>/` — each target's minimised seeds, hand-made edge cases
+//! and every input a fuzzer or property test ever failed on — through the same call as the
+//! fuzz target, on stable Rust. Decoding may fail; it must not panic, and must finish quickly.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// The files in `fuzz/regressions/<target>/`, sorted. A missing or empty folder fails the
+/// test: a replay that replays nothing would pass without checking anything.
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/regressions")
         .join(target);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (every fuzz target needs its regressions)",
+            dir.display()
+        )
+    });
     let mut out: Vec<(PathBuf, Vec<u8>)> = entries
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file())
@@ -20,6 +25,11 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
             (p, bytes)
         })
         .collect();
+    assert!(
+        !out.is_empty(),
+        "{}: no inputs (every fuzz target needs its regressions)",
+        dir.display()
+    );
     out.sort();
     out
 }
@@ -36,6 +46,27 @@ fn replay(target: &str, f: impl Fn(&[u8])) {
             path.display()
         );
     }
+}
+
+/// Every target in `fuzz/fuzz_targets/` has a replay below (and so, through [`inputs`], a
+/// folder of regressions): a new target cannot be left out unnoticed.
+#[test]
+fn every_fuzz_target_is_replayed() {
+    let this = include_str!("fuzz_regressions.rs");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/fuzz_targets");
+    let mut targets = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(name) = path.file_stem().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        targets += 1;
+        assert!(
+            this.contains(&format!("fn {name}() {{\n    replay(\"{name}\"")),
+            "fuzz target {name} has no replay in tests/fuzz_regressions.rs"
+        );
+    }
+    assert!(targets >= 10, "{}: {targets} targets", dir.display());
 }
 
 #[test]
