@@ -160,6 +160,11 @@ fn print_record(r: &HandshakeRecord) {
         Some(Err(e)) => println!("verification:  NOT trusted ({})", sanitize(e)),
         None => println!("verification:  not checked (no trust anchors)"),
     }
+    print_client_auth(r);
+}
+
+/// What the server asked of the client, and what it got.
+fn print_client_auth(r: &HandshakeRecord) {
     match &r.certificate_request {
         None => println!("client auth:   not requested"),
         Some(req) => {
@@ -201,16 +206,7 @@ pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
             alias: a.alias.clone(),
             first: a.first,
             non_interactive: a.non_interactive,
-            remembered: remember::lookup(&format!("{host}:{port}"))
-                .ok()
-                .flatten()
-                .and_then(|r| {
-                    let store = a
-                        .stores
-                        .iter()
-                        .position(|p| remember::same_file(p, &r.store))?;
-                    Some((store, r.alias))
-                }),
+            remembered: remember::choice_for(&format!("{host}:{port}"), &a.stores),
             failure: Mutex::new(None),
         }))
     };

@@ -158,17 +158,7 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
 
 pub fn run(a: SelectArgs) -> anyhow::Result<()> {
     if let Some(target) = &a.forget {
-        let (host, port) = parse_target(target)?;
-        let removed = remember::forget(&format!("{host}:{port}"))?;
-        eprintln!(
-            "{}",
-            if removed {
-                "forgotten"
-            } else {
-                "nothing was remembered for that server"
-            }
-        );
-        return Ok(());
+        return forget(target);
     }
     for out in [&a.export_cert, &a.export_key, &a.export_p12]
         .into_iter()
@@ -192,16 +182,6 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
         .map(parse_target)
         .transpose()?
         .map(|(h, p)| format!("{h}:{p}"));
-    let remembered = server_key
-        .as_deref()
-        .and_then(|k| remember::lookup(k).ok().flatten())
-        .and_then(|r| {
-            let store = a
-                .stores
-                .iter()
-                .position(|p| remember::same_file(p, &r.store))?;
-            Some((store, r.alias))
-        });
     let choice = choose(
         &pool,
         &ranked,
@@ -209,30 +189,15 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
             alias: a.alias.as_deref(),
             first: a.first,
             non_interactive: a.non_interactive,
-            remembered,
+            remembered: server_key
+                .as_deref()
+                .and_then(|k| remember::choice_for(k, &a.stores)),
         },
     );
     if a.json {
-        let doc = serde_json::json!({
-            "ca_names": names.iter().map(|n| der::Decode::from_der(n).map(|n: x509_cert::name::Name| crate::pki::name::to_rfc4514(&n)).unwrap_or_default()).collect::<Vec<_>>(),
-            "signature_schemes": schemes.as_ref().map(|s| s.iter().map(|x| x.name()).collect::<Vec<_>>()),
-            "entries": ranked.iter().map(|e| serde_json::json!({
-                "store": pool.path(e.store),
-                "alias": e.alias,
-                "candidate": e.candidate,
-                "match": e.matched,
-                "rejections": e.rejections,
-                "subject": e.leaf.as_ref().map(|l| &l.subject),
-                "issuer": e.leaf.as_ref().map(|l| &l.issuer),
-                "not_after": e.leaf.as_ref().map(|l| &l.not_after),
-                "key": e.key_label(),
-            })).collect::<Vec<_>>(),
-            "chosen": choice.as_ref().ok().map(|&i| serde_json::json!({"store": pool.path(ranked[i].store), "alias": ranked[i].alias})),
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        print_json(&pool, &ranked, &names, schemes.as_deref(), &choice)?;
     }
-    let index = choice?;
-    let chosen = &ranked[index];
+    let chosen = &ranked[choice?];
     if !a.json {
         println!("{}\t{}", sanitize(&chosen.alias), pool.path(chosen.store));
     }
@@ -243,6 +208,50 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
         remember::store(key, &a.stores[chosen.store], &chosen.alias)?;
         eprintln!("remembered '{}' for {key}", sanitize(&chosen.alias));
     }
+    Ok(())
+}
+
+/// `--forget HOST:PORT`.
+fn forget(target: &str) -> anyhow::Result<()> {
+    let (host, port) = parse_target(target)?;
+    let removed = remember::forget(&format!("{host}:{port}"))?;
+    eprintln!(
+        "{}",
+        if removed {
+            "forgotten"
+        } else {
+            "nothing was remembered for that server"
+        }
+    );
+    Ok(())
+}
+
+/// `--json`: what the server accepts, every entry with its verdict, and the choice (also
+/// when there is none, so scripts see why).
+fn print_json(
+    pool: &Pool,
+    ranked: &[Evaluation],
+    names: &[Vec<u8>],
+    schemes: Option<&[SigScheme]>,
+    choice: &anyhow::Result<usize>,
+) -> anyhow::Result<()> {
+    let doc = serde_json::json!({
+        "ca_names": names.iter().map(|n| der::Decode::from_der(n).map(|n: x509_cert::name::Name| crate::pki::name::to_rfc4514(&n)).unwrap_or_default()).collect::<Vec<_>>(),
+        "signature_schemes": schemes.map(|s| s.iter().map(|x| x.name()).collect::<Vec<_>>()),
+        "entries": ranked.iter().map(|e| serde_json::json!({
+            "store": pool.path(e.store),
+            "alias": e.alias,
+            "candidate": e.candidate,
+            "match": e.matched,
+            "rejections": e.rejections,
+            "subject": e.leaf.as_ref().map(|l| &l.subject),
+            "issuer": e.leaf.as_ref().map(|l| &l.issuer),
+            "not_after": e.leaf.as_ref().map(|l| &l.not_after),
+            "key": e.key_label(),
+        })).collect::<Vec<_>>(),
+        "chosen": choice.as_ref().ok().map(|&i| serde_json::json!({"store": pool.path(ranked[i].store), "alias": ranked[i].alias})),
+    });
+    println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
 }
 

@@ -194,38 +194,49 @@ pub fn choose(pool: &Pool, ranked: &[Evaluation], opts: &ChoiceOptions) -> anyho
             }
             .into())
         }
-        Decision::Ask(indices) => {
-            let interactive = !opts.non_interactive && crate::secret::can_prompt();
-            if !interactive {
-                eprintln!("several entries match:");
-                for &i in &indices {
-                    eprintln!("  {}", candidate_line(pool, &ranked[i]));
-                }
-                return Err(ExitError {
-                    code: exit::SEVERAL,
-                    message: format!(
-                        "{} entries match and no choice is possible without a terminal: use --alias A or --first",
-                        indices.len()
-                    ),
-                }
-                .into());
-            }
-            let items: Vec<String> = indices.iter().map(|&i| candidate_line(pool, &ranked[i])).collect();
-            let picked = dialoguer::Select::new()
-                .with_prompt("Client certificate (Esc cancels)")
-                .items(&items)
-                .default(0)
-                .interact_on_opt(&dialoguer::console::Term::stderr())
-                .context("prompt failed")?;
-            match picked {
-                Some(p) => Ok(indices[p]),
-                None => Err(ExitError {
-                    code: exit::CANCELLED,
-                    message: "cancelled".into(),
-                }
-                .into()),
-            }
-        }
+        Decision::Ask(indices) => ask(pool, ranked, &indices, opts.non_interactive),
         Decision::RememberedIgnored(_) => unreachable!("handled above"),
+    }
+}
+
+/// Several candidates fit: a prompt on a terminal, else exit 4 listing them.
+fn ask(
+    pool: &Pool,
+    ranked: &[Evaluation],
+    indices: &[usize],
+    non_interactive: bool,
+) -> anyhow::Result<usize> {
+    let interactive = !non_interactive && crate::secret::can_prompt();
+    if !interactive {
+        eprintln!("several entries match:");
+        for &i in indices {
+            eprintln!("  {}", candidate_line(pool, &ranked[i]));
+        }
+        return Err(ExitError {
+            code: exit::SEVERAL,
+            message: format!(
+                "{} entries match and no choice is possible without a terminal: use --alias A or --first",
+                indices.len()
+            ),
+        }
+        .into());
+    }
+    let items: Vec<String> = indices
+        .iter()
+        .map(|&i| candidate_line(pool, &ranked[i]))
+        .collect();
+    let picked = dialoguer::Select::new()
+        .with_prompt("Client certificate (Esc cancels)")
+        .items(&items)
+        .default(0)
+        .interact_on_opt(&dialoguer::console::Term::stderr())
+        .context("prompt failed")?;
+    match picked {
+        Some(p) => Ok(indices[p]),
+        None => Err(ExitError {
+            code: exit::CANCELLED,
+            message: "cancelled".into(),
+        }
+        .into()),
     }
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 use der::Encode;
+use x509_cert::ext::pkix::name::GeneralName;
 
 use super::usage::print_usage;
 use crate::ca::{self, Ca, IssueRequest};
@@ -20,7 +21,6 @@ use crate::pki::key::{KeyType, PrivateKey};
 use crate::pki::profile::Profile;
 use crate::pki::{keyfile, name, san};
 use crate::store::{Entry, EntryBody, Format, Keystore, PrivateKeyData};
-use x509_cert::ext::pkix::name::GeneralName;
 
 #[derive(Args, Debug)]
 pub struct PkiNewArgs {

@@ -4,48 +4,13 @@
 use std::fmt::Write;
 
 use crate::cli::common::render::colon_hex;
-use crate::pki::inspect::{CertSummary, Extensions, Object};
+use crate::pki::inspect::{CertSummary, CrlSummary, CsrSummary, Extensions, Object};
 
 pub fn render(out: &mut String, o: &Object) {
     match o {
         Object::Certificate(c) => render_cert(out, c),
-        Object::Csr(c) => {
-            let _ = writeln!(out, "Certificate request");
-            let _ = writeln!(out, "  Subject:    {}", c.subject);
-            let _ = writeln!(out, "  Public key: {}", c.public_key.label());
-            let _ = writeln!(
-                out,
-                "  Signature:  {} ({})",
-                c.signature_algorithm,
-                if c.signature_valid {
-                    "valid"
-                } else {
-                    "INVALID"
-                }
-            );
-            render_extensions(out, &c.extensions, "Requested extensions");
-        }
-        Object::Crl(c) => {
-            let _ = writeln!(out, "Certificate revocation list");
-            let _ = writeln!(out, "  Issuer:      {}", c.issuer);
-            let _ = writeln!(out, "  This update: {}", c.this_update);
-            if let Some(n) = &c.next_update {
-                let _ = writeln!(out, "  Next update: {n}");
-            }
-            if let Some(n) = &c.crl_number {
-                let _ = writeln!(out, "  CRL number:  {n}");
-            }
-            let _ = writeln!(out, "  Signature:   {}", c.signature_algorithm);
-            let _ = writeln!(out, "  Revoked:     {}", c.revoked.len());
-            for r in &c.revoked {
-                let reason = r
-                    .reason
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "    serial {} on {}{}", r.serial, r.date, reason);
-            }
-        }
+        Object::Csr(c) => render_csr(out, c),
+        Object::Crl(c) => render_crl(out, c),
         Object::PrivateKey(k) => {
             let _ = writeln!(out, "Private key");
             let _ = writeln!(out, "  Form:       {}", k.form);
@@ -68,6 +33,45 @@ pub fn render(out: &mut String, o: &Object) {
                 colon_hex(&p.public_key.spki_sha256)
             );
         }
+    }
+}
+
+fn render_csr(out: &mut String, c: &CsrSummary) {
+    let _ = writeln!(out, "Certificate request");
+    let _ = writeln!(out, "  Subject:    {}", c.subject);
+    let _ = writeln!(out, "  Public key: {}", c.public_key.label());
+    let _ = writeln!(
+        out,
+        "  Signature:  {} ({})",
+        c.signature_algorithm,
+        if c.signature_valid {
+            "valid"
+        } else {
+            "INVALID"
+        }
+    );
+    render_extensions(out, &c.extensions, "Requested extensions");
+}
+
+fn render_crl(out: &mut String, c: &CrlSummary) {
+    let _ = writeln!(out, "Certificate revocation list");
+    let _ = writeln!(out, "  Issuer:      {}", c.issuer);
+    let _ = writeln!(out, "  This update: {}", c.this_update);
+    if let Some(n) = &c.next_update {
+        let _ = writeln!(out, "  Next update: {n}");
+    }
+    if let Some(n) = &c.crl_number {
+        let _ = writeln!(out, "  CRL number:  {n}");
+    }
+    let _ = writeln!(out, "  Signature:   {}", c.signature_algorithm);
+    let _ = writeln!(out, "  Revoked:     {}", c.revoked.len());
+    for r in &c.revoked {
+        let reason = r
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "    serial {} on {}{}", r.serial, r.date, reason);
     }
 }
 
