@@ -6,12 +6,12 @@ use std::path::Path;
 #[test]
 fn committed_man_pages_are_current() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man");
-    let stale = keychest::cli::generate::man_pages_current(&dir).unwrap();
+    let stale = keychest::cli::man_pages_current(&dir).unwrap();
     assert!(
         stale.is_empty(),
         "out of date: {stale:?}; run `keychest generate man docs/man --force`"
     );
-    let expected: Vec<String> = keychest::cli::generate::man_pages()
+    let expected: Vec<String> = keychest::cli::man_pages()
         .unwrap()
         .into_iter()
         .map(|(n, _)| n)

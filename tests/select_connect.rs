@@ -1013,6 +1013,23 @@ fn trust_fetch_adds_the_top_of_the_chain() {
     let (list, _) = kc(0, &["store", "list", p(&into), "--pass", PASS]);
     assert!(list.contains(&format!("subject: {ROOT_A}")), "{list}");
     assert!(!list.contains("CN=localhost"), "{list}");
+    // Fetching the same certificate again adds nothing and leaves the file as it was.
+    let before = std::fs::read(&into).unwrap();
+    let (_, err) = kc(
+        0,
+        &[
+            "trust",
+            "fetch",
+            &srv.target(),
+            "--into",
+            p(&into),
+            "--pass",
+            PASS,
+            "--yes",
+        ],
+    );
+    assert!(err.contains("already trusted"), "{err}");
+    assert_eq!(std::fs::read(&into).unwrap(), before);
     // Without --yes and without a terminal: refused, the store byte-identical.
     let other = dir.path().join("other.p12");
     kc(

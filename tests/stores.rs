@@ -609,7 +609,15 @@ fn import_bundles_duplicates_keys() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("skipped").count(), 3, "{err}");
     assert_eq!(kc_list(&store, Some(PASS)), listing);
-    let _ = before;
+    assert_eq!(
+        std::fs::read(&store).unwrap(),
+        before,
+        "an import that adds nothing must not rewrite the store"
+    );
+    // Renaming an entry to its own name changes nothing either.
+    let first = listing.iter().next().unwrap().0.clone();
+    ok(&["store", "rename", p(&store), &first, &first, "--pass", PASS]);
+    assert_eq!(std::fs::read(&store).unwrap(), before);
     // Same alias, another certificate: refused without --force, replaced with it.
     let taken = listing.iter().next().unwrap().0.clone();
     let before = std::fs::read(&store).unwrap();

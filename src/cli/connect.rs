@@ -1,25 +1,64 @@
-//! `keychest connect HOST:PORT` (a handshake shown step by step, with client-certificate
-//! selection) and `keychest trust fetch`.
+//! `keychest connect HOST:PORT`: a TLS handshake shown step by step, with client-certificate
+//! selection inside it.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use clap::Args;
 
-use super::args::{ConnectArgs, PassArg, TrustCommand, TrustFetchArgs};
-use super::render::{colon_hex, sanitize};
-use super::select::{ChoiceOptions, Pool, choose, load_stores, parse_target, system_roots};
-use super::store::{Loaded, load_bytes, save_store};
-use super::{ExitError, exit};
+use super::common::choose::{ChoiceOptions, Pool, choose, load_stores};
+use super::common::exit::{self, ExitError};
+use super::common::io::read_input;
+use super::common::pass::PassArg;
+use super::common::remember;
+use super::common::render::{colon_hex, sanitize};
+use super::common::stores::{Loaded, load_bytes};
+use super::common::target::{parse_target, system_roots};
 use crate::pki::inspect;
 use crate::probe::{self, ClientCertChooser, ClientIdentity, HandshakeRecord, ProbeOptions};
 use crate::select::schemes::SigScheme;
-use crate::store::{Format, ops};
+
+#[derive(Args, Debug)]
+#[command(after_help = concat!(
+    "EXAMPLES:\n  keychest connect example.org:443\n",
+    "  keychest connect localhost:8443 --truststore ca-bundle.pem --store client.p12 --pass env:P\n",
+    "  keychest connect 10.0.0.5:636 --servername ldap.internal --insecure\n\n",
+    "EXIT STATUS:\n  0  handshake succeeded (and the server accepted the client certificate)\n  1  failure (unreachable, timeout, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed, the server chain is untrusted, or the server rejected the client"))]
+pub struct ConnectArgs {
+    /// HOST:PORT (port 443 when omitted)
+    pub target: String,
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Stores holding client certificates (repeatable)
+    #[arg(long = "store", value_name = "STORE")]
+    pub stores: Vec<PathBuf>,
+    /// Store passwords: one for all, or one per --store
+    #[arg(long = "pass", value_name = "SRC")]
+    pub passes: Vec<String>,
+    /// Trust anchors for the server (any store format; default: the system's CA bundle)
+    #[arg(long, value_name = "FILE")]
+    pub truststore: Option<PathBuf>,
+    /// Password of --truststore, if it has one
+    #[arg(long, value_name = "SRC")]
+    pub truststore_pass: Option<String>,
+    #[arg(long, conflicts_with = "first")]
+    pub alias: Option<String>,
+    #[arg(long)]
+    pub first: bool,
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Continue when the server chain does not verify
+    #[arg(long)]
+    pub insecure: bool,
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub timeout: u64,
+}
 
 /// Chooses inside the handshake; remembers why it could not, for the exit code.
 struct Chooser {
     stores: Vec<Loaded>,
-    paths: Vec<std::path::PathBuf>,
+    paths: Vec<PathBuf>,
     alias: Option<String>,
     first: bool,
     non_interactive: bool,
@@ -64,11 +103,11 @@ impl ClientCertChooser for Chooser {
 }
 
 /// Trust anchors from any store file (every certificate in it), or the system bundle.
-fn roots(path: Option<&std::path::Path>, pass: Option<&String>) -> anyhow::Result<Vec<Vec<u8>>> {
+fn roots(path: Option<&Path>, pass: Option<&String>) -> anyhow::Result<Vec<Vec<u8>>> {
     let Some(path) = path else {
         return Ok(system_roots());
     };
-    let bytes = super::io::read_input(path)?;
+    let bytes = read_input(path)?;
     let loaded = load_bytes(
         path,
         &bytes,
@@ -121,6 +160,11 @@ fn print_record(r: &HandshakeRecord) {
         Some(Err(e)) => println!("verification:  NOT trusted ({})", sanitize(e)),
         None => println!("verification:  not checked (no trust anchors)"),
     }
+    print_client_auth(r);
+}
+
+/// What the server asked of the client, and what it got.
+fn print_client_auth(r: &HandshakeRecord) {
     match &r.certificate_request {
         None => println!("client auth:   not requested"),
         Some(req) => {
@@ -162,16 +206,7 @@ pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
             alias: a.alias.clone(),
             first: a.first,
             non_interactive: a.non_interactive,
-            remembered: super::remember::lookup(&format!("{host}:{port}"))
-                .ok()
-                .flatten()
-                .and_then(|r| {
-                    let store = a
-                        .stores
-                        .iter()
-                        .position(|p| super::remember::same_file(p, &r.store))?;
-                    Some((store, r.alias))
-                }),
+            remembered: remember::choice_for(&format!("{host}:{port}"), &a.stores),
             failure: Mutex::new(None),
         }))
     };
@@ -209,130 +244,5 @@ pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
         eprintln!("note: the server asked for a client certificate; give --store to send one");
     }
     println!("result:        handshake succeeded");
-    Ok(())
-}
-
-pub fn run_trust(cmd: TrustCommand) -> anyhow::Result<()> {
-    match cmd {
-        TrustCommand::Fetch(a) => fetch(a),
-    }
-}
-
-fn fetch(a: TrustFetchArgs) -> anyhow::Result<()> {
-    let (host, port) = parse_target(&a.target)?;
-    let sni = a.servername.clone().unwrap_or_else(|| host.clone());
-    let record = probe::handshake(ProbeOptions {
-        host: &host,
-        port,
-        server_name: &sni,
-        timeout: Duration::from_secs(a.timeout),
-        roots: vec![],
-        enforce_trust: false,
-        chooser: None,
-        await_answer: None,
-    })?;
-    if record.server_chain.is_empty() {
-        bail!(
-            "no certificate received from {host}:{port}: {}",
-            record
-                .failure
-                .as_deref()
-                .unwrap_or("the handshake stopped early")
-        );
-    }
-    for (i, der) in record.server_chain.iter().enumerate() {
-        let c = inspect::certificate(der)
-            .with_context(|| format!("certificate {} is malformed", i + 1))?;
-        eprintln!(
-            "{}",
-            sanitize(&format!(
-                "[{}] {}\n    issuer  {}\n    expires {}\n    SHA-256 {}",
-                i + 1,
-                c.subject,
-                c.issuer,
-                c.not_after,
-                colon_hex(&c.fingerprints.sha256)
-            ))
-        );
-    }
-    let n = a.cert.unwrap_or(record.server_chain.len());
-    let der = record
-        .server_chain
-        .get(n.wrapping_sub(1))
-        .with_context(|| {
-            format!(
-                "--cert {n}: the chain has {} certificates",
-                record.server_chain.len()
-            )
-        })?
-        .clone();
-    let c = inspect::certificate(&der)?;
-    if !a.yes {
-        if !crate::secret::can_prompt() {
-            bail!(
-                "not confirmed: run on a terminal to be asked, or give --yes ({} unchanged)",
-                a.into.display()
-            );
-        }
-        let ok = dialoguer::Confirm::new()
-            .with_prompt(sanitize(&format!(
-                "Trust [{n}] {} (SHA-256 {})?",
-                c.subject,
-                colon_hex(&c.fingerprints.sha256)
-            )))
-            .default(false)
-            .interact_on(&dialoguer::console::Term::stderr())
-            .context("prompt failed")?;
-        if !ok {
-            bail!("not confirmed: {} unchanged", a.into.display());
-        }
-    }
-    let mut loaded = if a.into.exists() {
-        super::store::load_store(&a.into, &a.pass)?
-    } else {
-        let format = crate::codec::format_from_extension(&a.into).unwrap_or(Format::Pem);
-        let password = match a.pass.source()? {
-            Some(src) => Some(crate::secret::obtain(
-                src.as_ref(),
-                "Password for the new store",
-                true,
-            )?),
-            None => None,
-        };
-        Loaded {
-            format,
-            store: Default::default(),
-            info: Default::default(),
-            password,
-        }
-    };
-    let format = loaded.format;
-    let report = ops::add_trusted(
-        &mut loaded.store,
-        format,
-        &[der],
-        a.alias.as_deref(),
-        &crate::codec::pem::cert_label,
-        false,
-    )?;
-    let pw = loaded.password.clone();
-    save_store(
-        &a.into,
-        format,
-        &loaded.store,
-        pw.as_deref().map(|s| s.as_str()),
-        None,
-        true,
-    )?;
-    for (alias, existing) in &report.skipped_duplicates {
-        eprintln!(
-            "already trusted as '{}' (not added as '{}')",
-            sanitize(existing),
-            sanitize(alias)
-        );
-    }
-    for alias in &report.added {
-        eprintln!("added '{}' to {}", sanitize(alias), a.into.display());
-    }
     Ok(())
 }

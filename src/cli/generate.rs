@@ -1,18 +1,45 @@
 //! `keychest generate man DIR` and `keychest generate completions SHELL`: documentation and
-//! shell integration generated from the same clap definitions the program parses with.
+//! shell integration generated from the same clap definitions the program parses with
+//! (handed in by the caller, so this file needs no other command).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::CommandFactory;
+use clap::Subcommand;
 
-use super::args::{Cli, GenerateCommand, Shell};
 use crate::fsio::{self, Mode};
 
-pub fn run(cmd: GenerateCommand) -> anyhow::Result<()> {
+#[derive(Subcommand, Debug)]
+pub enum GenerateCommand {
+    /// Write a man page per command into DIR
+    #[command(
+        after_help = "EXAMPLES:\n  keychest generate man /usr/local/share/man/man1\n  keychest generate man docs/man --force\n\nEXIT STATUS:\n  0  success\n  1  failure (I/O error, page exists without --force)\n  2  usage error"
+    )]
+    Man {
+        dir: PathBuf,
+        /// Replace existing pages
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a completion script for SHELL on stdout
+    #[command(
+        after_help = "EXAMPLES:\n  keychest generate completions bash > /etc/bash_completion.d/keychest\n  keychest generate completions zsh > ~/.zfunc/_keychest\n  keychest generate completions fish > ~/.config/fish/completions/keychest.fish\n\nEXIT STATUS:\n  0  success\n  2  usage error"
+    )]
+    Completions { shell: Shell },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// `app` is the whole command-line interface, which the pages and scripts describe.
+pub fn run(cmd: GenerateCommand, app: clap::Command) -> anyhow::Result<()> {
     match cmd {
         GenerateCommand::Man { dir, force } => {
-            let pages = man_pages()?;
+            let pages = man_pages(app)?;
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             for (name, text) in &pages {
@@ -22,7 +49,7 @@ pub fn run(cmd: GenerateCommand) -> anyhow::Result<()> {
             Ok(())
         }
         GenerateCommand::Completions { shell } => {
-            let mut cmd = Cli::command();
+            let mut cmd = app;
             let mut out = std::io::stdout();
             match shell {
                 Shell::Bash => clap_complete::generate(
@@ -50,8 +77,8 @@ pub fn run(cmd: GenerateCommand) -> anyhow::Result<()> {
 }
 
 /// Every man page: (file name, roff text), one per command and subcommand.
-pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+pub fn man_pages(app: clap::Command) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut cmd = app.disable_help_subcommand(true);
     cmd.build();
     let mut pages = Vec::new();
     collect(&cmd, &mut pages)?;
@@ -70,9 +97,9 @@ fn collect(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) -> anyhow::R
 }
 
 /// Whether the pages in `dir` are exactly what this build generates.
-pub fn man_pages_current(dir: &Path) -> anyhow::Result<Vec<String>> {
+pub fn man_pages_current(app: clap::Command, dir: &Path) -> anyhow::Result<Vec<String>> {
     let mut stale = Vec::new();
-    for (name, text) in man_pages()? {
+    for (name, text) in man_pages(app)? {
         if std::fs::read(dir.join(&name)).ok().as_deref() != Some(text.as_slice()) {
             stale.push(name);
         }

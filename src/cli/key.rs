@@ -1,36 +1,70 @@
-//! `keychest key new|pub` and `keychest csr new`.
+//! `keychest key new|pub`: generate a private key, print the public key of one.
 
-use anyhow::{Context, bail};
+use std::path::PathBuf;
 
-use super::args::{CsrCommand, CsrNewArgs, KeyCommand, KeyNewArgs, KeyPubArgs};
-use super::io::{password, read_input, required_password, write_output};
-use super::render::Spinner;
+use clap::{Args, Subcommand};
+
+use super::common::io::write_output;
+use super::common::keys::{generate, load_key};
+use super::common::pass::{PassArg, password};
 use crate::fsio::{self, Mode};
 use crate::pem;
-use crate::pki::key::{KeyType, PrivateKey};
-use crate::pki::{csr, keyfile, name, san};
+use crate::pki::key::KeyType;
+use crate::pki::keyfile;
 
-pub fn run_key(cmd: KeyCommand) -> anyhow::Result<()> {
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Generate a private key (PKCS#8 PEM; encrypted when --pass is given)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest key new --out ec.key\n  keychest key new --type rsa:3072 --out rsa.key --pass env:KEY_PASS\n  keychest key new --type ed25519 > ed.key\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, I/O error)\n  2  usage error"))]
+    New(KeyNewArgs),
+    /// Print the public key (SubjectPublicKeyInfo PEM) of a private key
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest key pub server.key\n  keychest key pub enc.key --pass file:pw.txt --out server.pub\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, I/O error)\n  2  usage error"))]
+    Pub(KeyPubArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeyNewArgs {
+    /// Key type: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096
+    #[arg(
+        long = "type",
+        short = 't',
+        default_value = "ec:p256",
+        value_name = "TYPE"
+    )]
+    pub key_type: String,
+    /// Write the key here (mode 0600) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KeyPubArgs {
+    /// Private key file (PEM or DER, any OpenSSL form)
+    pub key: PathBuf,
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Write the public key here instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(cmd: KeyCommand) -> anyhow::Result<()> {
     match cmd {
         KeyCommand::New(a) => key_new(a),
         KeyCommand::Pub(a) => key_pub(a),
     }
-}
-
-pub fn run_csr(cmd: CsrCommand) -> anyhow::Result<()> {
-    match cmd {
-        CsrCommand::New(a) => csr_new(a),
-    }
-}
-
-/// Generates a key, with a spinner on a terminal when it may take a while.
-pub fn generate(kind: KeyType) -> anyhow::Result<PrivateKey> {
-    let spinner = kind
-        .is_slow()
-        .then(|| Spinner::start(&format!("generating {kind} key")));
-    let key = PrivateKey::generate(kind);
-    drop(spinner);
-    Ok(key?)
 }
 
 fn key_new(a: KeyNewArgs) -> anyhow::Result<()> {
@@ -44,18 +78,6 @@ fn key_new(a: KeyNewArgs) -> anyhow::Result<()> {
     write_output(a.out.as_deref(), pem.as_bytes(), Mode::Private, a.force)
 }
 
-/// Loads a private key file, asking for its password only if it is encrypted.
-pub fn load_key(path: &std::path::Path, pass: &super::args::PassArg) -> anyhow::Result<PrivateKey> {
-    let bytes = zeroize::Zeroizing::new(read_input(path)?);
-    let prompt = format!("Password for {}", path.display());
-    let key = keyfile::load_private_key(&bytes, &mut || {
-        required_password(pass, &prompt)
-            .map_err(|e| keyfile::KeyFileError::PasswordSource(e.to_string()))
-    })
-    .with_context(|| format!("cannot load private key {}", path.display()))?;
-    Ok(key)
-}
-
 fn key_pub(a: KeyPubArgs) -> anyhow::Result<()> {
     if let Some(out) = &a.out {
         fsio::check_writable(out, a.force)?;
@@ -65,37 +87,4 @@ fn key_pub(a: KeyPubArgs) -> anyhow::Result<()> {
     use der::Encode;
     let pem = pem::encode("PUBLIC KEY", &spki.to_der()?);
     write_output(a.out.as_deref(), pem.as_bytes(), Mode::Public, a.force)
-}
-
-fn csr_new(a: CsrNewArgs) -> anyhow::Result<()> {
-    let subject = name::parse_dn(&a.subject)?;
-    let mut sans = Vec::new();
-    for list in &a.san {
-        sans.extend(san::parse_list(list)?);
-    }
-    if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
-    }
-    let (key, new_key_pem) = match (&a.key, &a.key_out) {
-        (Some(path), None) => (load_key(path, &a.pass)?, None),
-        (Some(_), Some(_)) => bail!("--key-out is for a new key; it cannot be used with --key"),
-        (None, None) => {
-            bail!("without --key a new key is generated: give --key-out FILE to save it")
-        }
-        (None, Some(key_out)) => {
-            fsio::check_writable(key_out, a.force)?;
-            let kind: KeyType = a.key_type.parse()?;
-            let pw = password(&a.pass, "Password for the new key", true)?;
-            let key = generate(kind)?;
-            let pem = keyfile::to_pkcs8_pem(&key, pw.as_deref().map(|s| s.as_str()))?;
-            (key, Some((key_out.clone(), pem)))
-        }
-    };
-    let der = csr::build(&key, subject, &sans).context("cannot create the request")?;
-    let csr_pem = pem::encode("CERTIFICATE REQUEST", &der);
-    // The key first: a request without its key is useless, a key without a request is not.
-    if let Some((path, pem)) = new_key_pem {
-        fsio::write_atomic(&path, pem.as_bytes(), Mode::Private, a.force)?;
-    }
-    write_output(a.out.as_deref(), csr_pem.as_bytes(), Mode::Public, a.force)
 }

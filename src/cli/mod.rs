@@ -1,55 +1,89 @@
-//! Command-line interface: clap definitions, one file per command group, rendering and exit
-//! codes. Commands call the library; they never decode bytes or do crypto themselves.
+//! Command-line interface: the top-level clap definitions, dispatch to the command files,
+//! and the exit code. Each command file (or folder, for a group of verbs) owns its clap
+//! arguments and imports only `common`, never another command; commands call the library
+//! and never decode bytes or do crypto themselves.
 
-mod args;
 mod ca;
+mod common;
 mod connect;
-pub mod generate;
-mod io;
+mod csr;
+mod generate;
 mod key;
 mod pki;
-mod remember;
-mod render;
 mod select;
 mod show;
 mod store;
+mod trust;
 
-use clap::Parser;
+use std::path::Path;
 
-pub use args::Cli;
-use args::Command;
+use clap::{CommandFactory, Parser, Subcommand};
 
-/// Exit codes (docs/cli.md).
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const FAILURE: i32 = 1;
-    pub const USAGE: i32 = 2;
-    /// select/connect: no entry matches what the server accepts.
-    pub const NO_CANDIDATE: i32 = 3;
-    /// select/connect: several entries match and no choice was possible.
-    pub const SEVERAL: i32 = 4;
-    /// select/connect: the user cancelled the prompt.
-    pub const CANCELLED: i32 = 5;
-    /// select: the server did not ask for a client certificate.
-    pub const NO_CLIENT_AUTH: i32 = 6;
-    /// connect: the handshake failed, the server is untrusted, or it rejected the client.
-    pub const HANDSHAKE_FAILED: i32 = 7;
+use common::exit;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "keychest",
+    version,
+    about = "Keystores, truststores and test PKIs from the command line",
+    after_help = "EXAMPLES:\n  keychest key new --type ec:p256 --out server.key\n  keychest csr new --key server.key --subject 'CN=example.org' --san dns:example.org --out server.csr\n  keychest show server.csr\n\nEXIT STATUS:\n  0  success\n  1  failure\n  2  usage error"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
 }
 
-/// An error that carries its own exit code (anything else exits 1).
-#[derive(Debug)]
-pub struct ExitError {
-    pub code: i32,
-    pub message: String,
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate private keys and print public keys
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest key new --type ec:p384 --out server.key\n  keychest key pub server.key\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
+    Key(key::KeyCommand),
+    /// Create certificate signing requests (PKCS#10)
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest csr new --key server.key --subject 'CN=example.org' --san dns:example.org --out server.csr\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
+    Csr(csr::CsrCommand),
+    /// Show what a file holds: certificates, requests, CRLs, keys, keystores
+    Show(show::ShowArgs),
+    /// Keystores and truststores: PKCS#12, PEM, JKS, JCEKS
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest store list keystore.jks\n  keychest store convert keystore.jks keystore.p12 --pass pass:changeit\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
+    Store(store::StoreCommand),
+    /// Choose the client certificate a TLS server will accept
+    Select(select::SelectArgs),
+    /// Show a TLS handshake step by step, with client-certificate selection
+    Connect(connect::ConnectArgs),
+    /// Fetch a server's certificates into a truststore
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest trust fetch internal.example.org:443 --into truststore.p12 --pass pass:changeit\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
+    Trust(trust::TrustCommand),
+    /// A whole test PKI in one command: CAs, server and client certificates, ready stores
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest pki new ./pki\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
+    Pki(pki::PkiCommand),
+    /// Generate man pages and shell completions
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest generate man /usr/local/share/man/man1\n  keychest generate completions bash > /etc/bash_completion.d/keychest\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
+    Generate(generate::GenerateCommand),
+    /// Run a local certificate authority kept in a directory
+    #[command(
+        subcommand,
+        after_help = "EXAMPLES:\n  keychest ca init ./ca --subject 'CN=Test Root CA'\n  keychest ca issue ./ca example.org 127.0.0.1\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+    )]
+    Ca(ca::CaCommand),
 }
-
-impl std::fmt::Display for ExitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ExitError {}
 
 /// Runs the CLI and returns the process exit code.
 pub fn run() -> i32 {
@@ -78,10 +112,10 @@ pub fn run() -> i32 {
         Ok(()) => exit::OK,
         Err(e) => {
             let code = e
-                .downcast_ref::<ExitError>()
+                .downcast_ref::<common::exit::ExitError>()
                 .map(|x| x.code)
                 .unwrap_or(exit::FAILURE);
-            let text = render::sanitize(&format!("{e:#}"));
+            let text = common::render::sanitize(&format!("{e:#}"));
             eprintln!("keychest: error: {}", text.replace('\n', " "));
             code
         }
@@ -100,15 +134,25 @@ fn end_quietly_on_closed_pipe() {
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Key(k) => key::run_key(k),
-        Command::Csr(c) => key::run_csr(c),
+        Command::Key(k) => key::run(k),
+        Command::Csr(c) => csr::run(c),
         Command::Show(s) => show::run(s),
         Command::Store(s) => store::run(s),
         Command::Select(s) => select::run(s),
         Command::Connect(c) => connect::run(c),
-        Command::Trust(t) => connect::run_trust(t),
+        Command::Trust(t) => trust::run(t),
         Command::Ca(c) => ca::run(c),
-        Command::Generate(g) => generate::run(g),
-        Command::Pki(args::PkiCommand::New(p)) => pki::run_new(p),
+        Command::Generate(g) => generate::run(g, Cli::command()),
+        Command::Pki(p) => pki::run(p),
     }
+}
+
+/// Every man page: (file name, roff text), one per command and subcommand.
+pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    generate::man_pages(Cli::command())
+}
+
+/// The pages in `dir` that differ from what this build generates.
+pub fn man_pages_current(dir: &Path) -> anyhow::Result<Vec<String>> {
+    generate::man_pages_current(Cli::command(), dir)
 }

@@ -1,260 +1,95 @@
-//! `keychest select`: choose the client certificate a server will accept. The choosing
-//! routine here is shared with `connect`.
+//! `keychest select`: choose the client certificate a server will accept, from a live
+//! handshake or a CA-names file, and optionally export or remember the choice.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::Args;
 
-use super::args::{PassArg, SelectArgs};
-use super::render::sanitize;
-use super::store::{Loaded, load_store, save_store, unlock_all};
-use super::{ExitError, exit, remember};
+use super::common::choose::{ChoiceOptions, Pool, choose, explain, load_stores};
+use super::common::exit::{self, ExitError};
+use super::common::io::read_input;
+use super::common::pass::{KeyPasswords, opt_secret};
+use super::common::remember;
+use super::common::render::sanitize;
+use super::common::stores::{save_store, unlock_all};
+use super::common::target::{parse_target, system_roots};
 use crate::codec;
 use crate::fsio::{self, Mode};
 use crate::pki::{inspect, key::PrivateKey, keyfile};
 use crate::probe::{self, ProbeOptions};
-use crate::select::rank::{self, Candidate, Evaluation, Request};
+use crate::select::ca_names;
+use crate::select::rank::Evaluation;
 use crate::select::schemes::SigScheme;
-use crate::select::{self as sel, ChosenBy, Decision, Policy, ca_names};
-use crate::store::{EntryBody, Format, Keystore, keyprotect};
+use crate::store::{EntryBody, Format, Keystore};
 
-/// `HOST:PORT`, `[v6]:PORT`, or `HOST` (port 443).
-pub fn parse_target(target: &str) -> anyhow::Result<(String, u16)> {
-    let (host, port) = if let Some(rest) = target.strip_prefix('[') {
-        let (h, p) = rest.split_once(']').context("unclosed '[' in address")?;
-        (h.to_string(), p.strip_prefix(':'))
-    } else {
-        match target.rsplit_once(':') {
-            Some((h, p)) if !h.contains(':') => (h.to_string(), Some(p)),
-            _ => (target.to_string(), None),
-        }
-    };
-    if host.is_empty() {
-        bail!("'{target}': missing host");
-    }
-    let port = match port {
-        Some(p) => p
-            .parse()
-            .with_context(|| format!("'{target}': '{p}' is not a port number"))?,
-        None => 443,
-    };
-    Ok((host, port))
-}
-
-/// Loads the `--store` files with one `--pass` for all or one per store.
-pub fn load_stores(paths: &[PathBuf], passes: &[String]) -> anyhow::Result<Vec<Loaded>> {
-    if passes.len() > 1 && passes.len() != paths.len() {
-        bail!(
-            "give one --pass for all stores or one per --store ({} stores, {} passwords)",
-            paths.len(),
-            passes.len()
-        );
-    }
-    paths
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let pass = PassArg {
-                pass: passes.get(i).or(passes.first()).cloned(),
-            };
-            load_store(p, &pass)
-        })
-        .collect()
-}
-
-/// Everything needed to rank the key entries of some stores.
-pub struct Pool<'a> {
-    pub stores: &'a [Loaded],
-    pub paths: &'a [PathBuf],
-}
-
-impl Pool<'_> {
-    pub fn rank(&self, ca_names: &[Vec<u8>], schemes: Option<&[SigScheme]>) -> Vec<Evaluation> {
-        let mut candidates = Vec::new();
-        let mut pool = Vec::new();
-        for (si, loaded) in self.stores.iter().enumerate() {
-            for e in &loaded.store.entries {
-                pool.extend(e.certificates().iter().cloned());
-                if let EntryBody::PrivateKey { chain, .. } = &e.body {
-                    candidates.push(Candidate {
-                        store: si,
-                        alias: &e.alias,
-                        chain,
-                    });
-                }
-            }
-        }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        rank::rank(
-            &candidates,
-            &pool,
-            &Request {
-                ca_names,
-                schemes,
-                now,
-            },
-        )
-    }
-
-    pub fn path(&self, store: usize) -> String {
-        self.paths[store].display().to_string()
-    }
-
-    /// Decrypts the chosen entry's key (no other key is ever decrypted).
-    pub fn key_of(&self, eval: &Evaluation) -> anyhow::Result<zeroize::Zeroizing<Vec<u8>>> {
-        let loaded = &self.stores[eval.store];
-        let entry = loaded
-            .store
-            .entries
-            .iter()
-            .find(|e| e.alias == eval.alias)
-            .context("entry vanished")?;
-        let EntryBody::PrivateKey { key, .. } = &entry.body else {
-            bail!("'{}' has no private key", eval.alias);
-        };
-        let pw = loaded.password.as_deref().map(|s| s.as_str()).unwrap_or("");
-        keyprotect::decrypt(key, pw).with_context(|| format!("entry '{}'", eval.alias))
-    }
-}
-
-fn cn_of(name: &str) -> String {
-    name.split(',')
-        .find_map(|p| p.strip_prefix("CN="))
-        .unwrap_or(name)
-        .to_string()
-}
-
-fn match_text(e: &Evaluation) -> String {
-    match &e.matched {
-        Some(rank::Match::AnyCa) => "server accepts any CA".into(),
-        Some(rank::Match::LeafIssuer { name }) => format!("issued by {name}"),
-        Some(rank::Match::Chain { name, depth }) => format!("chain reaches {name} (depth {depth})"),
-        None => String::new(),
-    }
-}
-
-/// One line describing a candidate, for lists and the prompt.
-pub fn candidate_line(pool: &Pool, e: &Evaluation) -> String {
-    let leaf = e.leaf.as_ref();
-    sanitize(&format!(
-        "{}  [{}]  {}  issuer {}  expires {}  {}  ({})",
-        e.alias,
-        pool.path(e.store),
-        leaf.map(|l| cn_of(&l.subject)).unwrap_or_default(),
-        leaf.map(|l| cn_of(&l.issuer)).unwrap_or_default(),
-        leaf.map(|l| l.not_after.as_str()).unwrap_or_default(),
-        e.key_label(),
-        match_text(e)
-    ))
-}
-
-/// Prints why each entry matched or not.
-pub fn explain(pool: &Pool, ranked: &[Evaluation]) {
-    for e in ranked {
-        let status = if e.candidate {
-            format!("candidate: {}", match_text(e))
-        } else {
-            e.rejections
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        eprintln!(
-            "{}",
-            sanitize(&format!("{} [{}]: {}", e.alias, pool.path(e.store), status))
-        );
-    }
-}
-
-pub struct ChoiceOptions<'a> {
-    pub alias: Option<&'a str>,
+#[derive(Args, Debug)]
+#[command(after_help = concat!(
+    "EXAMPLES:\n  keychest select --store me.p12 --pass env:P --connect api.example.org:443\n",
+    "  keychest select --store a.p12 --store b.jks --pass pass:x --pass pass:y --ca-names cas.txt --explain\n",
+    "  keychest select --store me.p12 --pass env:P --connect api.example.org:443 --first --export-cert me.crt --export-key me.key\n",
+    "  keychest select --forget api.example.org:443\n\n",
+    "EXIT STATUS:\n  0  an entry was chosen\n  1  failure (bad input, unreachable server, not TLS, wrong password)\n  2  usage error\n  3  no entry matches what the server accepts\n  4  several entries match and no choice was possible (no terminal, or --non-interactive)\n  5  cancelled at the prompt\n  6  the server did not ask for a client certificate"))]
+pub struct SelectArgs {
+    /// A store holding client certificates (repeatable)
+    #[arg(
+        long = "store",
+        value_name = "STORE",
+        required_unless_present = "forget"
+    )]
+    pub stores: Vec<PathBuf>,
+    /// Store password: one for all stores, or one per --store in the same order
+    #[arg(long = "pass", value_name = "SRC")]
+    pub passes: Vec<String>,
+    /// Learn the acceptable CA names from a live handshake with HOST:PORT
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "ca_names")]
+    pub connect: Option<String>,
+    /// SNI name for --connect (default: the host)
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Acceptable CA names from a file: certificates, DNs one per line, or s_client output
+    #[arg(long, value_name = "FILE")]
+    pub ca_names: Option<PathBuf>,
+    /// Choose this entry (it must be a candidate)
+    #[arg(long, conflicts_with = "first")]
+    pub alias: Option<String>,
+    /// Choose the best-ranked candidate without asking
+    #[arg(long)]
     pub first: bool,
+    /// Never prompt: with several candidates, exit 4 listing them
+    #[arg(long)]
     pub non_interactive: bool,
-    pub remembered: Option<(usize, String)>,
-}
-
-/// Runs the decision and, when several fit, the prompt. Returns the index into `ranked`.
-pub fn choose(pool: &Pool, ranked: &[Evaluation], opts: &ChoiceOptions) -> anyhow::Result<usize> {
-    let policy = Policy {
-        alias: opts.alias,
-        first: opts.first,
-        remembered: opts.remembered.as_ref().map(|(s, a)| (*s, a.as_str())),
-    };
-    let mut decision = sel::decide(ranked, &policy);
-    if let Decision::RememberedIgnored(inner) = decision {
-        eprintln!("warning: the remembered choice no longer matches this server; ignoring it");
-        decision = *inner;
-    }
-    match decision {
-        Decision::Chosen { index, why } => {
-            if why == ChosenBy::Remembered {
-                eprintln!("using the remembered choice '{}'", sanitize(&ranked[index].alias));
-            }
-            Ok(index)
-        }
-        Decision::NoCandidate => Err(ExitError {
-            code: exit::NO_CANDIDATE,
-            message: format!(
-                "no entry matches what the server accepts ({} entries considered; --explain says why)",
-                ranked.len()
-            ),
-        }
-        .into()),
-        Decision::AliasNotCandidate { alias, index } => {
-            let why = match index {
-                Some(i) => ranked[i]
-                    .rejections
-                    .iter()
-                    .map(|r| r.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                None => "no private-key entry has that alias".into(),
-            };
-            Err(ExitError {
-                code: exit::NO_CANDIDATE,
-                message: format!("'{alias}' is not a candidate: {why}"),
-            }
-            .into())
-        }
-        Decision::Ask(indices) => {
-            let interactive = !opts.non_interactive && crate::secret::can_prompt();
-            if !interactive {
-                eprintln!("several entries match:");
-                for &i in &indices {
-                    eprintln!("  {}", candidate_line(pool, &ranked[i]));
-                }
-                return Err(ExitError {
-                    code: exit::SEVERAL,
-                    message: format!(
-                        "{} entries match and no choice is possible without a terminal: use --alias A or --first",
-                        indices.len()
-                    ),
-                }
-                .into());
-            }
-            let items: Vec<String> = indices.iter().map(|&i| candidate_line(pool, &ranked[i])).collect();
-            let picked = dialoguer::Select::new()
-                .with_prompt("Client certificate (Esc cancels)")
-                .items(&items)
-                .default(0)
-                .interact_on_opt(&dialoguer::console::Term::stderr())
-                .context("prompt failed")?;
-            match picked {
-                Some(p) => Ok(indices[p]),
-                None => Err(ExitError {
-                    code: exit::CANCELLED,
-                    message: "cancelled".into(),
-                }
-                .into()),
-            }
-        }
-        Decision::RememberedIgnored(_) => unreachable!("handled above"),
-    }
+    /// Print JSON (schema in docs/json.md)
+    #[arg(long)]
+    pub json: bool,
+    /// Write the chosen certificate chain (PEM) here
+    #[arg(long, value_name = "FILE", requires = "export_key")]
+    pub export_cert: Option<PathBuf>,
+    /// Write the chosen private key (PEM, mode 0600) here
+    #[arg(long, value_name = "FILE", requires = "export_cert")]
+    pub export_key: Option<PathBuf>,
+    /// Write the chosen entry as a PKCS#12 here (needs --out-pass)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["export_cert", "export_key"])]
+    pub export_p12: Option<PathBuf>,
+    /// Password for the exported key or PKCS#12
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
+    pub out_pass: Option<String>,
+    /// Explain, for every entry in every store, why it matched or not (on stderr)
+    #[arg(long)]
+    pub explain: bool,
+    /// Remember the choice for HOST:PORT (30 days)
+    #[arg(long, requires = "connect")]
+    pub remember: bool,
+    /// Forget the remembered choice for HOST:PORT
+    #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["connect", "ca_names", "remember"])]
+    pub forget: Option<String>,
+    /// Network timeout in seconds
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub timeout: u64,
+    /// Replace existing export files
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What the server accepts: CA names (DER; empty = any) and, when known, signature schemes.
@@ -263,7 +98,7 @@ type ServerRequest = (Vec<Vec<u8>>, Option<Vec<SigScheme>>);
 /// The acceptable CA names and schemes, from a live handshake or a file.
 fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
     if let Some(file) = &a.ca_names {
-        let bytes = super::io::read_input(file)?;
+        let bytes = read_input(file)?;
         let names = ca_names::parse(&bytes).with_context(|| format!("{}", file.display()))?;
         return Ok((names, None));
     }
@@ -321,34 +156,9 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
     }
 }
 
-/// The system's trust anchors (Debian's bundle), or none.
-pub fn system_roots() -> Vec<Vec<u8>> {
-    let Ok(bytes) = std::fs::read("/etc/ssl/certs/ca-certificates.crt") else {
-        return vec![];
-    };
-    codec::pem::decode(&bytes, None)
-        .map(|ks| {
-            ks.entries
-                .iter()
-                .flat_map(|e| e.certificates().to_vec())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 pub fn run(a: SelectArgs) -> anyhow::Result<()> {
     if let Some(target) = &a.forget {
-        let (host, port) = parse_target(target)?;
-        let removed = remember::forget(&format!("{host}:{port}"))?;
-        eprintln!(
-            "{}",
-            if removed {
-                "forgotten"
-            } else {
-                "nothing was remembered for that server"
-            }
-        );
-        return Ok(());
+        return forget(target);
     }
     for out in [&a.export_cert, &a.export_key, &a.export_p12]
         .into_iter()
@@ -372,16 +182,6 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
         .map(parse_target)
         .transpose()?
         .map(|(h, p)| format!("{h}:{p}"));
-    let remembered = server_key
-        .as_deref()
-        .and_then(|k| remember::lookup(k).ok().flatten())
-        .and_then(|r| {
-            let store = a
-                .stores
-                .iter()
-                .position(|p| remember::same_file(p, &r.store))?;
-            Some((store, r.alias))
-        });
     let choice = choose(
         &pool,
         &ranked,
@@ -389,30 +189,15 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
             alias: a.alias.as_deref(),
             first: a.first,
             non_interactive: a.non_interactive,
-            remembered,
+            remembered: server_key
+                .as_deref()
+                .and_then(|k| remember::choice_for(k, &a.stores)),
         },
     );
     if a.json {
-        let doc = serde_json::json!({
-            "ca_names": names.iter().map(|n| der::Decode::from_der(n).map(|n: x509_cert::name::Name| crate::pki::name::to_rfc4514(&n)).unwrap_or_default()).collect::<Vec<_>>(),
-            "signature_schemes": schemes.as_ref().map(|s| s.iter().map(|x| x.name()).collect::<Vec<_>>()),
-            "entries": ranked.iter().map(|e| serde_json::json!({
-                "store": pool.path(e.store),
-                "alias": e.alias,
-                "candidate": e.candidate,
-                "match": e.matched,
-                "rejections": e.rejections,
-                "subject": e.leaf.as_ref().map(|l| &l.subject),
-                "issuer": e.leaf.as_ref().map(|l| &l.issuer),
-                "not_after": e.leaf.as_ref().map(|l| &l.not_after),
-                "key": e.key_label(),
-            })).collect::<Vec<_>>(),
-            "chosen": choice.as_ref().ok().map(|&i| serde_json::json!({"store": pool.path(ranked[i].store), "alias": ranked[i].alias})),
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        print_json(&pool, &ranked, &names, schemes.as_deref(), &choice)?;
     }
-    let index = choice?;
-    let chosen = &ranked[index];
+    let chosen = &ranked[choice?];
     if !a.json {
         println!("{}\t{}", sanitize(&chosen.alias), pool.path(chosen.store));
     }
@@ -426,12 +211,56 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--forget HOST:PORT`.
+fn forget(target: &str) -> anyhow::Result<()> {
+    let (host, port) = parse_target(target)?;
+    let removed = remember::forget(&format!("{host}:{port}"))?;
+    eprintln!(
+        "{}",
+        if removed {
+            "forgotten"
+        } else {
+            "nothing was remembered for that server"
+        }
+    );
+    Ok(())
+}
+
+/// `--json`: what the server accepts, every entry with its verdict, and the choice (also
+/// when there is none, so scripts see why).
+fn print_json(
+    pool: &Pool,
+    ranked: &[Evaluation],
+    names: &[Vec<u8>],
+    schemes: Option<&[SigScheme]>,
+    choice: &anyhow::Result<usize>,
+) -> anyhow::Result<()> {
+    let doc = serde_json::json!({
+        "ca_names": names.iter().map(|n| der::Decode::from_der(n).map(|n: x509_cert::name::Name| crate::pki::name::to_rfc4514(&n)).unwrap_or_default()).collect::<Vec<_>>(),
+        "signature_schemes": schemes.map(|s| s.iter().map(|x| x.name()).collect::<Vec<_>>()),
+        "entries": ranked.iter().map(|e| serde_json::json!({
+            "store": pool.path(e.store),
+            "alias": e.alias,
+            "candidate": e.candidate,
+            "match": e.matched,
+            "rejections": e.rejections,
+            "subject": e.leaf.as_ref().map(|l| &l.subject),
+            "issuer": e.leaf.as_ref().map(|l| &l.issuer),
+            "not_after": e.leaf.as_ref().map(|l| &l.not_after),
+            "key": e.key_label(),
+        })).collect::<Vec<_>>(),
+        "chosen": choice.as_ref().ok().map(|&i| serde_json::json!({"store": pool.path(ranked[i].store), "alias": ranked[i].alias})),
+    });
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
+}
+
 fn export_choice(a: &SelectArgs, pool: &Pool, chosen: &Evaluation) -> anyhow::Result<()> {
     if a.export_cert.is_none() && a.export_p12.is_none() {
         return Ok(());
     }
     let pkcs8 = pool.key_of(chosen)?;
-    let out_pw = super::store::opt_secret(&a.out_pass, "Password for the exported key", true)?;
+    let out_pw = opt_secret(&a.out_pass, "Password for the exported key", true)?;
     if let (Some(cert), Some(key_path)) = (&a.export_cert, &a.export_key) {
         let key = PrivateKey::from_pkcs8_der(&pkcs8)?;
         let pem = keyfile::to_pkcs8_pem(&key, out_pw.as_deref().map(|s| s.as_str()))?;
@@ -455,7 +284,7 @@ fn export_choice(a: &SelectArgs, pool: &Pool, chosen: &Evaluation) -> anyhow::Re
                 },
             }],
         };
-        unlock_all(&mut one, None, &super::store::KeyPasswords::none())?;
+        unlock_all(&mut one, None, &KeyPasswords::none())?;
         save_store(p12, Format::Pkcs12, &one, Some(&pw), None, a.force)?;
     }
     Ok(())

@@ -85,7 +85,15 @@ pub fn forget(server: &str) -> anyhow::Result<bool> {
     Ok(removed)
 }
 
-pub fn same_file(a: &Path, b: &Path) -> bool {
+/// The choice remembered for `server`, as (index into `stores`, alias), when it names one
+/// of the stores given now.
+pub fn choice_for(server: &str, stores: &[PathBuf]) -> Option<(usize, String)> {
+    let r = lookup(server).ok().flatten()?;
+    let store = stores.iter().position(|p| same_file(p, &r.store))?;
+    Some((store, r.alias))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,

@@ -1,117 +1,16 @@
-//! `keychest show FILE`: what a file holds, as text or JSON.
+//! Text rendering of the objects `show` finds: certificates (with their extensions and
+//! time left), requests, CRLs, private and public keys.
 
 use std::fmt::Write;
 
-use serde::Serialize;
+use crate::cli::common::render::colon_hex;
+use crate::pki::inspect::{CertSummary, CrlSummary, CsrSummary, Extensions, Object};
 
-use super::args::ShowArgs;
-use super::io::{password, read_input};
-use super::render::{colon_hex, sanitize};
-use crate::pki::inspect::{self, CertSummary, Extensions, Object};
-use crate::secret;
-use crate::store::Format;
-
-#[derive(Serialize)]
-struct ShowJson<'a> {
-    file: String,
-    objects: &'a [Object],
-}
-
-pub fn run(a: ShowArgs) -> anyhow::Result<()> {
-    if a.file.is_dir() {
-        return super::ca::show_dir(&a.file, a.json);
-    }
-    let bytes = read_input(&a.file)?;
-    if matches!(
-        crate::codec::sniff(&bytes),
-        Some(Format::Pkcs12 | Format::Jks | Format::Jceks)
-    ) {
-        return super::store::show_store(&a.file, bytes, &a.pass, a.json);
-    }
-    let given = password(
-        &a.pass,
-        &format!("Password for {}", a.file.display()),
-        false,
-    )?;
-    let prompt = format!("Password for {}", a.file.display());
-    // An encrypted key is decrypted only with --pass or on a terminal; otherwise it is
-    // described without its algorithm.
-    let mut ask = || {
-        given
-            .clone()
-            .or_else(|| secret::can_prompt().then(|| secret::obtain(None, &prompt, false).ok())?)
-    };
-    let objects = inspect::inspect(&bytes, &mut ask)?;
-    let mut out = String::new();
-    if a.json {
-        let doc = ShowJson {
-            file: a.file.display().to_string(),
-            objects: &objects,
-        };
-        out = serde_json::to_string_pretty(&doc)?;
-        out.push('\n');
-    } else {
-        for (i, o) in objects.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            if objects.len() > 1 {
-                let _ = writeln!(out, "[{}]", i + 1);
-            }
-            render_object(&mut out, o);
-        }
-        out = sanitize(&out);
-    }
-    print!("{out}");
-    if objects
-        .iter()
-        .any(|o| matches!(o, Object::Csr(c) if !c.signature_valid))
-    {
-        anyhow::bail!("the certificate request's signature does not verify");
-    }
-    Ok(())
-}
-
-fn render_object(out: &mut String, o: &Object) {
+pub fn render(out: &mut String, o: &Object) {
     match o {
         Object::Certificate(c) => render_cert(out, c),
-        Object::Csr(c) => {
-            let _ = writeln!(out, "Certificate request");
-            let _ = writeln!(out, "  Subject:    {}", c.subject);
-            let _ = writeln!(out, "  Public key: {}", c.public_key.label());
-            let _ = writeln!(
-                out,
-                "  Signature:  {} ({})",
-                c.signature_algorithm,
-                if c.signature_valid {
-                    "valid"
-                } else {
-                    "INVALID"
-                }
-            );
-            render_extensions(out, &c.extensions, "Requested extensions");
-        }
-        Object::Crl(c) => {
-            let _ = writeln!(out, "Certificate revocation list");
-            let _ = writeln!(out, "  Issuer:      {}", c.issuer);
-            let _ = writeln!(out, "  This update: {}", c.this_update);
-            if let Some(n) = &c.next_update {
-                let _ = writeln!(out, "  Next update: {n}");
-            }
-            if let Some(n) = &c.crl_number {
-                let _ = writeln!(out, "  CRL number:  {n}");
-            }
-            let _ = writeln!(out, "  Signature:   {}", c.signature_algorithm);
-            let _ = writeln!(out, "  Revoked:     {}", c.revoked.len());
-            for r in &c.revoked {
-                let reason = r
-                    .reason
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "    serial {} on {}{}", r.serial, r.date, reason);
-            }
-        }
+        Object::Csr(c) => render_csr(out, c),
+        Object::Crl(c) => render_crl(out, c),
         Object::PrivateKey(k) => {
             let _ = writeln!(out, "Private key");
             let _ = writeln!(out, "  Form:       {}", k.form);
@@ -137,7 +36,46 @@ fn render_object(out: &mut String, o: &Object) {
     }
 }
 
-pub(super) fn render_cert(out: &mut String, c: &CertSummary) {
+fn render_csr(out: &mut String, c: &CsrSummary) {
+    let _ = writeln!(out, "Certificate request");
+    let _ = writeln!(out, "  Subject:    {}", c.subject);
+    let _ = writeln!(out, "  Public key: {}", c.public_key.label());
+    let _ = writeln!(
+        out,
+        "  Signature:  {} ({})",
+        c.signature_algorithm,
+        if c.signature_valid {
+            "valid"
+        } else {
+            "INVALID"
+        }
+    );
+    render_extensions(out, &c.extensions, "Requested extensions");
+}
+
+fn render_crl(out: &mut String, c: &CrlSummary) {
+    let _ = writeln!(out, "Certificate revocation list");
+    let _ = writeln!(out, "  Issuer:      {}", c.issuer);
+    let _ = writeln!(out, "  This update: {}", c.this_update);
+    if let Some(n) = &c.next_update {
+        let _ = writeln!(out, "  Next update: {n}");
+    }
+    if let Some(n) = &c.crl_number {
+        let _ = writeln!(out, "  CRL number:  {n}");
+    }
+    let _ = writeln!(out, "  Signature:   {}", c.signature_algorithm);
+    let _ = writeln!(out, "  Revoked:     {}", c.revoked.len());
+    for r in &c.revoked {
+        let reason = r
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "    serial {} on {}{}", r.serial, r.date, reason);
+    }
+}
+
+pub fn render_cert(out: &mut String, c: &CertSummary) {
     let _ = writeln!(out, "Certificate");
     let _ = writeln!(out, "  Subject:     {}", c.subject);
     let _ = writeln!(

@@ -1,14 +1,12 @@
-//! Input and output for commands: reading files with clear errors, writing results to a
-//! file (atomically, never clobbering without --force) or stdout, and getting passwords.
+//! Input and output for commands: reading files with clear errors, and writing results to a
+//! file (atomically, never clobbering without --force) or stdout.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 
-use super::args::PassArg;
 use crate::fsio::{self, Mode};
-use crate::secret::{self, Secret};
 
 /// Largest input file keychest reads (keystores of 10,000+ entries stay far below this).
 const MAX_INPUT: u64 = 256 * 1024 * 1024;
@@ -33,20 +31,4 @@ pub fn write_output(
             Ok(())
         }
     }
-}
-
-/// Gets a password when `--pass` was given (from its source, or by prompting).
-/// `confirm` asks twice, for a new secret.
-pub fn password(arg: &PassArg, prompt: &str, confirm: bool) -> anyhow::Result<Option<Secret>> {
-    match arg.source()? {
-        None => Ok(None),
-        Some(src) => Ok(Some(secret::obtain(src.as_ref(), prompt, confirm)?)),
-    }
-}
-
-/// Gets a password that is needed now: from `--pass` if given, else by prompting on a
-/// terminal, else a clear error.
-pub fn required_password(arg: &PassArg, prompt: &str) -> anyhow::Result<Secret> {
-    let src = arg.source()?.flatten();
-    Ok(secret::obtain(src.as_ref(), prompt, false)?)
 }

@@ -1,0 +1,148 @@
+//! `keychest ca issue DIR NAME...`: a new key and its certificate in one step, like mkcert.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+use der::Encode;
+
+use super::{ProfileArg, ca_key, open_ca};
+use crate::ca::{self, IssueRequest, index};
+use crate::cli::common::ca_notes::{now, print_notes};
+use crate::cli::common::keys::generate;
+use crate::cli::common::pass::PassArg;
+use crate::fsio::{self, Mode};
+use crate::pki::key::KeyType;
+use crate::pki::profile::Profile;
+use crate::pki::{keyfile, name, san};
+
+#[derive(Args, Debug)]
+pub struct IssueArgs {
+    /// CA directory
+    pub dir: PathBuf,
+    /// Names for the certificate: DNS names (wildcards allowed), IP addresses, e-mails, URIs
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Certificate profile (server, client or server-client)
+    #[arg(long, value_enum, default_value = "server")]
+    pub profile: ProfileArg,
+    /// Type of the new key
+    #[arg(
+        long = "type",
+        short = 't',
+        default_value = "ec:p256",
+        value_name = "TYPE"
+    )]
+    pub key_type: String,
+    /// Validity in days (clamped to the CA's validity)
+    #[arg(long, value_name = "N", default_value_t = ca::LEAF_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub days: u32,
+    /// Directory for NAME.key and NAME.crt
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+    /// Password source for the CA key
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A file name for a certificate name: `*` becomes `_wildcard`, anything outside
+/// `[A-Za-z0-9.@_-]` becomes `_` (as mkcert does for `:` and `*`).
+pub fn file_stem(name: &str) -> String {
+    let replaced = name.replace('*', "_wildcard");
+    let s: String = replaced
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._@-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+pub fn run(a: IssueArgs) -> anyhow::Result<()> {
+    let profile: Profile = a.profile.into();
+    if profile.is_ca() {
+        bail!("'ca issue' makes end-entity certificates; create a CA with 'ca init --parent'");
+    }
+    let t = now();
+    let ca = open_ca(&a.dir, t)?;
+    let kind: KeyType = a.key_type.parse()?;
+    let mut sans = Vec::new();
+    for n in &a.names {
+        sans.push(san::classify(n)?);
+    }
+    let first = &a.names[0];
+    // ub-common-name is 64 (RFC 5280 Appendix A): a longer first name is only a SAN.
+    let subject = if first.chars().count() <= 64 {
+        name::parse_dn(&format!("CN={}", name::escape_value(first)))?.to_der()?
+    } else {
+        vec![0x30, 0x00]
+    };
+    let stem = file_stem(first);
+    let key_path = a.out_dir.join(format!("{stem}.key"));
+    let crt_path = a.out_dir.join(format!("{stem}.crt"));
+    fsio::check_writable(&key_path, a.force)?;
+    fsio::check_writable(&crt_path, a.force)?;
+    let ca_key = ca_key(&ca, &a.pass)?;
+    let key = generate(kind)?;
+    let spki = key.public_key_info()?.to_der()?;
+    let issued = ca.issue(
+        &ca_key,
+        &IssueRequest {
+            subject,
+            spki,
+            sans,
+            profile,
+            days: a.days,
+            path_len: None,
+        },
+        t,
+    )?;
+    print_notes(&issued.notes);
+    let key_pem = keyfile::to_pkcs8_pem(&key, None)?;
+    fsio::write_atomic(&key_path, key_pem.as_bytes(), Mode::Private, a.force)?;
+    fsio::write_atomic(
+        &crt_path,
+        ca.with_chain(&issued.der).as_bytes(),
+        Mode::Public,
+        a.force,
+    )?;
+    eprintln!(
+        "keychest: issued serial {}: {} and {} (key unencrypted, mode 0600), valid until {}",
+        issued.serial,
+        crt_path.display(),
+        key_path.display(),
+        index::format_time(issued.not_after)
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_safe() {
+        assert_eq!(file_stem("*.example.org"), "_wildcard.example.org");
+        assert_eq!(file_stem("::1"), "__1");
+        assert_eq!(file_stem("https://x.org/a"), "https___x.org_a");
+        assert_eq!(file_stem("me@x.org"), "me@x.org");
+        assert_eq!(file_stem("../etc"), "_.._etc");
+    }
+
+    #[test]
+    fn dn_values_are_escaped() {
+        assert_eq!(name::escape_value("a,b=c"), "a\\,b\\=c");
+        assert_eq!(name::escape_value("#x "), "\\#x\\ ");
+    }
+}

@@ -1,0 +1,150 @@
+//! Store listings (`store list`, and `show` on a keystore): a header with the store's
+//! protection and warnings, then one entry at a time, as text or streamed JSON.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::pass::PassArg;
+use super::render::sanitize;
+use super::stores::{Loaded, load_bytes};
+use crate::codec::{self, StoreInfo};
+use crate::store::summary::{self, EntrySummary};
+use crate::store::{EntryBody, EntryKind, Format, SecretEntryData};
+
+/// Lists a store with its protection details.
+pub fn show_store(path: &Path, bytes: Vec<u8>, pass: &PassArg, json: bool) -> anyhow::Result<()> {
+    let mut loaded = load_bytes(path, &bytes, pass.source()?, false)?;
+    drop(bytes);
+    describe_secrets(&mut loaded);
+    // Entries are summarised and written one at a time, so a 10,000-entry store never has
+    // all its summaries (or all its output) in memory at once.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        write_list_json(&mut out, &loaded)?;
+    } else {
+        write_list_header(&mut out, &loaded)?;
+        for e in &loaded.store.entries {
+            write_list_entry(&mut out, &summary::summarize(e), &loaded.info)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct JsonEntry<'a> {
+    #[serde(flatten)]
+    entry: &'a EntrySummary,
+    /// PKCS#12 trusted entries: whether the bag carries Java's trust attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    java_trust_attribute: Option<bool>,
+}
+
+fn write_list_json(out: &mut impl Write, loaded: &Loaded) -> anyhow::Result<()> {
+    let head = serde_json::json!({
+        "format": loaded.format,
+        "integrity_checked": loaded.info.integrity_checked,
+        "protection": loaded.info.protection,
+        "warnings": loaded.info.warnings,
+    });
+    let head = serde_json::to_string_pretty(&head)?;
+    // The head object without its closing brace, then the entries array streamed.
+    write!(
+        out,
+        "{},\n  \"entries\": [",
+        head.trim_end().trim_end_matches('}').trim_end()
+    )?;
+    for (i, e) in loaded.store.entries.iter().enumerate() {
+        let s = summary::summarize(e);
+        let java = (loaded.format == Format::Pkcs12 && s.kind == EntryKind::TrustedCert)
+            .then(|| !loaded.info.without_java_trust.contains(&s.alias));
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(
+            &mut *out,
+            &JsonEntry {
+                entry: &s,
+                java_trust_attribute: java,
+            },
+        )?;
+    }
+    writeln!(out, "\n  ]\n}}")?;
+    Ok(())
+}
+
+fn write_list_header(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} store, {} entries",
+        loaded.format,
+        loaded.store.entries.len()
+    )?;
+    for p in &loaded.info.protection {
+        writeln!(out, "  {}", sanitize(p))?;
+    }
+    for w in &loaded.info.warnings {
+        writeln!(out, "  warning: {}", sanitize(w))?;
+    }
+    Ok(())
+}
+
+fn write_list_entry(
+    out: &mut impl Write,
+    e: &EntrySummary,
+    info: &StoreInfo,
+) -> std::io::Result<()> {
+    let key = e
+        .key
+        .as_ref()
+        .map(|k| {
+            let alg = k.algorithm.clone().unwrap_or_else(|| "?".into());
+            match (&k.curve, k.bits) {
+                (Some(c), _) => format!("{alg} {c}"),
+                (None, Some(b)) => format!("{alg} {b}"),
+                _ => alg,
+            }
+        })
+        .unwrap_or_default();
+    let note = if info.without_java_trust.contains(&e.alias) {
+        "  (no Java trust attribute: Java does not list it)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "{}",
+        sanitize(&format!("{}  {}  {}{}", e.alias, e.kind, key, note))
+    )?;
+    if let Some(leaf) = e.chain.first() {
+        writeln!(out, "    subject: {}", sanitize(&leaf.subject))?;
+        writeln!(out, "    issuer:  {}", sanitize(&leaf.issuer))?;
+        writeln!(out, "    expires: {}", leaf.not_after)?;
+        writeln!(out, "    sha256:  {}", leaf.sha256)?;
+        if e.chain.len() > 1 {
+            writeln!(out, "    chain:   {} certificates", e.chain.len())?;
+        }
+    } else if e.kind == EntryKind::PrivateKey {
+        writeln!(out, "    (no certificate)")?;
+    }
+    Ok(())
+}
+
+/// With the store password at hand, opens sealed secret keys to show their algorithm; one
+/// that cannot be opened is listed with a warning naming it.
+fn describe_secrets(loaded: &mut Loaded) {
+    let Some(pw) = loaded.password.clone() else {
+        return;
+    };
+    for entry in &mut loaded.store.entries {
+        if let EntryBody::SecretKey { key } = &mut entry.body
+            && let SecretEntryData::Sealed { format, bytes } = key
+        {
+            match codec::open_secret(*format, bytes, &pw) {
+                Ok(open) => *key = SecretEntryData::Open(open),
+                Err(e) => loaded.info.warnings.push(format!(
+                    "secret key '{}' cannot be opened: {e}",
+                    entry.alias
+                )),
+            }
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! `keychest pki new DIR`: root and intermediate CAs, server and client certificates, and
+//! ready-to-use stores (PKCS#12, PEM, and JKS on request), like mkcert and step, with the
+//! commands to use them printed at the end. Every output is checked before any work, so a
+//! refusal changes nothing.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use der::Encode;
+use x509_cert::ext::pkix::name::GeneralName;
+
+use super::usage::print_usage;
+use crate::ca::{self, Ca, IssueRequest};
+use crate::cli::common::ca_notes::{now, print_notes};
+use crate::cli::common::keys::generate;
+use crate::cli::common::pass::{PassArg, required_password};
+use crate::cli::common::stores::save_store;
+use crate::fsio::{self, Mode};
+use crate::pki::key::{KeyType, PrivateKey};
+use crate::pki::profile::Profile;
+use crate::pki::{keyfile, name, san};
+use crate::store::{Entry, EntryBody, Format, Keystore, PrivateKeyData};
+
+#[derive(Args, Debug)]
+pub struct PkiNewArgs {
+    pub dir: PathBuf,
+    /// Names and addresses of the server certificate (the first is its CN)
+    #[arg(long, default_value = "localhost,127.0.0.1,::1", value_name = "LIST")]
+    pub hosts: String,
+    /// A client certificate to make (repeatable; default: one named "client")
+    #[arg(long, value_name = "NAME")]
+    pub client: Vec<String>,
+    /// Key type for every key
+    #[arg(
+        long = "type",
+        short = 't',
+        default_value = "ec:p256",
+        value_name = "TYPE"
+    )]
+    pub key_type: String,
+    /// Password for the stores and CA keys (default: generated into DIR/password.txt)
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Also write server.jks, CLIENT.jks and truststore.jks
+    #[arg(long)]
+    pub jks: bool,
+    /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What the arguments ask for, checked.
+struct Plan {
+    dir: PathBuf,
+    kind: KeyType,
+    hosts: Vec<String>,
+    sans: Vec<GeneralName>,
+    clients: Vec<String>,
+    root_dir: PathBuf,
+    inter_dir: PathBuf,
+    password_file: PathBuf,
+    /// The password was generated (into password.txt), not chosen with `--pass`.
+    generated: bool,
+    jks: bool,
+    force: bool,
+}
+
+/// One end-entity certificate made for the PKI.
+struct Leaf {
+    key: PrivateKey,
+    der: Vec<u8>,
+}
+
+/// The two CAs, and the intermediate's key that signs the leaves.
+struct Cas {
+    root: Ca,
+    inter: Ca,
+    inter_key: PrivateKey,
+}
+
+pub fn run(a: PkiNewArgs) -> anyhow::Result<()> {
+    let plan = plan(&a)?;
+    check_outputs(&plan)?;
+    if plan.force {
+        remove_old_cas(&plan)?;
+    }
+    std::fs::create_dir_all(&plan.dir)
+        .with_context(|| format!("cannot create {}", plan.dir.display()))?;
+    let password = if plan.generated {
+        zeroize::Zeroizing::new(random_password())
+    } else {
+        required_password(&a.pass, "Password for the stores and CA keys")?
+    };
+    let t = now();
+    // CA keys are encrypted with a password the user chose (`--pass`). A generated password
+    // is stored in password.txt beside them, where encrypting with it would protect
+    // nothing; then they are left unencrypted, 0600, as mkcert does.
+    let ca_key_password = (!plan.generated).then(|| password.as_str());
+    let cas = make_cas(&plan, ca_key_password, t)?;
+    let server = issue(
+        &plan,
+        &cas,
+        &plan.hosts[0],
+        plan.sans.clone(),
+        Profile::Server,
+        t,
+    )?;
+    let clients = plan
+        .clients
+        .iter()
+        .map(|c| issue(&plan, &cas, c, vec![], Profile::Client, t))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let pw = password.as_str();
+    write_leaf(&plan, &cas, "server", &server, pw, t)?;
+    for (c, leaf) in plan.clients.iter().zip(&clients) {
+        write_leaf(&plan, &cas, c, leaf, pw, t)?;
+    }
+    write_trust(&plan, &cas, pw, t)?;
+    if plan.generated {
+        let mut text = password.to_string();
+        text.push('\n');
+        fsio::write_atomic(
+            &plan.password_file,
+            text.as_bytes(),
+            Mode::Private,
+            plan.force,
+        )?;
+    }
+    let names: Vec<&str> = plan.clients.iter().map(String::as_str).collect();
+    print_usage(&plan.dir, &plan.hosts[0], &names, plan.generated, plan.jks);
+    Ok(())
+}
+
+fn plan(a: &PkiNewArgs) -> anyhow::Result<Plan> {
+    let kind: KeyType = a.key_type.parse()?;
+    let hosts: Vec<String> = a
+        .hosts
+        .split(',')
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .collect();
+    if hosts.is_empty() {
+        bail!("--hosts needs at least one name or address");
+    }
+    let sans = hosts
+        .iter()
+        .map(|h| san::classify(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let clients: Vec<String> = if a.client.is_empty() {
+        vec!["client".into()]
+    } else {
+        a.client.clone()
+    };
+    for c in &clients {
+        if matches!(
+            c.as_str(),
+            "server" | "truststore" | "ca-bundle" | "password"
+        ) || c.is_empty()
+        {
+            bail!("client name '{c}' clashes with a file pki new writes; choose another");
+        }
+        if c.contains(['/', '\0']) {
+            bail!("client name '{c}' must not contain '/'");
+        }
+    }
+    Ok(Plan {
+        root_dir: a.dir.join("root-ca"),
+        inter_dir: a.dir.join("intermediate-ca"),
+        password_file: a.dir.join("password.txt"),
+        dir: a.dir.clone(),
+        kind,
+        hosts,
+        sans,
+        clients,
+        generated: a.pass.pass.is_none(),
+        jks: a.jks,
+        force: a.force,
+    })
+}
+
+/// Refuses existing CAs and files (without `--force`) before anything is made.
+fn check_outputs(plan: &Plan) -> anyhow::Result<()> {
+    for d in [&plan.root_dir, &plan.inter_dir] {
+        if ca::dir::is_ca(d) && !plan.force {
+            bail!(
+                "{} already holds a CA: choose a new DIR, or --force to replace the whole test PKI",
+                d.display()
+            );
+        }
+    }
+    let dir = &plan.dir;
+    let mut outputs: Vec<PathBuf> = [
+        "server.p12",
+        "truststore.p12",
+        "server.crt",
+        "server.key",
+        "ca-bundle.pem",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
+    for c in &plan.clients {
+        for ext in ["p12", "crt", "key"] {
+            outputs.push(dir.join(format!("{c}.{ext}")));
+        }
+    }
+    if plan.jks {
+        outputs.push(dir.join("server.jks"));
+        outputs.push(dir.join("truststore.jks"));
+        outputs.extend(plan.clients.iter().map(|c| dir.join(format!("{c}.jks"))));
+    }
+    if plan.generated {
+        outputs.push(plan.password_file.clone());
+    }
+    for o in &outputs {
+        fsio::check_writable(o, plan.force)?;
+    }
+    Ok(())
+}
+
+/// Replacing a test PKI replaces its CAs too; only directories pki new made (CA
+/// directories under the fixed names) are removed.
+fn remove_old_cas(plan: &Plan) -> anyhow::Result<()> {
+    for d in [&plan.root_dir, &plan.inter_dir] {
+        if ca::dir::is_ca(d) {
+            std::fs::remove_dir_all(d).with_context(|| format!("cannot remove {}", d.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn make_cas(plan: &Plan, key_password: Option<&str>, t: i64) -> anyhow::Result<Cas> {
+    let root_key = generate(plan.kind)?;
+    let root_pem = keyfile::to_pkcs8_pem(&root_key, key_password)?;
+    let (root, _) = ca::init(
+        &plan.root_dir,
+        &ca::NewCa {
+            subject: ca_subject("root", t)?,
+            key: &root_key,
+            key_pem: &root_pem,
+            days: ca::ROOT_DAYS,
+            path_len: None,
+        },
+        None,
+        t,
+    )?;
+    let inter_key = generate(plan.kind)?;
+    let inter_pem = keyfile::to_pkcs8_pem(&inter_key, key_password)?;
+    let (inter, notes) = ca::init(
+        &plan.inter_dir,
+        &ca::NewCa {
+            subject: ca_subject("intermediate", t)?,
+            key: &inter_key,
+            key_pem: &inter_pem,
+            days: ca::INTERMEDIATE_DAYS,
+            path_len: Some(0),
+        },
+        Some((&root, &root_key)),
+        t,
+    )?;
+    print_notes(&notes);
+    Ok(Cas {
+        root,
+        inter,
+        inter_key,
+    })
+}
+
+/// `CN=keychest test root CA 5f3a...,O=keychest test PKI`, DER.
+fn ca_subject(which: &str, t: i64) -> anyhow::Result<Vec<u8>> {
+    // The short id tells test PKIs apart in trust stores without leaking anything.
+    let dn = format!(
+        "CN=keychest test {which} CA {:x},O=keychest test PKI",
+        t & 0xffff_ffff
+    );
+    Ok(name::parse_dn(&dn)?.to_der()?)
+}
+
+/// A new key and its certificate from the intermediate CA.
+fn issue(
+    plan: &Plan,
+    cas: &Cas,
+    cn: &str,
+    sans: Vec<GeneralName>,
+    profile: Profile,
+    t: i64,
+) -> anyhow::Result<Leaf> {
+    let key = generate(plan.kind)?;
+    let issued = cas.inter.issue(
+        &cas.inter_key,
+        &IssueRequest {
+            subject: name::parse_dn(&format!("CN={}", name::escape_value(cn)))?.to_der()?,
+            spki: key.public_key_info()?.to_der()?,
+            sans,
+            profile,
+            days: ca::LEAF_DAYS,
+            path_len: None,
+        },
+        t,
+    )?;
+    print_notes(&issued.notes);
+    Ok(Leaf {
+        key,
+        der: issued.der,
+    })
+}
+
+/// STEM.p12 (and STEM.jks), STEM.crt (leaf + intermediate) and STEM.key (unencrypted, 0600).
+fn write_leaf(
+    plan: &Plan,
+    cas: &Cas,
+    stem: &str,
+    leaf: &Leaf,
+    pw: &str,
+    t: i64,
+) -> anyhow::Result<()> {
+    let chain = vec![
+        leaf.der.clone(),
+        cas.inter.cert_der.clone(),
+        cas.root.cert_der.clone(),
+    ];
+    let store = Keystore {
+        entries: vec![Entry {
+            alias: stem.to_string(),
+            created_ms: Some(t * 1000),
+            body: EntryBody::PrivateKey {
+                key: PrivateKeyData::Pkcs8(leaf.key.to_pkcs8_der()?),
+                chain: chain.clone(),
+            },
+        }],
+    };
+    write_stores(plan, stem, &store, pw)?;
+    let pem_chain = crate::codec::pem::encode_certs(&chain[..2]);
+    let dir = &plan.dir;
+    fsio::write_atomic(
+        &dir.join(format!("{stem}.crt")),
+        pem_chain.as_bytes(),
+        Mode::Public,
+        plan.force,
+    )?;
+    let key_pem = keyfile::to_pkcs8_pem(&leaf.key, None)?;
+    fsio::write_atomic(
+        &dir.join(format!("{stem}.key")),
+        key_pem.as_bytes(),
+        Mode::Private,
+        plan.force,
+    )?;
+    Ok(())
+}
+
+/// truststore.p12 (and .jks) and ca-bundle.pem: the root CA.
+fn write_trust(plan: &Plan, cas: &Cas, pw: &str, t: i64) -> anyhow::Result<()> {
+    let trust = Keystore {
+        entries: vec![Entry {
+            alias: "root-ca".into(),
+            created_ms: Some(t * 1000),
+            body: EntryBody::TrustedCert {
+                cert: cas.root.cert_der.clone(),
+            },
+        }],
+    };
+    write_stores(plan, "truststore", &trust, pw)?;
+    fsio::write_atomic(
+        &plan.dir.join("ca-bundle.pem"),
+        crate::codec::pem::encode_certs(std::slice::from_ref(&cas.root.cert_der)).as_bytes(),
+        Mode::Public,
+        plan.force,
+    )?;
+    Ok(())
+}
+
+/// STEM.p12, and STEM.jks with `--jks`.
+fn write_stores(plan: &Plan, stem: &str, store: &Keystore, pw: &str) -> anyhow::Result<()> {
+    let p12 = plan.dir.join(format!("{stem}.p12"));
+    save_store(&p12, Format::Pkcs12, store, Some(pw), None, plan.force)?;
+    if plan.jks {
+        let jks = plan.dir.join(format!("{stem}.jks"));
+        save_store(&jks, Format::Jks, store, Some(pw), None, plan.force)?;
+    }
+    Ok(())
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..24)
+        .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
+        .collect()
+}

@@ -1,0 +1,236 @@
+//! `keychest store import STORE`: certificates as trusted entries, a key with its chain, or
+//! every entry of another store; STORE is created when missing and otherwise rewritten as
+//! it was (format, preset, password).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use zeroize::Zeroizing;
+
+use super::FormatArg;
+use crate::cli::common::io::read_input;
+use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
+use crate::cli::common::render::sanitize;
+use crate::cli::common::rewrite::{EditOptions, NewStore, StoreEdit, edit_store};
+use crate::cli::common::stores::{CompatArg, load_store, unlock_all};
+use crate::codec;
+use crate::secret;
+use crate::store::{EntryBody, PrivateKeyData, keyprotect, ops};
+
+#[derive(Args, Debug)]
+pub struct StoreImportArgs {
+    pub store: PathBuf,
+    /// Certificates to add as trusted entries (PEM bundle or DER)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "from"])]
+    pub cert: Option<PathBuf>,
+    /// Private key to add (any OpenSSL form; its certificates may follow it in the file)
+    #[arg(long, value_name = "FILE", conflicts_with = "from")]
+    pub key: Option<PathBuf>,
+    /// Certificate chain of --key, leaf first
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub chain: Option<PathBuf>,
+    /// Password of an encrypted --key file
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt", requires = "key")]
+    pub key_pass: Option<String>,
+    /// Another store whose entries are all added
+    #[arg(long, value_name = "STORE")]
+    pub from: Option<PathBuf>,
+    /// Password of --from
+    #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt", requires = "from")]
+    pub from_pass: Option<String>,
+    /// Alias of the new entry (for a bundle: the first; the rest get -2, -3, ...)
+    #[arg(long)]
+    pub alias: Option<String>,
+    #[command(flatten)]
+    pub pass: PassArg,
+    /// Format of a new STORE (default: from its extension)
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// PKCS#12 encryption preset when writing (default: keep the store's, else modern)
+    #[arg(long, value_enum)]
+    pub compat: Option<CompatArg>,
+    /// Replace entries with the same alias
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(a: StoreImportArgs) -> anyhow::Result<()> {
+    if a.cert.is_none() && a.key.is_none() && a.from.is_none() {
+        bail!("nothing to import: give --cert, --key or --from");
+    }
+    let opts = EditOptions {
+        pass: &a.pass,
+        compat: a.compat,
+        create: Some(NewStore {
+            format: a.format.map(Into::into),
+            ask_password: true,
+        }),
+    };
+    let report = edit_store(&a.store, &opts, |ed| {
+        let report = if let Some(cert) = &a.cert {
+            add_certs(ed, &a, cert)?
+        } else if let Some(key_path) = &a.key {
+            add_key(ed, &a, key_path)?
+        } else if let Some(from) = &a.from {
+            add_store(ed, &a, from)?
+        } else {
+            unreachable!("checked above")
+        };
+        if !report.added.is_empty() || !report.replaced.is_empty() {
+            ed.mark_changed();
+        }
+        Ok(report)
+    })?;
+    report_import(&report);
+    Ok(())
+}
+
+/// `--cert`: every certificate of the file as a trusted entry.
+fn add_certs(
+    ed: &mut StoreEdit,
+    a: &StoreImportArgs,
+    path: &Path,
+) -> anyhow::Result<ops::ImportReport> {
+    let certs = read_certs(path)?;
+    Ok(ops::add_trusted(
+        &mut ed.store,
+        ed.format,
+        &certs,
+        a.alias.as_deref(),
+        &codec::pem::cert_label,
+        a.force,
+    )?)
+}
+
+/// `--key` (with the certificates after it in the file, or `--chain`): one key entry.
+fn add_key(
+    ed: &mut StoreEdit,
+    a: &StoreImportArgs,
+    key_path: &Path,
+) -> anyhow::Result<ops::ImportReport> {
+    let key_bytes = Zeroizing::new(read_input(key_path)?);
+    let prompt = format!("Password for {}", key_path.display());
+    let key_pw = opt_secret(&a.key_pass, &prompt, false)?;
+    let in_file = codec::pem::decode(&key_bytes, key_pw.as_deref().map(|s| s.as_str()))
+        .with_context(|| format!("cannot read {}", key_path.display()))?;
+    let (key, mut chain) = in_file
+        .entries
+        .into_iter()
+        .find_map(|e| match e.body {
+            EntryBody::PrivateKey { key, chain } => Some((key, chain)),
+            _ => None,
+        })
+        .with_context(|| format!("{}: no private key found", key_path.display()))?;
+    let key = match key {
+        PrivateKeyData::Encrypted(_) => {
+            let pw = match key_pw {
+                Some(p) => p,
+                None => secret::obtain(None, &prompt, false)?,
+            };
+            PrivateKeyData::Pkcs8(keyprotect::decrypt(&key, &pw)?)
+        }
+        k => k,
+    };
+    if let Some(chain_path) = &a.chain {
+        chain = read_certs(chain_path)?;
+    }
+    check_key_matches(&key, &chain)?;
+    let alias = match &a.alias {
+        Some(x) => x.clone(),
+        None => chain
+            .first()
+            .map(|c| codec::pem::cert_label(c))
+            .unwrap_or_else(|| "key".into()),
+    };
+    Ok(ops::add_key(
+        &mut ed.store,
+        ed.format,
+        &alias,
+        key,
+        chain,
+        a.force,
+    )?)
+}
+
+/// `--from`: every entry of another store, its keys decrypted for re-encoding.
+fn add_store(
+    ed: &mut StoreEdit,
+    a: &StoreImportArgs,
+    from: &Path,
+) -> anyhow::Result<ops::ImportReport> {
+    let other = load_store(
+        from,
+        &PassArg {
+            pass: a.from_pass.clone(),
+        },
+    )?;
+    let mut other_store = other.store;
+    unlock_all(
+        &mut other_store,
+        other.password.as_deref().map(|s| s.as_str()),
+        &KeyPasswords::none(),
+    )?;
+    Ok(ops::merge(&mut ed.store, ed.format, other_store, a.force)?)
+}
+
+fn report_import(r: &ops::ImportReport) {
+    for (given, stored) in &r.case_changed {
+        eprintln!(
+            "note: alias '{}' stored as '{}' (Java aliases are lower-case)",
+            sanitize(given),
+            sanitize(stored)
+        );
+    }
+    for (alias, existing) in &r.skipped_duplicates {
+        eprintln!(
+            "skipped '{}': the same certificate is already in the store as '{}'",
+            sanitize(alias),
+            sanitize(existing)
+        );
+    }
+    for a in &r.replaced {
+        eprintln!("replaced '{}'", sanitize(a));
+    }
+    for a in &r.added {
+        eprintln!("added '{}'", sanitize(a));
+    }
+}
+
+/// Certificates from a PEM bundle or a DER file.
+fn read_certs(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
+    let bytes = read_input(path)?;
+    let certs = if crate::pem::looks_like_pem(&bytes) {
+        let ks = codec::pem::decode(&bytes, None)
+            .with_context(|| format!("cannot read certificates from {}", path.display()))?;
+        ks.entries
+            .into_iter()
+            .flat_map(|e| e.certificates().to_vec())
+            .collect::<Vec<_>>()
+    } else {
+        use der::Decode;
+        x509_cert::Certificate::from_der(&bytes)
+            .with_context(|| format!("{}: not a certificate", path.display()))?;
+        vec![bytes]
+    };
+    if certs.is_empty() {
+        bail!("{}: no certificates found", path.display());
+    }
+    Ok(certs)
+}
+
+/// Refuses a key whose certificate is for another key.
+fn check_key_matches(key: &PrivateKeyData, chain: &[Vec<u8>]) -> anyhow::Result<()> {
+    let (PrivateKeyData::Pkcs8(der), Some(leaf)) = (key, chain.first()) else {
+        return Ok(());
+    };
+    use der::{Decode, Encode};
+    let key = crate::pki::key::PrivateKey::from_pkcs8_der(der)?;
+    let cert = x509_cert::Certificate::from_der(leaf).context("malformed certificate")?;
+    if key.public_key_info()?.to_der()?
+        != cert.tbs_certificate().subject_public_key_info().to_der()?
+    {
+        bail!("the private key does not match the certificate (different public keys)");
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! `keychest store list|import|export|convert|delete|rename|passwd`: one file per verb;
+//! this file holds the verb list, its dispatch, and the `--format`/`--to` option they share.
+
+mod convert;
+mod delete;
+mod export;
+mod import;
+mod list;
+mod passwd;
+mod rename;
+
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// List the entries of a store (alias, kind, subject, issuer, expiry, key type)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest store list server.p12 --pass env:STORE_PASS\n  keychest store list truststore.jks --json\n  keychest store list /etc/ssl/certs/ca-certificates.crt\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    List(list::StoreListArgs),
+    /// Add certificates, a key with its chain, or another store's entries (creates STORE if missing)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest store import truststore.p12 --cert ca-bundle.pem --pass pass:changeit\n",
+        "  keychest store import server.p12 --key server.key --chain server.crt --alias server --pass env:P\n",
+        "  keychest store import all.p12 --from old.jks --from-pass pass:changeit --pass pass:changeit\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Import(import::StoreImportArgs),
+    /// Export an entry: certificate chain, key, or a one-entry PKCS#12
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest store export server.p12 --alias server --out server.crt --key-out server.key --pass env:P\n",
+        "  keychest store export keystore.jks --alias app --format p12 --out app.p12 --out-pass pass:new --pass pass:changeit\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Export(export::StoreExportArgs),
+    /// Convert a store to another format (every entry, or an error naming what cannot be held)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest store convert keystore.jks keystore.p12 --pass pass:changeit\n",
+        "  keychest store convert server.p12 server.pem --pass env:P\n",
+        "  keychest store convert ca-bundle.pem truststore.p12 --compat passwordless\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Convert(convert::StoreConvertArgs),
+    /// Delete an entry
+    #[command(after_help = concat!("EXAMPLES:\n  keychest store delete truststore.p12 old-ca --pass pass:changeit\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Delete(delete::StoreDeleteArgs),
+    /// Rename an entry
+    #[command(after_help = concat!("EXAMPLES:\n  keychest store rename server.p12 1 server --pass pass:changeit\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Rename(rename::StoreRenameArgs),
+    /// Change the store password (and key passwords, for formats that have them)
+    #[command(after_help = concat!("EXAMPLES:\n  keychest store passwd server.p12 --pass pass:old --new-pass pass:new\n\n",
+        "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
+    Passwd(passwd::StorePasswdArgs),
+}
+
+pub fn run(cmd: StoreCommand) -> anyhow::Result<()> {
+    match cmd {
+        StoreCommand::List(a) => list::run(a),
+        StoreCommand::Import(a) => import::run(a),
+        StoreCommand::Export(a) => export::run(a),
+        StoreCommand::Convert(a) => convert::run(a),
+        StoreCommand::Delete(a) => delete::run(a),
+        StoreCommand::Rename(a) => rename::run(a),
+        StoreCommand::Passwd(a) => passwd::run(a),
+    }
+}
+
+/// A store format named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Pkcs12,
+    Pem,
+    Jks,
+    Jceks,
+}
+
+impl From<FormatArg> for crate::store::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Pkcs12 => crate::store::Format::Pkcs12,
+            FormatArg::Pem => crate::store::Format::Pem,
+            FormatArg::Jks => crate::store::Format::Jks,
+            FormatArg::Jceks => crate::store::Format::Jceks,
+        }
+    }
+}
