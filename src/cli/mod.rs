@@ -13,6 +13,7 @@ mod render;
 mod select;
 mod show;
 mod store;
+mod verify;
 
 use clap::Parser;
 
@@ -110,5 +111,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Ca(c) => ca::run(c),
         Command::Generate(g) => generate::run(g),
         Command::Pki(args::PkiCommand::New(p)) => pki::run_new(p),
+        Command::Verify(v) => verify::run(v),
     }
 }
