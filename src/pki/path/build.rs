@@ -286,7 +286,12 @@ mod tests {
             assert!(pool[*b.path.last().unwrap()].anchor);
         }
         // Without the middle intermediate: the issuer of Int2 is missing.
-        let pool = build_pool(&leaf, std::slice::from_ref(&int2.der), &[root.der.clone()]).unwrap();
+        let pool = build_pool(
+            &leaf,
+            std::slice::from_ref(&int2.der),
+            std::slice::from_ref(&root.der),
+        )
+        .unwrap();
         let b = build(&pool, &mut Signatures::default());
         assert_eq!(b.end, End::IssuerNotFound);
         assert_eq!(subjects(&pool, &b), ["CN=leaf", "CN=Int2"]);
@@ -368,7 +373,7 @@ mod tests {
             key: key(),
         };
         let leaf = make_aki("CN=leaf", &key(), Some(&impostor), None, None);
-        let pool = build_pool(&leaf, &[], &[root.der.clone()]).unwrap();
+        let pool = build_pool(&leaf, &[], std::slice::from_ref(&root.der)).unwrap();
         let mut sigs = Signatures::default();
         let b = build(&pool, &mut sigs);
         assert_eq!(b.end, End::Anchored);
