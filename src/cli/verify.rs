@@ -14,7 +14,7 @@ use super::ExitError;
 use super::args::PassArg;
 use super::io::read_input;
 use super::render::sanitize;
-use crate::pki::path::{self, Inputs, Outcome, Purpose, Report, Source};
+use crate::pki::path::{self, Input, Inputs, Outcome, PathError, Purpose, Report, Source};
 use crate::store::{EntryBody, Format};
 
 /// Exit code of a certificate that is not valid (docs/cli.md).
@@ -88,6 +88,20 @@ fn parse_time(s: &str) -> Result<i64, String> {
     ))
 }
 
+/// DER objects read from files, each with the file it came from.
+#[derive(Default)]
+struct Files<'a> {
+    ders: Vec<Vec<u8>>,
+    files: Vec<&'a Path>,
+}
+
+impl<'a> Files<'a> {
+    fn add(&mut self, file: &'a Path, ders: Vec<Vec<u8>>) {
+        self.files.extend(std::iter::repeat_n(file, ders.len()));
+        self.ders.extend(ders);
+    }
+}
+
 /// Which certificates of a keystore an option takes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -97,38 +111,50 @@ enum Role {
 }
 
 pub fn run(a: VerifyArgs) -> anyhow::Result<()> {
+    // Each input DER keeps the file it came from, to name it in errors.
     let mut target = read_certs(&a.cert, &a.pass, Role::Target)?;
     let leaf = target.remove(0);
-    let mut chain = target;
+    let mut chain = Files::default();
+    chain.add(&a.cert, target);
     for f in &a.chain {
-        chain.extend(read_certs(f, &a.pass, Role::Chain)?);
+        chain.add(f, read_certs(f, &a.pass, Role::Chain)?);
     }
-    let mut anchors = Vec::new();
+    let mut anchors = Files::default();
     for f in &a.trust {
-        anchors.extend(read_certs(f, &a.pass, Role::Trust)?);
+        anchors.add(f, read_certs(f, &a.pass, Role::Trust)?);
     }
-    let crls = if a.crl.is_empty() {
-        None
-    } else {
-        let mut all = Vec::new();
-        for f in &a.crl {
-            all.extend(read_crls(f)?);
-        }
-        Some(all)
-    };
+    let mut crls = Files::default();
+    for f in &a.crl {
+        crls.add(f, read_crls(f)?);
+    }
     let at =
         a.at.unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp());
     let report = path::validate(&Inputs {
         target: &leaf,
-        chain: &chain,
-        anchors: &anchors,
-        crls: crls.as_deref(),
+        chain: &chain.ders,
+        anchors: &anchors.ders,
+        crls: (!a.crl.is_empty()).then_some(&crls.ders[..]),
         purpose: a.purpose.map(|p| match p {
             PurposeArg::Server => Purpose::Server,
             PurposeArg::Client => Purpose::Client,
         }),
         host: a.host.as_deref(),
         at,
+    })
+    .map_err(|e| match &e {
+        PathError::BadCertificate { input, error } | PathError::BadCrl { input, error } => {
+            let (file, what) = match input {
+                Input::Target => (a.cert.as_path(), "certificate"),
+                Input::Chain(i) => (chain.files[*i], "certificate"),
+                Input::Anchor(i) => (anchors.files[*i], "certificate"),
+                Input::Crl(i) => (crls.files[*i], "CRL"),
+            };
+            anyhow::anyhow!(
+                "{}: holds a {what} keychest cannot parse: {error}",
+                file.display()
+            )
+        }
+        PathError::NoTrustAnchors => anyhow::Error::new(e),
     })?;
     if a.json {
         #[derive(Serialize)]

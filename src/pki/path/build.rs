@@ -179,20 +179,10 @@ impl Search<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::super::pool::build_pool;
+    use super::super::testkit::{self, Ca, key};
     use super::*;
-    use crate::pki::cert::{self, CertParams};
-    use crate::pki::key::{KeyType, PrivateKey};
-    use crate::pki::name::parse_dn;
-    use der::Encode;
-
-    struct Ca {
-        key: PrivateKey,
-        der: Vec<u8>,
-    }
-
-    fn spki(key: &PrivateKey) -> Vec<u8> {
-        key.public_key_info().unwrap().to_der().unwrap()
-    }
+    use crate::pki::cert;
+    use crate::pki::key::PrivateKey;
 
     /// A certificate for `subject` with `key`, signed by `issuer` (self-signed when None).
     fn make(subject: &str, key: &PrivateKey, issuer: Option<&Ca>, ski: Option<&[u8]>) -> Vec<u8> {
@@ -212,14 +202,6 @@ mod tests {
         ski: Option<&[u8]>,
         aki: Option<Vec<u8>>,
     ) -> Vec<u8> {
-        let subject_der = parse_dn(subject).unwrap().to_der().unwrap();
-        let issuer_der = match issuer {
-            Some(i) => crate::pki::signed::cert_issuer_subject(&i.der)
-                .unwrap()
-                .1
-                .to_vec(),
-            None => subject_der.clone(),
-        };
         let mut extensions = vec![cert::basic_constraints(true, None).unwrap()];
         if let Some(s) = ski {
             extensions.push(cert::subject_key_id(s).unwrap());
@@ -227,27 +209,10 @@ mod tests {
         if let Some(a) = aki {
             extensions.push(cert::authority_key_id(&a).unwrap());
         }
-        let signer = issuer.map(|i| &i.key).unwrap_or(key);
-        cert::sign(
-            &CertParams {
-                serial: &[1, 2, 3],
-                issuer: &issuer_der,
-                subject: &subject_der,
-                spki: &spki(key),
-                not_before: 1_700_000_000,
-                not_after: 2_000_000_000,
-                extensions,
-            },
-            signer,
-        )
-        .unwrap()
+        testkit::sign(subject, key, issuer, extensions)
     }
 
     use crate::pki::chain::CertFacts;
-
-    fn key() -> PrivateKey {
-        PrivateKey::generate(KeyType::P256).unwrap()
-    }
 
     fn subjects(pool: &[PoolCert], b: &Built) -> Vec<String> {
         b.path.iter().map(|i| pool[*i].subject.clone()).collect()

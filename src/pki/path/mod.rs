@@ -16,10 +16,10 @@ mod host;
 mod pool;
 pub mod report;
 mod revocation;
+#[cfg(test)]
+mod testkit;
 
-pub use pool::BadCert;
 pub use report::{Check, Failure, Outcome, PathCert, Report, Source, Step};
-pub use revocation::BadCrl;
 
 use build::{End, Signatures};
 use report::Outcome::{Fail, Pass};
@@ -56,15 +56,35 @@ pub struct Inputs<'a> {
     pub at: i64,
 }
 
+/// Which input an error is about (indices are 0-based positions in [`Inputs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Target,
+    Chain(usize),
+    Anchor(usize),
+    Crl(usize),
+}
+
+impl std::fmt::Display for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::Target => f.write_str("the certificate"),
+            Input::Chain(i) => write!(f, "chain certificate {}", i + 1),
+            Input::Anchor(i) => write!(f, "trust anchor {}", i + 1),
+            Input::Crl(i) => write!(f, "CRL {}", i + 1),
+        }
+    }
+}
+
 /// Why validation could not run at all (as opposed to a path found invalid).
 #[derive(Debug, thiserror::Error)]
 pub enum PathError {
     #[error("no trust anchors given: nothing to validate against")]
     NoTrustAnchors,
-    #[error(transparent)]
-    BadCert(#[from] BadCert),
-    #[error(transparent)]
-    BadCrl(#[from] BadCrl),
+    #[error("{input}: not a certificate keychest can parse: {error}")]
+    BadCertificate { input: Input, error: String },
+    #[error("{input}: not a CRL keychest can parse: {error}")]
+    BadCrl { input: Input, error: String },
 }
 
 /// Validates `inputs.target`; see the module documentation.
@@ -78,7 +98,12 @@ pub fn validate(inputs: &Inputs) -> Result<Report, PathError> {
         Some(list) => Some(
             list.iter()
                 .enumerate()
-                .map(|(i, der)| revocation::Crl::parse(der, &format!("CRL {}", i + 1)))
+                .map(|(i, der)| {
+                    revocation::Crl::parse(der).map_err(|error| PathError::BadCrl {
+                        input: Input::Crl(i),
+                        error,
+                    })
+                })
                 .collect::<Result<Vec<_>, _>>()?,
         ),
     };
@@ -133,4 +158,127 @@ pub fn validate(inputs: &Inputs) -> Result<Report, PathError> {
         path: built.path.iter().map(|&i| pool[i].describe()).collect(),
         steps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::{self, Ca, key, root};
+    use super::*;
+    use crate::pki::{cert, oids};
+    use der::asn1::OctetString;
+    use x509_cert::ext::Extension;
+
+    fn inputs<'a>(target: &'a [u8], chain: &'a [Vec<u8>], anchors: &'a [Vec<u8>]) -> Inputs<'a> {
+        Inputs {
+            target,
+            chain,
+            anchors,
+            crls: None,
+            purpose: None,
+            host: None,
+            at: 1_800_000_000,
+        }
+    }
+
+    fn failures(r: &Report) -> Vec<Failure> {
+        r.failures().cloned().collect()
+    }
+
+    fn leaf_exts(extra: Vec<Extension>) -> Vec<Extension> {
+        let mut v = vec![cert::basic_constraints(false, None).unwrap()];
+        v.extend(extra);
+        v
+    }
+
+    #[test]
+    fn no_anchors_and_bad_input_are_errors_not_verdicts() {
+        let r = root("CN=Root");
+        let leaf = testkit::sign("CN=leaf", &key(), Some(&r), leaf_exts(vec![]));
+        assert!(matches!(
+            validate(&inputs(&leaf, &[], &[])),
+            Err(PathError::NoTrustAnchors)
+        ));
+        assert!(matches!(
+            validate(&inputs(
+                &[0x30, 0x03, 1, 2, 3],
+                &[],
+                std::slice::from_ref(&r.der)
+            )),
+            Err(PathError::BadCertificate {
+                input: Input::Target,
+                ..
+            })
+        ));
+        let ok = validate(&inputs(&leaf, &[], std::slice::from_ref(&r.der))).unwrap();
+        assert!(ok.valid, "{:?}", ok.steps);
+        assert_eq!(ok.path.len(), 2);
+        assert!(ok.path[1].anchor);
+    }
+
+    #[test]
+    fn a_non_ca_issuer_fails_and_every_other_check_still_runs() {
+        let r = root("CN=Root");
+        let k = key();
+        let not_ca = Ca {
+            der: testkit::sign("CN=Not a CA", &k, Some(&r), leaf_exts(vec![])),
+            key: k,
+        };
+        let leaf = testkit::sign("CN=leaf", &key(), Some(&not_ca), leaf_exts(vec![]));
+        let report = validate(&Inputs {
+            at: 2_100_000_000,
+            ..inputs(
+                &leaf,
+                std::slice::from_ref(&not_ca.der),
+                std::slice::from_ref(&r.der),
+            )
+        })
+        .unwrap();
+        assert!(!report.valid);
+        let f = failures(&report);
+        assert!(f.contains(&Failure::NotCa {
+            subject: "CN=Not a CA".into()
+        }));
+        // All three certificates expired by then: each reported, not only the first.
+        let expired = f
+            .iter()
+            .filter(|x| matches!(x, Failure::Expired { .. }))
+            .count();
+        assert_eq!(expired, 3, "{f:?}");
+    }
+
+    #[test]
+    fn unknown_critical_extensions_and_any_eku_fail() {
+        let r = root("CN=Root");
+        let unknown = Extension {
+            extn_id: der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1"),
+            critical: true,
+            extn_value: OctetString::new(vec![0x05, 0x00]).unwrap(),
+        };
+        let leaf = testkit::sign("CN=leaf", &key(), Some(&r), leaf_exts(vec![unknown]));
+        let report = validate(&inputs(&leaf, &[], std::slice::from_ref(&r.der))).unwrap();
+        assert!(matches!(
+            failures(&report).as_slice(),
+            [Failure::UnknownCriticalExtension { .. }]
+        ));
+
+        let any_eku = cert::extended_key_usage(&[oids::KP_ANY]).unwrap();
+        let leaf = testkit::sign("CN=leaf", &key(), Some(&r), leaf_exts(vec![any_eku]));
+        let report = validate(&Inputs {
+            purpose: Some(Purpose::Server),
+            ..inputs(&leaf, &[], std::slice::from_ref(&r.der))
+        })
+        .unwrap();
+        assert!(matches!(
+            failures(&report).as_slice(),
+            [Failure::EkuLacksPurpose { purpose, .. }] if purpose == "serverAuth"
+        ));
+    }
+
+    #[test]
+    fn a_leaf_given_as_its_own_anchor_is_trusted_directly() {
+        let r = root("CN=Pinned");
+        let report = validate(&inputs(&r.der, &[], std::slice::from_ref(&r.der))).unwrap();
+        assert!(report.valid, "{:?}", report.steps);
+        assert_eq!(report.path.len(), 1);
+    }
 }

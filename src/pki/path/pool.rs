@@ -11,6 +11,7 @@ use x509_cert::ext::pkix::{
 };
 
 use super::report::{Failure, PathCert, Source};
+use super::{Input, PathError};
 use crate::pki::chain::CertFacts;
 use crate::pki::inspect;
 use crate::pki::name::{hex_lower, to_rfc4514};
@@ -27,22 +28,11 @@ pub struct PoolCert {
     pub anchor: bool,
 }
 
-/// Why an input certificate could not be used at all.
-#[derive(Debug, thiserror::Error)]
-#[error("{what}: not a certificate keychest can parse: {error}")]
-pub struct BadCert {
-    pub what: String,
-    pub error: String,
-}
-
 impl PoolCert {
-    pub fn parse(der: &[u8], source: Source, what: &str) -> Result<PoolCert, BadCert> {
-        let bad = |error: String| BadCert {
-            what: what.to_string(),
-            error,
-        };
-        let cert = Certificate::from_der(der).map_err(|e| bad(e.to_string()))?;
-        let facts = CertFacts::of(der).ok_or_else(|| bad("malformed TBS".into()))?;
+    /// Parses a DER certificate; the error says why it is not one.
+    pub fn parse(der: &[u8], source: Source) -> Result<PoolCert, String> {
+        let cert = Certificate::from_der(der).map_err(|e| e.to_string())?;
+        let facts = CertFacts::of(der).ok_or("malformed TBSCertificate")?;
         Ok(PoolCert {
             subject: to_rfc4514(cert.tbs_certificate().subject()),
             der: der.to_vec(),
@@ -158,17 +148,14 @@ pub fn build_pool(
     target: &[u8],
     chain: &[Vec<u8>],
     anchors: &[Vec<u8>],
-) -> Result<Vec<PoolCert>, BadCert> {
-    let mut pool = vec![PoolCert::parse(target, Source::Target, "the certificate")?];
+) -> Result<Vec<PoolCert>, PathError> {
+    let bad = |input| move |error| PathError::BadCertificate { input, error };
+    let mut pool = vec![PoolCert::parse(target, Source::Target).map_err(bad(Input::Target))?];
     for (i, der) in chain.iter().enumerate() {
         if pool.iter().any(|c| c.der == *der) {
             continue;
         }
-        pool.push(PoolCert::parse(
-            der,
-            Source::Chain,
-            &format!("chain certificate {}", i + 1),
-        )?);
+        pool.push(PoolCert::parse(der, Source::Chain).map_err(bad(Input::Chain(i)))?);
     }
     for (i, der) in anchors.iter().enumerate() {
         if let Some(existing) = pool.iter_mut().find(|c| c.der == *der) {
@@ -178,11 +165,7 @@ pub fn build_pool(
             }
             continue;
         }
-        pool.push(PoolCert::parse(
-            der,
-            Source::Trust,
-            &format!("trust anchor {}", i + 1),
-        )?);
+        pool.push(PoolCert::parse(der, Source::Trust).map_err(bad(Input::Anchor(i)))?);
     }
     Ok(pool)
 }

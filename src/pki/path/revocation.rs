@@ -20,25 +20,15 @@ pub struct Crl {
     issuer_der: Vec<u8>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("{what}: not a CRL keychest can parse: {error}")]
-pub struct BadCrl {
-    pub what: String,
-    pub error: String,
-}
-
 impl Crl {
-    pub fn parse(der: &[u8], what: &str) -> Result<Crl, BadCrl> {
-        let bad = |error: String| BadCrl {
-            what: what.to_string(),
-            error,
-        };
-        let list = CertificateList::from_der(der).map_err(|e| bad(e.to_string()))?;
+    /// Parses a DER CRL; the error says why it is not one.
+    pub fn parse(der: &[u8]) -> Result<Crl, String> {
+        let list = CertificateList::from_der(der).map_err(|e| e.to_string())?;
         let issuer_der = list
             .tbs_cert_list
             .issuer
             .to_der()
-            .map_err(|e| bad(e.to_string()))?;
+            .map_err(|e| e.to_string())?;
         Ok(Crl {
             der: der.to_vec(),
             list,
