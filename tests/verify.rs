@@ -719,3 +719,69 @@ fn text_from_certificates_is_escaped() {
     assert!(!text.contains('\x1b'), "{text}");
     assert!(text.contains("\\u{1b}"), "{text}");
 }
+
+#[test]
+fn verdicts_agree_with_openssl_on_a_keychest_ca_and_its_crl() {
+    if !common::have(&["openssl"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let ca = t.path().join("ca");
+    let f = |n: &str| t.path().join(n).to_str().unwrap().to_string();
+    ok(&["ca", "init", p(&ca), "--subject", "CN=KC Root"]);
+    for host in ["www.example.org", "gone.example.org"] {
+        ok(&["ca", "issue", p(&ca), host, "--out-dir", p(t.path())]);
+    }
+    ok(&[
+        "ca",
+        "revoke",
+        p(&ca),
+        "--cert",
+        &f("gone.example.org.crt"),
+        "--reason",
+        "superseded",
+    ]);
+    ok(&["ca", "crl", p(&ca), "--out", &f("ca.crl")]);
+    for (host, valid) in [("www.example.org", true), ("gone.example.org", false)] {
+        let cert = f(&format!("{host}.crt"));
+        let trust = ca.join("ca.crt");
+        let out = run(&[
+            "verify",
+            &cert,
+            "--trust",
+            p(&trust),
+            "--crl",
+            &f("ca.crl"),
+            "--purpose",
+            "server",
+            "--host",
+            host,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(if valid { 0 } else { 8 }), "{text}");
+        let theirs = Command::new("openssl")
+            .args([
+                "verify",
+                "-CAfile",
+                p(&trust),
+                "-CRLfile",
+                &f("ca.crl"),
+                "-crl_check",
+                "-purpose",
+                "sslserver",
+                "-verify_hostname",
+                host,
+                &cert,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            theirs.status.success(),
+            valid,
+            "openssl disagrees on {host}"
+        );
+        if !valid {
+            assert!(text.contains("(superseded)"), "{text}");
+        }
+    }
+}
