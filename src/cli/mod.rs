@@ -14,6 +14,7 @@ mod select;
 mod show;
 mod store;
 mod trust;
+mod verify;
 
 use std::path::Path;
 
@@ -83,6 +84,8 @@ pub enum Command {
         after_help = "EXAMPLES:\n  keychest ca init ./ca --subject 'CN=Test Root CA'\n  keychest ca issue ./ca example.org 127.0.0.1\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
     )]
     Ca(ca::CaCommand),
+    /// Validate a certificate's path to trust anchors, explaining every check
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -144,6 +147,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Ca(c) => ca::run(c),
         Command::Generate(g) => generate::run(g, Cli::command()),
         Command::Pki(p) => pki::run(p),
+        Command::Verify(v) => verify::run(v),
     }
 }
 

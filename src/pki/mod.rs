@@ -9,6 +9,7 @@ pub mod key;
 pub mod keyfile;
 pub mod name;
 pub mod oids;
+pub mod path;
 pub mod pbe;
 pub mod profile;
 pub mod san;

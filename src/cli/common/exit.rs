@@ -13,6 +13,8 @@ pub const CANCELLED: i32 = 5;
 pub const NO_CLIENT_AUTH: i32 = 6;
 /// connect: the handshake failed, the server is untrusted, or it rejected the client.
 pub const HANDSHAKE_FAILED: i32 = 7;
+/// verify: the certificate's path is not valid (the report says which check failed).
+pub const NOT_VALID: i32 = 8;
 
 /// An error that carries its own exit code (anything else exits 1).
 #[derive(Debug)]
