@@ -607,4 +607,8 @@ pub struct PkiNewArgs {
     /// Replace existing output files
     #[arg(long)]
     pub force: bool,
+    /// Do not limit the root to localhost, .localhost, .test, .internal, loopback addresses
+    /// and --hosts (name constraints); such a root can vouch for any site if its key leaks
+    #[arg(long)]
+    pub unconstrained: bool,
 }

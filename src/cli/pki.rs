@@ -15,7 +15,7 @@ use crate::ca::{self, IssueRequest};
 use crate::fsio::{self, Mode};
 use crate::pki::key::{KeyType, PrivateKey};
 use crate::pki::profile::Profile;
-use crate::pki::{keyfile, name, san};
+use crate::pki::{constraints, keyfile, name, san};
 use crate::store::{Entry, EntryBody, Format, Keystore, PrivateKeyData};
 
 /// One end-entity certificate made for the PKI.
@@ -140,6 +140,8 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
             key_pem: &root_pem,
             days: ca::ROOT_DAYS,
             path_len: None,
+            // What a local test PKI serves, so a leaked root key cannot vouch for the internet.
+            name_constraints: (!a.unconstrained).then(|| constraints::local_defaults(&sans)),
         },
         None,
         t,
@@ -158,6 +160,7 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
             key_pem: &inter_pem,
             days: ca::INTERMEDIATE_DAYS,
             path_len: Some(0),
+            name_constraints: None,
         },
         Some((&root, &root_key)),
         t,
@@ -175,6 +178,7 @@ pub fn run_new(a: PkiNewArgs) -> anyhow::Result<()> {
                 profile,
                 days: ca::LEAF_DAYS,
                 path_len: None,
+                name_constraints: None,
             },
             t,
         )?;
