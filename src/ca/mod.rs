@@ -467,7 +467,11 @@ impl Ca {
         }
         extensions.push(cert::subject_key_id(&cert::key_identifier(&req.spki)?)?);
         extensions.push(cert::authority_key_id(&ca_key_id)?);
-        if let Some(nc) = req.name_constraints.as_ref().filter(|_| req.profile.is_ca()) {
+        if let Some(nc) = req
+            .name_constraints
+            .as_ref()
+            .filter(|_| req.profile.is_ca())
+        {
             extensions.push(nc.extension()?);
         }
         if !sans.is_empty() {

@@ -44,7 +44,7 @@ pub enum Command {
     Select(SelectArgs),
     /// Show a TLS handshake step by step, with client-certificate selection
     Connect(ConnectArgs),
-    /// Fetch a server's certificates into a truststore
+    /// Fetch a server's certificates into a truststore; install a root into system, Java and browser stores
     #[command(
         subcommand,
         after_help = "EXAMPLES:\n  keychest trust fetch internal.example.org:443 --into truststore.p12 --pass pass:changeit\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
@@ -517,6 +517,24 @@ pub enum TrustCommand {
         "  keychest trust fetch localhost:8443 --into ca.pem --yes\n\n",
         "EXIT STATUS:\n  0  the certificate was added\n  1  failure, or not confirmed (no terminal and no --yes): STORE unchanged\n  2  usage error"))]
     Fetch(TrustFetchArgs),
+    /// Trust a CA root in the system, Java and NSS (Firefox, Chromium) stores
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  sudo keychest trust install ./pki\n  keychest trust install ./pki/root-ca --nss\n",
+        "  sudo keychest trust install root.pem --system --java --yes\n\n",
+        "Without --system/--java/--nss every store found is used. Every change is listed first;\n",
+        "on a terminal you are asked, otherwise --yes is needed. Installing twice changes nothing.\n\n",
+        "EXIT STATUS:\n  0  trusted (or already trusted)\n  1  failure, not a CA, not root for --system, or not confirmed: nothing changed\n  2  usage error"))]
+    Install(super::trust::InstallArgs),
+    /// Remove exactly what 'trust install' added (found by SHA-256)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  sudo keychest trust uninstall ./pki --yes\n  keychest trust uninstall root.pem --nss\n\n",
+        "EXIT STATUS:\n  0  removed (or nothing to remove)\n  1  failure or not confirmed: nothing changed\n  2  usage error"))]
+    Uninstall(super::trust::InstallArgs),
+    /// Show which stores trust a CA root
+    #[command(after_help = concat!(
+        "EXAMPLES:\n  keychest trust status ./pki\n  keychest trust status root.pem --json\n\n",
+        "EXIT STATUS:\n  0  success (whether trusted or not)\n  1  failure (bad certificate, no store found)\n  2  usage error"))]
+    Status(super::trust::StatusArgs),
 }
 
 #[derive(Args, Debug)]

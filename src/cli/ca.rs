@@ -16,10 +16,10 @@ use super::render::sanitize;
 use crate::ca::{self, Ca, IssueRequest, Note, dir, index};
 use crate::fsio::{self, Mode};
 use crate::pem;
+use crate::pki::constraints::Constraints;
 use crate::pki::crl::Reason;
 use crate::pki::key::{KeyType, PrivateKey};
 use crate::pki::profile::Profile;
-use crate::pki::constraints::Constraints;
 use crate::pki::{keyfile, name, san};
 
 #[derive(Subcommand, Debug)]

@@ -215,6 +215,9 @@ pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
 pub fn run_trust(cmd: TrustCommand) -> anyhow::Result<()> {
     match cmd {
         TrustCommand::Fetch(a) => fetch(a),
+        TrustCommand::Install(a) => super::trust::run_install(a),
+        TrustCommand::Uninstall(a) => super::trust::run_uninstall(a),
+        TrustCommand::Status(a) => super::trust::run_status(a),
     }
 }
 

@@ -13,6 +13,7 @@ mod render;
 mod select;
 mod show;
 mod store;
+mod trust;
 
 use clap::Parser;
 

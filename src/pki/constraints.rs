@@ -429,7 +429,10 @@ impl Constraints {
 /// Checks `names` (a new certificate's SANs) against the constraints of every CA in
 /// `chain` (DER certificates: the issuing CA, its intermediates, the root), naming the
 /// first constraint a name breaks.
-pub fn check_chain(names: &[GeneralName], chain: &[impl AsRef<[u8]>]) -> Result<(), ConstraintError> {
+pub fn check_chain(
+    names: &[GeneralName],
+    chain: &[impl AsRef<[u8]>],
+) -> Result<(), ConstraintError> {
     for der in chain.iter().map(AsRef::as_ref) {
         let Some(c) = of_certificate(der)? else {
             continue;
