@@ -165,7 +165,7 @@ fn ip_range(item: &str, text: &str) -> Result<GeneralName, ConstraintError> {
 fn email(item: &str, v: &str) -> Result<GeneralName, ConstraintError> {
     // `@example.test` (every mailbox at that host), `.example.test` (below it), or one mailbox.
     let form = v.strip_prefix('@').unwrap_or(v);
-    let host = form.rsplit_once('@').map(|(l, h)| (l, h));
+    let host = form.rsplit_once('@');
     let ok = match host {
         Some((local, h)) => !local.is_empty() && !local.contains('@') && dns_ok(h),
         None => dns_ok(form),

@@ -23,15 +23,14 @@ pub fn find_cacerts() -> Option<PathBuf> {
     if let Some(h) = std::env::var_os("JAVA_HOME").filter(|h| !h.is_empty()) {
         candidates.push(from_home(Path::new(&h)));
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(java) = std::env::split_paths(&path)
+    if let Some(path) = std::env::var_os("PATH")
+        && let Some(java) = std::env::split_paths(&path)
             .map(|d| d.join("java"))
             .find(|j| j.is_file())
-            && let Ok(real) = java.canonicalize()
-            && let Some(home) = real.parent().and_then(Path::parent)
-        {
-            candidates.push(from_home(home));
-        }
+        && let Ok(real) = java.canonicalize()
+        && let Some(home) = real.parent().and_then(Path::parent)
+    {
+        candidates.push(from_home(home));
     }
     candidates.push(PathBuf::from(DEBIAN_CACERTS));
     candidates.into_iter().find(|c| c.is_file())

@@ -212,9 +212,12 @@ impl Selection {
     }
 }
 
+/// The stores found, and notes on those skipped.
+pub type Discovered = (Vec<Box<dyn TrustStore>>, Vec<String>);
+
 /// The stores to act on. Named stores must exist (or be creatable, for ~/.pki/nssdb);
 /// by default every store found is used, and those missing are returned as notes.
-pub fn discover(sel: &Selection) -> Result<(Vec<Box<dyn TrustStore>>, Vec<String>), TrustError> {
+pub fn discover(sel: &Selection) -> Result<Discovered, TrustError> {
     let all = sel.is_default();
     let mut stores: Vec<Box<dyn TrustStore>> = Vec::new();
     let mut notes = Vec::new();
