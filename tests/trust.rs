@@ -939,3 +939,89 @@ fn nss_install_makes_chromium_load_the_page_and_refuse_a_leaf_outside_the_constr
     let listed = peer("certutil", &["-L", "-d", &db]);
     assert!(!listed.contains("keychest-"), "{listed}");
 }
+
+// ---------------------------------------------------------------------------------------
+// The confirmation prompt, on a real terminal (tmux), with an NSS database given by path
+
+fn tmux(socket: &str, args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .arg("-L")
+        .arg(socket)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tmux");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `trust install` on a tmux terminal, answers `key` to the prompt; returns the exit
+/// line and the screen.
+fn install_on_terminal(home: &Path, pki: &Path, db: &Path, key: &str) -> (String, String) {
+    let socket = format!("keychest-trust-{}-{}", std::process::id(), free_port());
+    let exit_file = home.join(format!("exit-{key}"));
+    let q = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let cmd = format!(
+        "HOME={} {} trust install {} --nssdb {}; echo EXIT=$? > {}; sleep 30",
+        q(p(home)),
+        q(env!("CARGO_BIN_EXE_keychest")),
+        q(p(pki)),
+        q(p(db)),
+        q(p(&exit_file)),
+    );
+    tmux(
+        &socket,
+        &["new-session", "-d", "-x", "250", "-y", "50", &cmd],
+    );
+    let wait = |what: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !what() && start.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait(&|| tmux(&socket, &["capture-pane", "-p"]).contains("Make these changes?"));
+    let asked = tmux(&socket, &["capture-pane", "-p"]);
+    tmux(&socket, &["send-keys", key]);
+    wait(&|| exit_file.exists());
+    std::thread::sleep(Duration::from_millis(200));
+    let screen = tmux(&socket, &["capture-pane", "-p"]);
+    tmux(&socket, &["kill-server"]);
+    let exit = std::fs::read_to_string(&exit_file).unwrap_or_default();
+    assert!(
+        asked.contains("run certutil -A"),
+        "the changes were not listed before the prompt: {asked}"
+    );
+    (exit.trim().to_string(), screen)
+}
+
+#[test]
+fn trust_install_asks_on_a_terminal_and_needs_certutil_for_nss() {
+    if !have("tmux") || !have("certutil") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path();
+    let d = pki(home, &[]);
+    let db = home.join("db");
+    let (exit, screen) = install_on_terminal(home, &d, &db, "n");
+    assert_eq!(exit, "EXIT=1", "{screen}");
+    assert!(screen.contains("not confirmed"), "{screen}");
+    assert!(!db.exists(), "a declined install created the database");
+    let (exit, screen) = install_on_terminal(home, &d, &db, "y");
+    assert_eq!(exit, "EXIT=0", "{screen}");
+    let listed = peer("certutil", &["-L", "-d", &format!("sql:{}", p(&db))]);
+    assert!(listed.contains("keychest-"), "{listed}");
+
+    // Without certutil, --nss says which package provides it.
+    let out = common::keychest()
+        .env("HOME", home)
+        .env("PATH", "/nonexistent")
+        .args(["trust", "install", p(&d), "--nss", "--yes"])
+        .output()
+        .unwrap();
+    let (_, e) = out_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("certutil is not installed") && e.contains("libnss3-tools"),
+        "{e}"
+    );
+}
