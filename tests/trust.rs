@@ -196,7 +196,7 @@ fn pki_new_root_is_constrained_and_openssl_and_connect_refuse_a_leaf_outside() {
     }
     let (shown, _) = kc(home, 0, &["show", p(&d.join("root-ca/ca.crt"))]);
     assert!(
-        shown.contains("Name Constraints (critical): permitted [DNS:localhost, DNS:.localhost, DNS:.test, DNS:.internal, IP:127.0.0.0/8, IP:::1/128, DNS:api.example]"),
+        shown.contains("Name Constraints (critical): permitted [DNS:localhost, DNS:.localhost, DNS:.test, DNS:.internal, IP Address:127.0.0.0/255.0.0.0, IP Address:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff, DNS:api.example]"),
         "{shown}"
     );
 

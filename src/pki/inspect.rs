@@ -341,11 +341,7 @@ pub fn extensions(exts: &[Extension]) -> Extensions {
                         Vec<x509_cert::ext::pkix::constraints::name::GeneralSubtree>,
                     >| {
                         t.as_ref()
-                            .map(|s| {
-                                s.iter()
-                                    .map(|g| super::constraints::display(&g.base))
-                                    .collect()
-                            })
+                            .map(|s| s.iter().map(|g| san::display(&g.base)).collect())
                             .unwrap_or_default()
                     };
                     out.name_constraints = Some(NameConstraintsInfo {
