@@ -11,3 +11,4 @@ pub mod probe;
 pub mod secret;
 pub mod select;
 pub mod store;
+pub mod trust;

@@ -26,7 +26,7 @@ use crate::pki::csr::{self, CsrError};
 use crate::pki::key::PrivateKey;
 use crate::pki::name::{self, hex_lower};
 use crate::pki::profile::Profile;
-use crate::pki::{inspect, oids, san, signed};
+use crate::pki::{constraints, inspect, oids, san, signed};
 use dir::{Config, Kind, Lock};
 use index::{Index, Record, Status};
 
@@ -93,6 +93,8 @@ pub enum CaError {
     OtherIssuer(String),
     #[error("invalid serial number '{0}' (expected hex)")]
     BadSerial(String),
+    #[error(transparent)]
+    Constraint(#[from] constraints::ConstraintError),
     #[error("cannot lock {}: {source}", .path.display())]
     Lock {
         path: PathBuf,
@@ -132,6 +134,8 @@ pub struct IssueRequest {
     pub days: u32,
     /// pathLenConstraint for the `ca` profile.
     pub path_len: Option<u8>,
+    /// nameConstraints for the `ca` profile (`ca init --permit/--exclude`).
+    pub name_constraints: Option<constraints::Constraints>,
 }
 
 /// The result of an issuance.
@@ -196,6 +200,7 @@ pub fn request_from_csr(
             profile,
             days,
             path_len,
+            name_constraints: None,
         },
         notes,
     ))
@@ -431,6 +436,8 @@ impl Ca {
                 _ => return Err(CaError::NoServerName(cn)),
             }
         }
+        // Refused up front: a peer would reject a name outside any CA's constraints anyway.
+        constraints::check_chain(&sans, &self.chain_ders())?;
         let path_len = if req.profile.is_ca() {
             let wanted = req.path_len.unwrap_or(0);
             match self.path_len() {
@@ -460,6 +467,13 @@ impl Ca {
         }
         extensions.push(cert::subject_key_id(&cert::key_identifier(&req.spki)?)?);
         extensions.push(cert::authority_key_id(&ca_key_id)?);
+        if let Some(nc) = req
+            .name_constraints
+            .as_ref()
+            .filter(|_| req.profile.is_ca())
+        {
+            extensions.push(nc.extension()?);
+        }
         if !sans.is_empty() {
             // An empty subject makes the SAN the only name: it must be critical (§4.2.1.6).
             extensions.push(cert::subject_alt_name(&sans, req.subject == [0x30, 0x00])?);
@@ -519,6 +533,21 @@ impl Ca {
             not_after,
             notes,
         })
+    }
+
+    /// This CA's certificate, its chain and the root, DER (for checking name constraints).
+    pub fn chain_ders(&self) -> Vec<Vec<u8>> {
+        let mut out = vec![self.cert_der.clone()];
+        for text in [&self.chain_pem, &self.root_pem] {
+            let blocks = pem::parse_all(text.as_bytes()).unwrap_or_default();
+            out.extend(
+                blocks
+                    .into_iter()
+                    .filter(|b| b.label == "CERTIFICATE")
+                    .map(|b| b.der),
+            );
+        }
+        out
     }
 
     /// The leaf PEM followed by this CA's chain (root excluded).
@@ -674,6 +703,8 @@ pub struct NewCa<'a> {
     pub days: u32,
     /// For an intermediate: pathLenConstraint.
     pub path_len: Option<u8>,
+    /// nameConstraints (critical) for the new CA, if any.
+    pub name_constraints: Option<constraints::Constraints>,
 }
 
 /// Creates a CA in `dir`: a self-signed root, or with `parent` an intermediate signed by the
@@ -712,12 +743,18 @@ pub fn init(
                     spki: &spki,
                     not_before: now - BACKDATE,
                     not_after: now + i64::from(new.days) * DAY,
-                    extensions: vec![
-                        cert::basic_constraints(true, None)?,
-                        cert::key_usage(Profile::Ca.key_usage(false))?,
-                        cert::subject_key_id(&kid)?,
-                        cert::authority_key_id(&kid)?,
-                    ],
+                    extensions: {
+                        let mut e = vec![
+                            cert::basic_constraints(true, None)?,
+                            cert::key_usage(Profile::Ca.key_usage(false))?,
+                            cert::subject_key_id(&kid)?,
+                            cert::authority_key_id(&kid)?,
+                        ];
+                        if let Some(nc) = &new.name_constraints {
+                            e.push(nc.extension()?);
+                        }
+                        e
+                    },
                 },
                 new.key,
             )?;
@@ -734,6 +771,7 @@ pub fn init(
                     profile: Profile::Ca,
                     days: new.days,
                     path_len: Some(new.path_len.unwrap_or(0)),
+                    name_constraints: new.name_constraints.clone(),
                 },
                 now,
             )?;

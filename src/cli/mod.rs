@@ -60,10 +60,10 @@ pub enum Command {
     Select(select::SelectArgs),
     /// Show a TLS handshake step by step, with client-certificate selection
     Connect(connect::ConnectArgs),
-    /// Fetch a server's certificates into a truststore
+    /// Fetch a server's certificates into a truststore; install a root into system, Java and browser stores
     #[command(
         subcommand,
-        after_help = "EXAMPLES:\n  keychest trust fetch internal.example.org:443 --into truststore.p12 --pass pass:changeit\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
+        after_help = "EXAMPLES:\n  keychest trust fetch internal.example.org:443 --into truststore.p12 --pass pass:changeit\n  sudo keychest trust install ./pki\n  keychest trust status ./pki\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
     )]
     Trust(trust::TrustCommand),
     /// A whole test PKI in one command: CAs, server and client certificates, ready stores

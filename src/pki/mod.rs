@@ -2,6 +2,7 @@
 //! touches the terminal.
 pub mod cert;
 pub mod chain;
+pub mod constraints;
 pub mod crl;
 pub mod csr;
 pub mod inspect;

@@ -28,6 +28,9 @@ const PACKAGES: &[(&str, &str)] = &[
     ("certutil", "libnss3-tools"),
     ("pk12util", "libnss3-tools"),
     ("chromium", "chromium"),
+    ("unshare", "util-linux"),
+    ("setpriv", "util-linux"),
+    ("update-ca-certificates", "ca-certificates"),
     ("/etc/ssl/certs/java/cacerts", "ca-certificates-java"),
 ];
 

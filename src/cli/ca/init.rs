@@ -12,6 +12,7 @@ use crate::cli::common::keys::generate;
 use crate::cli::common::pass::{PassArg, password};
 use crate::cli::common::render::sanitize;
 use crate::fsio;
+use crate::pki::constraints::Constraints;
 use crate::pki::key::KeyType;
 use crate::pki::{keyfile, name};
 
@@ -45,11 +46,20 @@ pub struct InitArgs {
     /// pathLenConstraint of an intermediate CA
     #[arg(long, value_name = "N", requires = "parent", default_value_t = 0)]
     pub path_len: u8,
+    /// Name constraints (critical): only these names may be certified below this CA.
+    /// DNS names (host.test = it and below, .test = below only), IP ranges (127.0.0.0/8,
+    /// ::1/128), e-mail domains (@example.test); repeatable or comma-separated
+    #[arg(long, value_name = "NAME", num_args = 1.., value_delimiter = ',')]
+    pub permit: Vec<String>,
+    /// Names that may never be certified below this CA (same forms as --permit)
+    #[arg(long, value_name = "NAME", num_args = 1.., value_delimiter = ',')]
+    pub exclude: Vec<String>,
 }
 
 pub fn run(a: InitArgs) -> anyhow::Result<()> {
     let subject = name::parse_dn(&a.subject)?.to_der()?;
     let kind: KeyType = a.key_type.parse()?;
+    let name_constraints = Constraints::from_forms(&a.permit, &a.exclude)?;
     if dir::is_ca(&a.dir) {
         return Err(ca::CaError::AlreadyCa(a.dir.clone()).into());
     }
@@ -82,6 +92,7 @@ pub fn run(a: InitArgs) -> anyhow::Result<()> {
         key_pem: &key_pem,
         days,
         path_len: Some(a.path_len),
+        name_constraints: (!name_constraints.is_empty()).then_some(name_constraints),
     };
     let (created, notes) = ca::init(&a.dir, &new, parent.as_ref().map(|(c, k)| (c, k)), t)?;
     print_notes(&notes);

@@ -105,6 +105,7 @@ pub fn run(a: IssueArgs) -> anyhow::Result<()> {
             profile,
             days: a.days,
             path_len: None,
+            name_constraints: None,
         },
         t,
     )?;

@@ -19,7 +19,7 @@ use crate::cli::common::stores::save_store;
 use crate::fsio::{self, Mode};
 use crate::pki::key::{KeyType, PrivateKey};
 use crate::pki::profile::Profile;
-use crate::pki::{keyfile, name, san};
+use crate::pki::{constraints, keyfile, name, san};
 use crate::store::{Entry, EntryBody, Format, Keystore, PrivateKeyData};
 
 #[derive(Args, Debug)]
@@ -48,6 +48,10 @@ pub struct PkiNewArgs {
     /// Replace existing output files
     #[arg(long)]
     pub force: bool,
+    /// Do not limit the root to localhost, .localhost, .test, .internal, loopback addresses
+    /// and --hosts (name constraints); such a root can vouch for any site if its key leaks
+    #[arg(long)]
+    pub unconstrained: bool,
 }
 
 /// What the arguments ask for, checked.
@@ -64,6 +68,8 @@ struct Plan {
     generated: bool,
     jks: bool,
     force: bool,
+    /// Leave the root without name constraints (`--unconstrained`).
+    unconstrained: bool,
 }
 
 /// One end-entity certificate made for the PKI.
@@ -176,6 +182,7 @@ fn plan(a: &PkiNewArgs) -> anyhow::Result<Plan> {
         generated: a.pass.pass.is_none(),
         jks: a.jks,
         force: a.force,
+        unconstrained: a.unconstrained,
     })
 }
 
@@ -241,6 +248,8 @@ fn make_cas(plan: &Plan, key_password: Option<&str>, t: i64) -> anyhow::Result<C
             key_pem: &root_pem,
             days: ca::ROOT_DAYS,
             path_len: None,
+            // What a local test PKI serves, so a leaked root key cannot vouch for the internet.
+            name_constraints: (!plan.unconstrained).then(|| constraints::local_defaults(&plan.sans)),
         },
         None,
         t,
@@ -255,6 +264,7 @@ fn make_cas(plan: &Plan, key_password: Option<&str>, t: i64) -> anyhow::Result<C
             key_pem: &inter_pem,
             days: ca::INTERMEDIATE_DAYS,
             path_len: Some(0),
+            name_constraints: None,
         },
         Some((&root, &root_key)),
         t,
@@ -296,6 +306,7 @@ fn issue(
             profile,
             days: ca::LEAF_DAYS,
             path_len: None,
+            name_constraints: None,
         },
         t,
     )?;
