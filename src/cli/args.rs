@@ -429,6 +429,15 @@ pub struct SelectArgs {
     /// SNI name for --connect (default: the host)
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
+    /// Trust anchors for verifying the --connect server (any store format; default: the system's)
+    #[arg(long, value_name = "FILE")]
+    pub truststore: Option<PathBuf>,
+    /// Password of --truststore, if it has one
+    #[arg(long, value_name = "SRC")]
+    pub truststore_pass: Option<String>,
+    /// Key passwords that differ from the store password: SRC, or ALIAS=SRC (repeatable)
+    #[arg(long, value_name = "[ALIAS=]SRC")]
+    pub key_pass: Vec<String>,
     /// Acceptable CA names from a file: certificates, DNs one per line, or s_client output
     #[arg(long, value_name = "FILE")]
     pub ca_names: Option<PathBuf>,

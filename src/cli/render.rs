@@ -3,19 +3,31 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-/// Makes text from files or servers safe to print: control characters (escape sequences,
-/// carriage returns, bidi overrides) are shown as `\u{..}` instead of being interpreted.
-pub fn sanitize(s: &str) -> String {
+/// The one escaping of untrusted text (from a certificate, a store, a server): every C0 and
+/// C1 control character including CR and LF, DEL, and the bidi controls are shown as
+/// `\u{..}`, so such text can neither move the cursor, start a line, nor reorder what
+/// follows it.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if (c.is_control() && c != '\n') || bidi {
+        let bidi = matches!(
+            c,
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        );
+        if c.is_control() || bidi {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// [`escape`] for a block keychest laid out itself: its line breaks stay, everything else
+/// is escaped line by line. Untrusted values should be escaped one by one with [`escape`]
+/// instead, since a newline inside a value passes here.
+pub fn sanitize(s: &str) -> String {
+    s.split('\n').map(escape).collect::<Vec<_>>().join("\n")
 }
 
 /// `AB:CD:...` uppercase with colons, as keytool and openssl print fingerprints.
@@ -59,5 +71,10 @@ mod tests {
         assert_eq!(sanitize("CN=a\u{1b}[31m"), "CN=a\\u{1b}[31m");
         assert_eq!(sanitize("x\u{202e}y\r"), "x\\u{202e}y\\u{d}");
         assert_eq!(sanitize("café"), "café");
+        assert_eq!(sanitize("a\nb\u{7f}"), "a\nb\\u{7f}");
+        assert_eq!(
+            escape("CN=x\nSHA-256: AA\r\u{85}\u{200f}"),
+            "CN=x\\u{a}SHA-256: AA\\u{d}\\u{85}\\u{200f}"
+        );
     }
 }

@@ -7,13 +7,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use super::args::{PassArg, SelectArgs};
-use super::render::sanitize;
-use super::store::{Loaded, load_store, save_store, unlock_all};
+use super::render::escape;
+use super::store::{KeyPasswords, Loaded, load_store, save_store, unlock_all};
 use super::{ExitError, exit, remember};
 use crate::codec;
 use crate::fsio::{self, Mode};
 use crate::pki::{inspect, key::PrivateKey, keyfile};
-use crate::probe::{self, ProbeOptions};
+use crate::probe::{self, ProbeOptions, ServerTrust};
 use crate::select::rank::{self, Candidate, Evaluation, Request};
 use crate::select::schemes::SigScheme;
 use crate::select::{self as sel, ChosenBy, Decision, Policy, ca_names};
@@ -58,19 +58,49 @@ pub fn load_stores(paths: &[PathBuf], passes: &[String]) -> anyhow::Result<Vec<L
             let pass = PassArg {
                 pass: passes.get(i).or(passes.first()).cloned(),
             };
-            load_store(p, &pass)
+            let loaded = load_store(p, &pass)?;
+            // Integrity problems are shown as `store list` shows them.
+            for w in &loaded.info.warnings {
+                eprintln!("warning: {}: {}", p.display(), escape(w));
+            }
+            Ok(loaded)
         })
         .collect()
+}
+
+/// The choice `select --remember` stored for `target`, if its store is among `stores`;
+/// a remembered choice whose store was not given is announced, not silently dropped.
+pub fn remembered_choice(target: &str, stores: &[PathBuf]) -> Option<(usize, String)> {
+    let r = remember::lookup(target).ok().flatten()?;
+    match stores.iter().position(|p| remember::same_file(p, &r.store)) {
+        Some(i) => Some((i, r.alias)),
+        None => {
+            eprintln!(
+                "note: the choice remembered for {} ('{}' in {}) is not used: that store was not given",
+                escape(target),
+                escape(&r.alias),
+                escape(&r.store.display().to_string())
+            );
+            None
+        }
+    }
 }
 
 /// Everything needed to rank the key entries of some stores.
 pub struct Pool<'a> {
     pub stores: &'a [Loaded],
     pub paths: &'a [PathBuf],
+    /// `--key-pass [ALIAS=]SRC`: key passwords that differ from the store password.
+    pub key_passwords: Option<&'a KeyPasswords>,
 }
 
 impl Pool<'_> {
-    pub fn rank(&self, ca_names: &[Vec<u8>], schemes: Option<&[SigScheme]>) -> Vec<Evaluation> {
+    pub fn rank(
+        &self,
+        ca_names: &[Vec<u8>],
+        schemes: Option<&[SigScheme]>,
+        tls13: bool,
+    ) -> Vec<Evaluation> {
         let mut candidates = Vec::new();
         let mut pool = Vec::new();
         for (si, loaded) in self.stores.iter().enumerate() {
@@ -95,6 +125,7 @@ impl Pool<'_> {
             &Request {
                 ca_names,
                 schemes,
+                tls13,
                 now,
             },
         )
@@ -116,7 +147,11 @@ impl Pool<'_> {
         let EntryBody::PrivateKey { key, .. } = &entry.body else {
             bail!("'{}' has no private key", eval.alias);
         };
-        let pw = loaded.password.as_deref().map(|s| s.as_str()).unwrap_or("");
+        let pw = self
+            .key_passwords
+            .and_then(|k| k.for_alias(&eval.alias))
+            .or(loaded.password.as_deref().map(|s| s.as_str()))
+            .unwrap_or("");
         keyprotect::decrypt(key, pw).with_context(|| format!("entry '{}'", eval.alias))
     }
 }
@@ -140,7 +175,7 @@ fn match_text(e: &Evaluation) -> String {
 /// One line describing a candidate, for lists and the prompt.
 pub fn candidate_line(pool: &Pool, e: &Evaluation) -> String {
     let leaf = e.leaf.as_ref();
-    sanitize(&format!(
+    escape(&format!(
         "{}  [{}]  {}  issuer {}  expires {}  {}  ({})",
         e.alias,
         pool.path(e.store),
@@ -166,7 +201,7 @@ pub fn explain(pool: &Pool, ranked: &[Evaluation]) {
         };
         eprintln!(
             "{}",
-            sanitize(&format!("{} [{}]: {}", e.alias, pool.path(e.store), status))
+            escape(&format!("{} [{}]: {}", e.alias, pool.path(e.store), status))
         );
     }
 }
@@ -187,13 +222,21 @@ pub fn choose(pool: &Pool, ranked: &[Evaluation], opts: &ChoiceOptions) -> anyho
     };
     let mut decision = sel::decide(ranked, &policy);
     if let Decision::RememberedIgnored(inner) = decision {
-        eprintln!("warning: the remembered choice no longer matches this server; ignoring it");
+        let alias = opts
+            .remembered
+            .as_ref()
+            .map(|(_, a)| a.as_str())
+            .unwrap_or("");
+        eprintln!(
+            "warning: the remembered choice '{}' no longer matches this server; ignoring it",
+            escape(alias)
+        );
         decision = *inner;
     }
     match decision {
         Decision::Chosen { index, why } => {
             if why == ChosenBy::Remembered {
-                eprintln!("using the remembered choice '{}'", sanitize(&ranked[index].alias));
+                eprintln!("using the remembered choice '{}'", escape(&ranked[index].alias));
             }
             Ok(index)
         }
@@ -217,7 +260,7 @@ pub fn choose(pool: &Pool, ranked: &[Evaluation], opts: &ChoiceOptions) -> anyho
             };
             Err(ExitError {
                 code: exit::NO_CANDIDATE,
-                message: format!("'{alias}' is not a candidate: {why}"),
+                message: format!("'{}' is not a candidate: {}", escape(&alias), escape(&why)),
             }
             .into())
         }
@@ -257,15 +300,24 @@ pub fn choose(pool: &Pool, ranked: &[Evaluation], opts: &ChoiceOptions) -> anyho
     }
 }
 
-/// What the server accepts: CA names (DER; empty = any) and, when known, signature schemes.
-type ServerRequest = (Vec<Vec<u8>>, Option<Vec<SigScheme>>);
+/// What the server accepts: CA names (DER; empty = any), signature schemes when known, and
+/// whether they came from TLS 1.3.
+struct ServerRequest {
+    names: Vec<Vec<u8>>,
+    schemes: Option<Vec<SigScheme>>,
+    tls13: bool,
+}
 
 /// The acceptable CA names and schemes, from a live handshake or a file.
 fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
     if let Some(file) = &a.ca_names {
         let bytes = super::io::read_input(file)?;
         let names = ca_names::parse(&bytes).with_context(|| format!("{}", file.display()))?;
-        return Ok((names, None));
+        return Ok(ServerRequest {
+            names,
+            schemes: None,
+            tls13: false,
+        });
     }
     let target = a
         .connect
@@ -273,29 +325,46 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
         .context("give --connect HOST:PORT or --ca-names FILE")?;
     let (host, port) = parse_target(target)?;
     let sni = a.servername.clone().unwrap_or_else(|| host.clone());
+    let anchors =
+        super::connect::trust_anchors(a.truststore.as_deref(), a.truststore_pass.as_ref())?;
+    let anchored_by = match &a.truststore {
+        Some(p) => p.display().to_string(),
+        None => "the system trust anchors".into(),
+    };
+    let no_anchors = anchors.certs.is_empty();
+    eprintln!(
+        "connecting to {} ({})",
+        escape(&format!("{host}:{port}")),
+        super::connect::sni_text(&sni)
+    );
+    // No client certificate is sent: the handshake only learns what the server accepts,
+    // so an unverified server is reported, not refused.
     let record = probe::handshake(ProbeOptions {
         host: &host,
         port,
         server_name: &sni,
         timeout: Duration::from_secs(a.timeout),
-        roots: system_roots(),
-        enforce_trust: false,
+        trust: ServerTrust::Report(anchors.certs),
         chooser: None,
-        await_answer: None,
-    })?;
+        verdict_grace: None,
+    })
+    .map_err(|e| anyhow::anyhow!(escape(&e.to_string())))?;
     if let Some(leaf) = record.server_chain.first()
         && let Ok(c) = inspect::certificate(leaf)
     {
         let verdict = match &record.chain_verification {
-            Some(Ok(())) => "trusted by the system roots".to_string(),
-            Some(Err(e)) => format!("NOT trusted: {e}"),
-            None => "not verified (no roots)".into(),
+            Some(Ok(())) => format!("trusted by {}", escape(&anchored_by)),
+            Some(Err(e)) => format!("NOT trusted: {}", escape(e)),
+            None if no_anchors => format!(
+                "NOT verified: {} holds no usable trust anchor",
+                escape(&anchored_by)
+            ),
+            None => "NOT verified".into(),
         };
-        eprintln!(
-            "{}",
-            sanitize(&format!("server: {} ({verdict})", c.subject))
-        );
+        eprintln!("server: {}", escape(&c.subject));
+        eprintln!("server chain: {verdict}");
     }
+    let tls13 = record.version.as_deref() == Some("TLSv1_3");
     match record.certificate_request {
         Some(req) => {
             eprintln!(
@@ -306,34 +375,48 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
                     format!("{} CA names", req.ca_names.len())
                 }
             );
-            Ok((req.ca_names, Some(req.schemes)))
+            Ok(ServerRequest {
+                names: req.ca_names,
+                schemes: Some(req.schemes),
+                tls13: tls13 || req.tls13,
+            })
         }
         None => match record.failure {
             Some(f) if record.server_chain.is_empty() => {
-                bail!("TLS handshake with {target} failed: {f}")
+                bail!(
+                    "TLS handshake with {} failed: {}",
+                    escape(target),
+                    escape(&f)
+                )
             }
             _ => Err(ExitError {
                 code: exit::NO_CLIENT_AUTH,
-                message: format!("{target} did not ask for a client certificate"),
+                message: format!("{} did not ask for a client certificate", escape(target)),
             }
             .into()),
         },
     }
 }
 
-/// The system's trust anchors (Debian's bundle), or none.
-pub fn system_roots() -> Vec<Vec<u8>> {
-    let Ok(bytes) = std::fs::read("/etc/ssl/certs/ca-certificates.crt") else {
-        return vec![];
+/// Option combinations clap cannot express, refused before any handshake (exit 2).
+fn validate(a: &SelectArgs) -> anyhow::Result<()> {
+    let usage = |message: &str| -> anyhow::Result<()> {
+        Err(ExitError {
+            code: exit::USAGE,
+            message: message.to_string(),
+        }
+        .into())
     };
-    codec::pem::decode(&bytes, None)
-        .map(|ks| {
-            ks.entries
-                .iter()
-                .flat_map(|e| e.certificates().to_vec())
-                .collect()
-        })
-        .unwrap_or_default()
+    if a.connect.is_none() && a.ca_names.is_none() {
+        return usage("give --connect HOST:PORT or --ca-names FILE");
+    }
+    if a.export_p12.is_some() && a.out_pass.is_none() {
+        return usage("--export-p12 needs --out-pass SRC (the exported PKCS#12's password)");
+    }
+    if (a.truststore.is_some() || a.truststore_pass.is_some()) && a.connect.is_none() {
+        return usage("--truststore is for --connect");
+    }
+    Ok(())
 }
 
 pub fn run(a: SelectArgs) -> anyhow::Result<()> {
@@ -350,19 +433,23 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    validate(&a)?;
     for out in [&a.export_cert, &a.export_key, &a.export_p12]
         .into_iter()
         .flatten()
     {
         fsio::check_writable(out, a.force)?;
     }
+    let key_passwords = KeyPasswords::parse(&a.key_pass)?;
     let stores = load_stores(&a.stores, &a.passes)?;
-    let (names, schemes) = request_from(&a)?;
+    let request = request_from(&a)?;
+    let (names, schemes) = (&request.names, &request.schemes);
     let pool = Pool {
         stores: &stores,
         paths: &a.stores,
+        key_passwords: Some(&key_passwords),
     };
-    let ranked = pool.rank(&names, schemes.as_deref());
+    let ranked = pool.rank(names, schemes.as_deref(), request.tls13);
     if a.explain {
         explain(&pool, &ranked);
     }
@@ -374,14 +461,7 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
         .map(|(h, p)| format!("{h}:{p}"));
     let remembered = server_key
         .as_deref()
-        .and_then(|k| remember::lookup(k).ok().flatten())
-        .and_then(|r| {
-            let store = a
-                .stores
-                .iter()
-                .position(|p| remember::same_file(p, &r.store))?;
-            Some((store, r.alias))
-        });
+        .and_then(|k| remembered_choice(k, &a.stores));
     let choice = choose(
         &pool,
         &ranked,
@@ -392,6 +472,19 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
             remembered,
         },
     );
+    // Everything that can fail happens before the choice is printed: a printed choice
+    // means exit 0.
+    let outcome = choice.and_then(|index| {
+        let chosen = &ranked[index];
+        export_choice(&a, &pool, chosen)?;
+        if a.remember
+            && let Some(key) = &server_key
+        {
+            remember::store(key, &a.stores[chosen.store], &chosen.alias)?;
+            eprintln!("remembered '{}' for {key}", escape(&chosen.alias));
+        }
+        Ok(index)
+    });
     if a.json {
         let doc = serde_json::json!({
             "ca_names": names.iter().map(|n| der::Decode::from_der(n).map(|n: x509_cert::name::Name| crate::pki::name::to_rfc4514(&n)).unwrap_or_default()).collect::<Vec<_>>(),
@@ -407,21 +500,17 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
                 "not_after": e.leaf.as_ref().map(|l| &l.not_after),
                 "key": e.key_label(),
             })).collect::<Vec<_>>(),
-            "chosen": choice.as_ref().ok().map(|&i| serde_json::json!({"store": pool.path(ranked[i].store), "alias": ranked[i].alias})),
+            "chosen": outcome.as_ref().ok().map(|&i| serde_json::json!({"store": pool.path(ranked[i].store), "alias": ranked[i].alias})),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     }
-    let index = choice?;
-    let chosen = &ranked[index];
+    let chosen = &ranked[outcome?];
     if !a.json {
-        println!("{}\t{}", sanitize(&chosen.alias), pool.path(chosen.store));
-    }
-    export_choice(&a, &pool, chosen)?;
-    if a.remember
-        && let Some(key) = &server_key
-    {
-        remember::store(key, &a.stores[chosen.store], &chosen.alias)?;
-        eprintln!("remembered '{}' for {key}", sanitize(&chosen.alias));
+        println!(
+            "{}\t{}",
+            escape(&chosen.alias),
+            escape(&pool.path(chosen.store))
+        );
     }
     Ok(())
 }
