@@ -90,14 +90,13 @@ pub fn trust_anchors(
                 .source()?,
                 false,
             )?;
-            for w in &loaded.info.warnings {
-                eprintln!("warning: {}: {}", path.display(), escape(w));
-            }
             if loaded.format == Format::Pkcs12 && !loaded.info.integrity_checked {
                 eprintln!(
-                    "warning: {} has no integrity check (MAC): anyone who can write the file decides what is trusted",
+                    "warning: {}: PKCS#12 without integrity check (no MAC): anyone who can write the file decides what is trusted",
                     path.display()
                 );
+            } else if let Some(w) = super::select::integrity_warning(path, &loaded) {
+                eprintln!("warning: {w}");
             }
             let certs = loaded
                 .store
@@ -227,7 +226,7 @@ pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
             failure: Mutex::new(None),
         }))
     };
-    eprintln!("connecting to {} ({})", escape(&target), sni_text(&sni));
+    eprintln!("connecting to {}, {}", escape(&target), sni_text(&sni));
     let trust = if a.insecure {
         ServerTrust::Report(anchors.certs)
     } else {
@@ -292,7 +291,7 @@ fn fetch(a: TrustFetchArgs) -> anyhow::Result<()> {
     let (host, port) = parse_target(&a.target)?;
     let target = format!("{host}:{port}");
     let sni = a.servername.clone().unwrap_or_else(|| host.clone());
-    eprintln!("connecting to {} ({})", escape(&target), sni_text(&sni));
+    eprintln!("connecting to {}, {}", escape(&target), sni_text(&sni));
     // Trust on first use: the chain is shown for the user to judge, not verified.
     let record = probe::handshake(ProbeOptions {
         host: &host,

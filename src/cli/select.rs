@@ -59,13 +59,31 @@ pub fn load_stores(paths: &[PathBuf], passes: &[String]) -> anyhow::Result<Vec<L
                 pass: passes.get(i).or(passes.first()).cloned(),
             };
             let loaded = load_store(p, &pass)?;
-            // Integrity problems are shown as `store list` shows them.
-            for w in &loaded.info.warnings {
-                eprintln!("warning: {}: {}", p.display(), escape(w));
+            if let Some(w) = integrity_warning(p, &loaded) {
+                eprintln!("warning: {w}");
             }
             Ok(loaded)
         })
         .collect()
+}
+
+/// A store whose integrity could not be checked (a PKCS#12 without MAC, a JKS/JCEKS opened
+/// without its password): anyone who could write the file may have changed it.
+pub fn integrity_warning(path: &std::path::Path, loaded: &Loaded) -> Option<String> {
+    if loaded.info.integrity_checked {
+        return None;
+    }
+    match loaded.format {
+        Format::Pkcs12 => Some(format!(
+            "{}: PKCS#12 without integrity check (no MAC): anyone who can write the file can change it",
+            path.display()
+        )),
+        Format::Jks | Format::Jceks => Some(format!(
+            "{}: integrity not checked (no store password given)",
+            path.display()
+        )),
+        _ => None,
+    }
 }
 
 /// The choice `select --remember` stored for `target`, if its store is among `stores`;
@@ -333,7 +351,7 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
     };
     let no_anchors = anchors.certs.is_empty();
     eprintln!(
-        "connecting to {} ({})",
+        "connecting to {}, {}",
         escape(&format!("{host}:{port}")),
         super::connect::sni_text(&sni)
     );
