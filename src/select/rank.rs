@@ -194,7 +194,7 @@ pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evalu
     for mut e in candidates {
         let first = unique
             .iter()
-            .find(|u| u.chain.first().is_some() && u.chain.first() == e.chain.first());
+            .find(|u| !u.chain.is_empty() && u.chain.first() == e.chain.first());
         match first {
             Some(u) => {
                 e.rejections.push(Rejection::SameAs {
