@@ -411,7 +411,7 @@ pub struct StorePasswdArgs {
     "  keychest select --store a.p12 --store b.jks --pass pass:x --pass pass:y --ca-names cas.txt --explain\n",
     "  keychest select --store me.p12 --pass env:P --connect api.example.org:443 --first --export-cert me.crt --export-key me.key\n",
     "  keychest select --forget api.example.org:443\n\n",
-    "EXIT STATUS:\n  0  an entry was chosen\n  1  failure (bad input, unreachable server, not TLS, wrong password)\n  2  usage error\n  3  no entry matches what the server accepts\n  4  several entries match and no choice was possible (no terminal, or --non-interactive)\n  5  cancelled at the prompt\n  6  the server did not ask for a client certificate"))]
+    "EXIT STATUS:\n  0  an entry was chosen (and exported; the choice is printed only then)\n  1  failure (bad input, unreachable server, not TLS, wrong password)\n  2  usage error (also: neither --connect nor --ca-names; --export-p12 without --out-pass)\n  3  no entry matches what the server accepts\n  4  several entries match and no choice was possible (no terminal, or --non-interactive)\n  5  cancelled at the prompt\n  6  the server did not ask for a client certificate"))]
 pub struct SelectArgs {
     /// A store holding client certificates (repeatable)
     #[arg(
@@ -474,7 +474,7 @@ pub struct SelectArgs {
     /// Forget the remembered choice for HOST:PORT
     #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["connect", "ca_names", "remember"])]
     pub forget: Option<String>,
-    /// Network timeout in seconds
+    /// Seconds for the whole --connect handshake (larger values count as 86400)
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub timeout: u64,
     /// Replace existing export files
@@ -487,7 +487,7 @@ pub struct SelectArgs {
     "EXAMPLES:\n  keychest connect example.org:443\n",
     "  keychest connect localhost:8443 --truststore ca-bundle.pem --store client.p12 --pass env:P\n",
     "  keychest connect 10.0.0.5:636 --servername ldap.internal --insecure\n\n",
-    "EXIT STATUS:\n  0  handshake succeeded (and the server accepted the client certificate)\n  1  failure (unreachable, timeout, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed, the server chain is untrusted, or the server rejected the client"))]
+    "EXIT STATUS:\n  0  handshake succeeded (and the TLS layer accepted the client certificate)\n  1  failure (unreachable, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed or timed out, the server chain is untrusted, no trust anchors to verify it (without --insecure), or the server rejected the client"))]
 pub struct ConnectArgs {
     /// HOST:PORT (port 443 when omitted)
     pub target: String,
@@ -499,7 +499,7 @@ pub struct ConnectArgs {
     /// Store passwords: one for all, or one per --store
     #[arg(long = "pass", value_name = "SRC")]
     pub passes: Vec<String>,
-    /// Trust anchors for the server (any store format; default: the system's CA bundle)
+    /// Trust anchors for the server (any store format; default: the platform's, from SSL_CERT_FILE / SSL_CERT_DIR or the system bundle)
     #[arg(long, value_name = "FILE")]
     pub truststore: Option<PathBuf>,
     /// Password of --truststore, if it has one
@@ -511,9 +511,10 @@ pub struct ConnectArgs {
     pub first: bool,
     #[arg(long)]
     pub non_interactive: bool,
-    /// Continue when the server chain does not verify
+    /// Continue when the server chain does not verify or there is nothing to verify it with (the client certificate is then sent to an unverified server)
     #[arg(long)]
     pub insecure: bool,
+    /// Seconds for the whole operation: connecting, the handshake and the server's verdict (larger values count as 86400)
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub timeout: u64,
 }
@@ -537,7 +538,7 @@ pub struct TrustFetchArgs {
     pub pass: PassArg,
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
-    /// Which certificate of the chain to add: 1 = the leaf (default: the top of the chain)
+    /// Which certificate of the chain to add; only a CA that verifiably issued the chain is accepted (default: the top-most such CA)
     #[arg(long, value_name = "N")]
     pub cert: Option<usize>,
     #[arg(long)]
