@@ -65,10 +65,29 @@ fn pki() -> &'static Pki {
     PKI.get_or_init(build_pki)
 }
 
+/// Removes PKIs left by earlier runs (the shared one is never dropped) after an hour.
+fn remove_stale_pkis() {
+    let Ok(dir) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
+        return;
+    };
+    for e in dir.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600));
+        if old && e.file_name().to_string_lossy().starts_with("network-edge-") {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn build_pki() -> Pki {
+    remove_stale_pkis();
     let root = tempfile::Builder::new()
         .prefix("network-edge-")
-        .tempdir()
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .expect("temp dir")
         .keep();
     let pki = Pki { root };
@@ -302,10 +321,11 @@ fn connect_fails_closed_without_trust_anchors() {
     );
 }
 
-/// Base64 of a certificate whose DER does not parse, between good ones.
-fn broken_pem() -> String {
-    "-----BEGIN CERTIFICATE-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END CERTIFICATE-----\n".into()
-}
+/// A certificate whose DER does not parse.
+const BAD_DER_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END CERTIFICATE-----\n";
+/// A certificate block that is not even base64.
+const BAD_BASE64_PEM: &str =
+    "-----BEGIN CERTIFICATE-----\n!!!not base64***\n-----END CERTIFICATE-----\n";
 
 #[test]
 fn a_bundle_with_a_malformed_certificate_still_verifies() {
@@ -314,8 +334,9 @@ fn a_bundle_with_a_malformed_certificate_still_verifies() {
     }
     let pki = pki();
     let bundle = pki.path("bundle.pem");
-    let mut text = broken_pem();
+    let mut text = BAD_DER_PEM.to_string();
     text.push_str(&std::fs::read_to_string(pki.path("B/ca.crt")).unwrap());
+    text.push_str(BAD_BASE64_PEM);
     text.push_str(&std::fs::read_to_string(pki.path("A/ca.crt")).unwrap());
     std::fs::write(&bundle, text).unwrap();
     let srv = s_server(&[]);
@@ -326,7 +347,8 @@ fn a_bundle_with_a_malformed_certificate_still_verifies() {
     let (stdout, stderr) = expect(out, 0, "connect with SSL_CERT_FILE");
     assert!(stdout.contains("verification:  trusted"), "{stdout}");
     assert!(
-        stderr.contains("warning: system trust anchors: skipped"),
+        stderr.contains("warning: system trust anchors (SSL_CERT_FILE=")
+            && stderr.contains("skipped the certificate with SHA-256"),
         "{stderr}"
     );
     // SSL_CERT_DIR is honoured too.
@@ -930,6 +952,24 @@ fn text_from_the_peer_is_data() {
     let (stdout, stderr) = kc(7, &["connect", &t, "--truststore", p(&ca)]);
     assert_inert(&stdout, "connect stdout");
     assert_inert(&stderr, "connect stderr");
+    // select --connect prints the server's subject and verdict.
+    let (stdout, stderr) = kc(
+        6,
+        &[
+            "select",
+            "--store",
+            &pki.s("me.p12"),
+            "--pass",
+            PASS,
+            "--connect",
+            &t,
+            "--truststore",
+            p(&ca),
+        ],
+    );
+    assert_inert(&stdout, "select stdout");
+    assert_inert(&stderr, "select stderr");
+    assert!(stderr.contains("server: CN=leaf"), "{stderr}");
     // trust fetch: the chain, the choice and the result are inert, the CA is offered.
     let into = pki.path("out/evil-trust.pem");
     let _ = std::fs::remove_file(&into);

@@ -21,19 +21,30 @@ pub struct Anchors {
 /// The platform's trust anchors. Read errors and unusable certificates become warnings.
 pub fn system() -> Anchors {
     let found = rustls_native_certs::load_native_certs();
+    // PEM errors do not carry their file: name where the anchors came from instead.
+    let origin = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .iter()
+        .filter_map(|v| std::env::var_os(v).map(|p| format!("{v}={}", p.to_string_lossy())))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let origin = if origin.is_empty() {
+        "the system bundle".to_string()
+    } else {
+        origin
+    };
     let mut out = Anchors {
         certs: Vec::with_capacity(found.certs.len()),
         warnings: found
             .errors
             .iter()
-            .map(|e| format!("system trust anchors: skipped: {e}"))
+            .map(|e| format!("system trust anchors ({origin}): skipped: {e}"))
             .collect(),
     };
     for cert in found.certs {
         match check(cert.as_ref()) {
             Ok(()) => out.certs.push(cert.as_ref().to_vec()),
             Err(why) => out.warnings.push(format!(
-                "system trust anchors: skipped the certificate with SHA-256 {}: {why}",
+                "system trust anchors ({origin}): skipped the certificate with SHA-256 {}: {why}",
                 fingerprint(cert.as_ref())
             )),
         }
