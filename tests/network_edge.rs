@@ -387,6 +387,27 @@ fn select_connect_takes_a_truststore() {
     assert!(stdout.starts_with("me\t"), "{stdout}");
     assert!(stderr.contains("server chain: trusted by"), "{stderr}");
     assert!(stderr.contains("no SNI (IP address)"), "{stderr}");
+    // A truststore without MAC works, with a warning about who decides what is trusted.
+    let nomac = pki.path("nomac.p12");
+    if !nomac.exists() {
+        kc(
+            0,
+            &[
+                "store",
+                "convert",
+                &pki.s("A/ca.crt"),
+                p(&nomac),
+                "--compat",
+                "passwordless",
+            ],
+        );
+    }
+    let (stdout, stderr) = kc(0, &["connect", &srv.target(), "--truststore", p(&nomac)]);
+    assert!(stdout.contains("verification:  trusted"), "{stdout}");
+    assert!(
+        stderr.contains("without integrity check (no MAC): anyone who can write the file decides what is trusted"),
+        "{stderr}"
+    );
 }
 
 /// A Python server on 127.0.0.1 that accepts and then sends `payload` one byte every
