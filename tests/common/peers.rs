@@ -28,6 +28,8 @@ const PACKAGES: &[(&str, &str)] = &[
     ("certutil", "libnss3-tools"),
     ("pk12util", "libnss3-tools"),
     ("chromium", "chromium"),
+    ("python3", "python3"),
+    ("unshare", "util-linux"),
     ("/etc/ssl/certs/java/cacerts", "ca-certificates-java"),
 ];
 
