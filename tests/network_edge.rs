@@ -1050,3 +1050,94 @@ fn trust_fetch_offers_only_a_ca_that_issued_the_chain() {
     run(fetch(&good, &[]), 0);
     assert!(into.exists());
 }
+
+/// The `protection` lines of `store list --json` (the preset the store matches among them).
+fn protection(store: &std::path::Path, pass: Option<&str>) -> Vec<String> {
+    let mut args = vec!["store", "list", p(store), "--json"];
+    if let Some(pass) = pass {
+        args.extend(["--pass", pass]);
+    }
+    let (stdout, _) = kc(0, &args);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("store list --json");
+    doc["protection"]
+        .as_array()
+        .expect("protection")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn trust_fetch_keeps_the_store_as_it_was() {
+    if !have(&["openssl"]) {
+        return;
+    }
+    let pki = pki();
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let legacy = dir.path().join("legacy.p12");
+    let open = dir.path().join("open.p12");
+    kc(
+        0,
+        &[
+            "store",
+            "import",
+            p(&legacy),
+            "--cert",
+            &pki.s("B/ca.crt"),
+            "--compat",
+            "legacy",
+            "--pass",
+            PASS,
+        ],
+    );
+    kc(
+        0,
+        &[
+            "store",
+            "convert",
+            &pki.s("B/ca.crt"),
+            p(&open),
+            "--compat",
+            "passwordless",
+        ],
+    );
+    let srv = s_server(&["-cert_chain", &pki.s("A/ca.crt")]);
+    let t = srv.target();
+    // A legacy (3DES, SHA-1 MAC) store stays legacy; before, it was rewritten as AES/SHA-256.
+    kc(
+        0,
+        &[
+            "trust",
+            "fetch",
+            &t,
+            "--into",
+            p(&legacy),
+            "--pass",
+            PASS,
+            "--yes",
+        ],
+    );
+    let prot = protection(&legacy, Some(PASS));
+    assert!(
+        prot.iter().any(|l| l == "matches preset: legacy"),
+        "{prot:?}"
+    );
+    // A password-less truststore is written without one; before, it could not be written.
+    kc(0, &["trust", "fetch", &t, "--into", p(&open), "--yes"]);
+    let prot = protection(&open, None);
+    assert!(
+        prot.iter().any(|l| l == "matches preset: passwordless"),
+        "{prot:?}"
+    );
+    for (store, pass) in [(&legacy, Some(PASS)), (&open, None)] {
+        let mut args = vec!["store", "list", p(store)];
+        if let Some(pass) = pass {
+            args.extend(["--pass", pass]);
+        }
+        let (list, _) = kc(0, &args);
+        assert!(
+            list.contains("CN=Root A") && list.contains("CN=Root B"),
+            "{list}"
+        );
+    }
+}
