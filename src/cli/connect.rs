@@ -1,7 +1,8 @@
 //! `keychest connect HOST:PORT`: a TLS handshake shown step by step, with client-certificate
-//! selection inside it.
+//! selection inside it. It fails closed: without trust anchors, or with a server chain that
+//! does not verify, no client certificate is sent unless `--insecure` was given.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,22 +10,25 @@ use clap::Args;
 
 use super::common::choose::{ChoiceOptions, Pool, choose, load_stores};
 use super::common::exit::{self, ExitError};
-use super::common::io::read_input;
-use super::common::pass::PassArg;
 use super::common::remember;
-use super::common::render::{colon_hex, sanitize};
-use super::common::stores::{Loaded, load_bytes};
-use super::common::target::{parse_target, system_roots};
-use crate::pki::inspect;
-use crate::probe::{self, ClientCertChooser, ClientIdentity, HandshakeRecord, ProbeOptions};
-use crate::select::schemes::SigScheme;
+use super::common::render::{cert_lines, escape};
+use super::common::stores::Loaded;
+use super::common::target::{no_anchors_error, parse_target, sni_text, trust_anchors};
+use crate::probe::{
+    self, CertificateRequestInfo, ClientCertChooser, ClientIdentity, HandshakeRecord, ProbeError,
+    ProbeOptions, ServerTrust,
+};
+
+/// How long a TLS 1.3 client waits, after the handshake, for the server to reject its
+/// certificate (within `--timeout`).
+const VERDICT_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
     "EXAMPLES:\n  keychest connect example.org:443\n",
     "  keychest connect localhost:8443 --truststore ca-bundle.pem --store client.p12 --pass env:P\n",
     "  keychest connect 10.0.0.5:636 --servername ldap.internal --insecure\n\n",
-    "EXIT STATUS:\n  0  handshake succeeded (and the server accepted the client certificate)\n  1  failure (unreachable, timeout, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed, the server chain is untrusted, or the server rejected the client"))]
+    "EXIT STATUS:\n  0  handshake succeeded (and the TLS layer accepted the client certificate)\n  1  failure (unreachable, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed or timed out, the server chain is untrusted, no trust anchors to verify it (without --insecure), or the server rejected the client"))]
 pub struct ConnectArgs {
     /// HOST:PORT (port 443 when omitted)
     pub target: String,
@@ -36,7 +40,7 @@ pub struct ConnectArgs {
     /// Store passwords: one for all, or one per --store
     #[arg(long = "pass", value_name = "SRC")]
     pub passes: Vec<String>,
-    /// Trust anchors for the server (any store format; default: the system's CA bundle)
+    /// Trust anchors for the server (any store format; default: the platform's, from SSL_CERT_FILE / SSL_CERT_DIR or the system bundle)
     #[arg(long, value_name = "FILE")]
     pub truststore: Option<PathBuf>,
     /// Password of --truststore, if it has one
@@ -48,9 +52,10 @@ pub struct ConnectArgs {
     pub first: bool,
     #[arg(long)]
     pub non_interactive: bool,
-    /// Continue when the server chain does not verify
+    /// Continue when the server chain does not verify or there is nothing to verify it with (the client certificate is then sent to an unverified server)
     #[arg(long)]
     pub insecure: bool,
+    /// Seconds for the whole operation: connecting, the handshake and the server's verdict (larger values count as 86400)
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub timeout: u64,
 }
@@ -68,12 +73,13 @@ struct Chooser {
 }
 
 impl ClientCertChooser for Chooser {
-    fn choose(&self, ca_names: &[Vec<u8>], schemes: &[SigScheme]) -> Option<ClientIdentity> {
+    fn choose(&self, req: &CertificateRequestInfo) -> Option<ClientIdentity> {
         let pool = Pool {
             stores: &self.stores,
             paths: &self.paths,
+            key_passwords: None,
         };
-        let ranked = pool.rank(ca_names, Some(schemes));
+        let ranked = pool.rank(&req.ca_names, Some(&req.schemes), req.tls13);
         let result = choose(
             &pool,
             &ranked,
@@ -102,32 +108,9 @@ impl ClientCertChooser for Chooser {
     }
 }
 
-/// Trust anchors from any store file (every certificate in it), or the system bundle.
-fn roots(path: Option<&Path>, pass: Option<&String>) -> anyhow::Result<Vec<Vec<u8>>> {
-    let Some(path) = path else {
-        return Ok(system_roots());
-    };
-    let bytes = read_input(path)?;
-    let loaded = load_bytes(
-        path,
-        &bytes,
-        PassArg {
-            pass: pass.cloned(),
-        }
-        .source()?,
-        false,
-    )?;
-    Ok(loaded
-        .store
-        .entries
-        .iter()
-        .flat_map(|e| e.certificates().to_vec())
-        .collect())
-}
-
 fn print_record(r: &HandshakeRecord) {
     for s in &r.steps {
-        eprintln!("  {}", sanitize(s));
+        eprintln!("  {}", escape(s));
     }
     if let Some(v) = &r.version {
         println!("protocol:      {v}");
@@ -140,25 +123,14 @@ fn print_record(r: &HandshakeRecord) {
     }
     println!("server chain:");
     for (i, der) in r.server_chain.iter().enumerate() {
-        match inspect::certificate(der) {
-            Ok(c) => println!(
-                "  {}",
-                sanitize(&format!(
-                    "[{}] {}\n      issuer {}  expires {}\n      sha256 {}",
-                    i + 1,
-                    c.subject,
-                    c.issuer,
-                    c.not_after,
-                    colon_hex(&c.fingerprints.sha256)
-                ))
-            ),
-            Err(e) => println!("  [{}] unparsable certificate: {e}", i + 1),
+        for line in cert_lines(i + 1, der, "  ") {
+            println!("{line}");
         }
     }
     match &r.chain_verification {
         Some(Ok(())) => println!("verification:  trusted"),
-        Some(Err(e)) => println!("verification:  NOT trusted ({})", sanitize(e)),
-        None => println!("verification:  not checked (no trust anchors)"),
+        Some(Err(e)) => println!("verification:  NOT trusted ({})", escape(e)),
+        None => println!("verification:  NOT checked (no trust anchors; --insecure)"),
     }
     print_client_auth(r);
 }
@@ -180,14 +152,14 @@ fn print_client_auth(r: &HandshakeRecord) {
                 let text = der::Decode::from_der(n)
                     .map(|n: x509_cert::name::Name| crate::pki::name::to_rfc4514(&n))
                     .unwrap_or_else(|_| "(unparsable name)".into());
-                println!("    {}", sanitize(&text));
+                println!("    {}", escape(&text));
             }
             println!(
                 "client cert:   {}",
-                sanitize(r.client_certificate_sent.as_deref().unwrap_or("none sent"))
+                escape(r.client_certificate_sent.as_deref().unwrap_or("none sent"))
             );
             if let Some(e) = &r.client_key_error {
-                println!("client key:    unusable: {}", sanitize(e));
+                println!("client key:    unusable: {}", escape(e));
             }
         }
     }
@@ -195,8 +167,12 @@ fn print_client_auth(r: &HandshakeRecord) {
 
 pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
     let (host, port) = parse_target(&a.target)?;
+    let target = format!("{host}:{port}");
     let sni = a.servername.clone().unwrap_or_else(|| host.clone());
-    let trust = roots(a.truststore.as_deref(), a.truststore_pass.as_ref())?;
+    let anchors = trust_anchors(a.truststore.as_deref(), a.truststore_pass.as_ref())?;
+    if anchors.certs.is_empty() && !a.insecure {
+        return Err(no_anchors_error(&target, a.truststore.as_deref()));
+    }
     let chooser = if a.stores.is_empty() {
         None
     } else {
@@ -206,21 +182,31 @@ pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
             alias: a.alias.clone(),
             first: a.first,
             non_interactive: a.non_interactive,
-            remembered: remember::choice_for(&format!("{host}:{port}"), &a.stores),
+            remembered: remember::choice_for(&target, &a.stores),
             failure: Mutex::new(None),
         }))
     };
-    eprintln!("connecting to {host}:{port} (SNI {sni})");
-    let record = probe::handshake(ProbeOptions {
+    eprintln!("connecting to {}, {}", escape(&target), sni_text(&sni));
+    let trust = if a.insecure {
+        ServerTrust::Report(anchors.certs)
+    } else {
+        ServerTrust::Enforce(anchors.certs)
+    };
+    let record = match probe::handshake(ProbeOptions {
         host: &host,
         port,
         server_name: &sni,
         timeout: Duration::from_secs(a.timeout),
-        roots: trust,
-        enforce_trust: !a.insecure,
+        trust,
         chooser: chooser.clone().map(|c| c as Arc<dyn ClientCertChooser>),
-        await_answer: Some(Duration::from_secs(2)),
-    })?;
+        verdict_grace: Some(VERDICT_GRACE),
+    }) {
+        Ok(r) => r,
+        Err(ProbeError::NoTrustAnchors(_)) => {
+            return Err(no_anchors_error(&target, a.truststore.as_deref()));
+        }
+        Err(e) => return Err(anyhow::anyhow!(escape(&e.to_string()))),
+    };
     print_record(&record);
     if let Some(c) = &chooser
         && let Some(err) = c.failure.lock().unwrap_or_else(|p| p.into_inner()).take()
@@ -230,19 +216,31 @@ pub fn run(a: ConnectArgs) -> anyhow::Result<()> {
     if let Some(f) = &record.failure {
         return Err(ExitError {
             code: exit::HANDSHAKE_FAILED,
-            message: format!("handshake with {host}:{port} failed: {f}"),
+            message: format!("handshake with {} failed: {}", escape(&target), escape(f)),
         }
         .into());
     }
-    if let Some(Err(e)) = &record.chain_verification {
-        eprintln!("warning: continuing with an untrusted server (--insecure): {e}");
-    }
-    if record.certificate_request.is_some()
-        && record.client_certificate_sent.is_none()
-        && chooser.is_none()
-    {
-        eprintln!("note: the server asked for a client certificate; give --store to send one");
+    warn_unverified(&record, chooser.is_none());
+    if let Some(v) = &record.verdict {
+        println!("server answer: {}", escape(v));
     }
     println!("result:        handshake succeeded");
     Ok(())
+}
+
+/// After a handshake that went through: what was not verified (only with --insecure), and
+/// a client certificate the server wanted but was not offered.
+fn warn_unverified(record: &HandshakeRecord, no_stores: bool) {
+    match &record.chain_verification {
+        Some(Err(e)) => eprintln!(
+            "warning: continuing with an untrusted server (--insecure): {}",
+            escape(e)
+        ),
+        None => eprintln!("warning: the server was not verified (no trust anchors; --insecure)"),
+        Some(Ok(())) => {}
+    }
+    if record.certificate_request.is_some() && record.client_certificate_sent.is_none() && no_stores
+    {
+        eprintln!("note: the server asked for a client certificate; give --store to send one");
+    }
 }

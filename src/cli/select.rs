@@ -12,13 +12,13 @@ use super::common::exit::{self, ExitError};
 use super::common::io::read_input;
 use super::common::pass::{KeyPasswords, opt_secret};
 use super::common::remember;
-use super::common::render::sanitize;
+use super::common::render::escape;
 use super::common::stores::{save_store, unlock_all};
-use super::common::target::{parse_target, system_roots};
+use super::common::target::{parse_target, sni_text, trust_anchors};
 use crate::codec;
 use crate::fsio::{self, Mode};
 use crate::pki::{inspect, key::PrivateKey, keyfile};
-use crate::probe::{self, ProbeOptions};
+use crate::probe::{self, HandshakeRecord, ProbeOptions, ServerTrust};
 use crate::select::ca_names;
 use crate::select::rank::Evaluation;
 use crate::select::schemes::SigScheme;
@@ -30,7 +30,7 @@ use crate::store::{EntryBody, Format, Keystore};
     "  keychest select --store a.p12 --store b.jks --pass pass:x --pass pass:y --ca-names cas.txt --explain\n",
     "  keychest select --store me.p12 --pass env:P --connect api.example.org:443 --first --export-cert me.crt --export-key me.key\n",
     "  keychest select --forget api.example.org:443\n\n",
-    "EXIT STATUS:\n  0  an entry was chosen\n  1  failure (bad input, unreachable server, not TLS, wrong password)\n  2  usage error\n  3  no entry matches what the server accepts\n  4  several entries match and no choice was possible (no terminal, or --non-interactive)\n  5  cancelled at the prompt\n  6  the server did not ask for a client certificate"))]
+    "EXIT STATUS:\n  0  an entry was chosen (and exported; the choice is printed only then)\n  1  failure (bad input, unreachable server, not TLS, wrong password)\n  2  usage error (also: neither --connect nor --ca-names; --export-p12 without --out-pass)\n  3  no entry matches what the server accepts\n  4  several entries match and no choice was possible (no terminal, or --non-interactive)\n  5  cancelled at the prompt\n  6  the server did not ask for a client certificate"))]
 pub struct SelectArgs {
     /// A store holding client certificates (repeatable)
     #[arg(
@@ -48,6 +48,15 @@ pub struct SelectArgs {
     /// SNI name for --connect (default: the host)
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
+    /// Trust anchors for verifying the --connect server (any store format; default: the system's)
+    #[arg(long, value_name = "FILE")]
+    pub truststore: Option<PathBuf>,
+    /// Password of --truststore, if it has one
+    #[arg(long, value_name = "SRC")]
+    pub truststore_pass: Option<String>,
+    /// Key passwords that differ from the store password: SRC, or ALIAS=SRC (repeatable)
+    #[arg(long, value_name = "[ALIAS=]SRC")]
+    pub key_pass: Vec<String>,
     /// Acceptable CA names from a file: certificates, DNs one per line, or s_client output
     #[arg(long, value_name = "FILE")]
     pub ca_names: Option<PathBuf>,
@@ -84,7 +93,7 @@ pub struct SelectArgs {
     /// Forget the remembered choice for HOST:PORT
     #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["connect", "ca_names", "remember"])]
     pub forget: Option<String>,
-    /// Network timeout in seconds
+    /// Seconds for the whole --connect handshake (larger values count as 86400)
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub timeout: u64,
     /// Replace existing export files
@@ -92,15 +101,24 @@ pub struct SelectArgs {
     pub force: bool,
 }
 
-/// What the server accepts: CA names (DER; empty = any) and, when known, signature schemes.
-type ServerRequest = (Vec<Vec<u8>>, Option<Vec<SigScheme>>);
+/// What the server accepts: CA names (DER; empty = any), signature schemes when known, and
+/// whether they came from TLS 1.3.
+struct ServerRequest {
+    names: Vec<Vec<u8>>,
+    schemes: Option<Vec<SigScheme>>,
+    tls13: bool,
+}
 
 /// The acceptable CA names and schemes, from a live handshake or a file.
 fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
     if let Some(file) = &a.ca_names {
         let bytes = read_input(file)?;
         let names = ca_names::parse(&bytes).with_context(|| format!("{}", file.display()))?;
-        return Ok((names, None));
+        return Ok(ServerRequest {
+            names,
+            schemes: None,
+            tls13: false,
+        });
     }
     let target = a
         .connect
@@ -108,29 +126,31 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
         .context("give --connect HOST:PORT or --ca-names FILE")?;
     let (host, port) = parse_target(target)?;
     let sni = a.servername.clone().unwrap_or_else(|| host.clone());
+    let anchors = trust_anchors(a.truststore.as_deref(), a.truststore_pass.as_ref())?;
+    let anchored_by = match &a.truststore {
+        Some(p) => p.display().to_string(),
+        None => "the system trust anchors".into(),
+    };
+    let no_anchors = anchors.certs.is_empty();
+    eprintln!(
+        "connecting to {}, {}",
+        escape(&format!("{host}:{port}")),
+        sni_text(&sni)
+    );
+    // No client certificate is sent: the handshake only learns what the server accepts,
+    // so an unverified server is reported, not refused.
     let record = probe::handshake(ProbeOptions {
         host: &host,
         port,
         server_name: &sni,
         timeout: Duration::from_secs(a.timeout),
-        roots: system_roots(),
-        enforce_trust: false,
+        trust: ServerTrust::Report(anchors.certs),
         chooser: None,
-        await_answer: None,
-    })?;
-    if let Some(leaf) = record.server_chain.first()
-        && let Ok(c) = inspect::certificate(leaf)
-    {
-        let verdict = match &record.chain_verification {
-            Some(Ok(())) => "trusted by the system roots".to_string(),
-            Some(Err(e)) => format!("NOT trusted: {e}"),
-            None => "not verified (no roots)".into(),
-        };
-        eprintln!(
-            "{}",
-            sanitize(&format!("server: {} ({verdict})", c.subject))
-        );
-    }
+        verdict_grace: None,
+    })
+    .map_err(|e| anyhow::anyhow!(escape(&e.to_string())))?;
+    print_server(&record, &anchored_by, no_anchors);
+    let tls13 = record.version.as_deref() == Some("TLSv1_3");
     match record.certificate_request {
         Some(req) => {
             eprintln!(
@@ -141,38 +161,92 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
                     format!("{} CA names", req.ca_names.len())
                 }
             );
-            Ok((req.ca_names, Some(req.schemes)))
+            Ok(ServerRequest {
+                names: req.ca_names,
+                schemes: Some(req.schemes),
+                tls13: tls13 || req.tls13,
+            })
         }
         None => match record.failure {
             Some(f) if record.server_chain.is_empty() => {
-                bail!("TLS handshake with {target} failed: {f}")
+                bail!(
+                    "TLS handshake with {} failed: {}",
+                    escape(target),
+                    escape(&f)
+                )
             }
             _ => Err(ExitError {
                 code: exit::NO_CLIENT_AUTH,
-                message: format!("{target} did not ask for a client certificate"),
+                message: format!("{} did not ask for a client certificate", escape(target)),
             }
             .into()),
         },
     }
 }
 
+/// The server's certificate and whether its chain verified against `anchored_by`.
+fn print_server(record: &HandshakeRecord, anchored_by: &str, no_anchors: bool) {
+    let Some(c) = record
+        .server_chain
+        .first()
+        .and_then(|leaf| inspect::certificate(leaf).ok())
+    else {
+        return;
+    };
+    let verdict = match &record.chain_verification {
+        Some(Ok(())) => format!("trusted by {}", escape(anchored_by)),
+        Some(Err(e)) => format!("NOT trusted: {}", escape(e)),
+        None if no_anchors => format!(
+            "NOT verified: {} holds no usable trust anchor",
+            escape(anchored_by)
+        ),
+        None => "NOT verified".into(),
+    };
+    eprintln!("server: {}", escape(&c.subject));
+    eprintln!("server chain: {verdict}");
+}
+
+/// Option combinations clap cannot express, refused before any handshake (exit 2).
+fn validate(a: &SelectArgs) -> anyhow::Result<()> {
+    let usage = |message: &str| -> anyhow::Result<()> {
+        Err(ExitError {
+            code: exit::USAGE,
+            message: message.to_string(),
+        }
+        .into())
+    };
+    if a.connect.is_none() && a.ca_names.is_none() {
+        return usage("give --connect HOST:PORT or --ca-names FILE");
+    }
+    if a.export_p12.is_some() && a.out_pass.is_none() {
+        return usage("--export-p12 needs --out-pass SRC (the exported PKCS#12's password)");
+    }
+    if (a.truststore.is_some() || a.truststore_pass.is_some()) && a.connect.is_none() {
+        return usage("--truststore is for --connect");
+    }
+    Ok(())
+}
+
 pub fn run(a: SelectArgs) -> anyhow::Result<()> {
     if let Some(target) = &a.forget {
         return forget(target);
     }
+    validate(&a)?;
     for out in [&a.export_cert, &a.export_key, &a.export_p12]
         .into_iter()
         .flatten()
     {
         fsio::check_writable(out, a.force)?;
     }
+    let key_passwords = KeyPasswords::parse(&a.key_pass)?;
     let stores = load_stores(&a.stores, &a.passes)?;
-    let (names, schemes) = request_from(&a)?;
+    let request = request_from(&a)?;
     let pool = Pool {
         stores: &stores,
         paths: &a.stores,
+        key_passwords: Some(&key_passwords),
     };
-    let ranked = pool.rank(&names, schemes.as_deref());
+    let ranked = pool.rank(&request.names, request.schemes.as_deref(), request.tls13);
     if a.explain {
         explain(&pool, &ranked);
     }
@@ -194,19 +268,45 @@ pub fn run(a: SelectArgs) -> anyhow::Result<()> {
                 .and_then(|k| remember::choice_for(k, &a.stores)),
         },
     );
+    // Everything that can fail happens before the choice is printed: a printed choice
+    // means exit 0.
+    let outcome = choice.and_then(|index| {
+        finish(&a, &pool, &ranked[index], server_key.as_deref())?;
+        Ok(index)
+    });
     if a.json {
-        print_json(&pool, &ranked, &names, schemes.as_deref(), &choice)?;
+        print_json(
+            &pool,
+            &ranked,
+            &request.names,
+            request.schemes.as_deref(),
+            &outcome,
+        )?;
     }
-    let chosen = &ranked[choice?];
+    let chosen = &ranked[outcome?];
     if !a.json {
-        println!("{}\t{}", sanitize(&chosen.alias), pool.path(chosen.store));
+        println!(
+            "{}\t{}",
+            escape(&chosen.alias),
+            escape(&pool.path(chosen.store))
+        );
     }
-    export_choice(&a, &pool, chosen)?;
+    Ok(())
+}
+
+/// What follows a choice: the exports, then `--remember`.
+fn finish(
+    a: &SelectArgs,
+    pool: &Pool,
+    chosen: &Evaluation,
+    server_key: Option<&str>,
+) -> anyhow::Result<()> {
+    export_choice(a, pool, chosen)?;
     if a.remember
-        && let Some(key) = &server_key
+        && let Some(key) = server_key
     {
         remember::store(key, &a.stores[chosen.store], &chosen.alias)?;
-        eprintln!("remembered '{}' for {key}", sanitize(&chosen.alias));
+        eprintln!("remembered '{}' for {key}", escape(&chosen.alias));
     }
     Ok(())
 }

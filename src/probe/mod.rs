@@ -4,10 +4,18 @@
 //!
 //! The client certificate, when the server asks for one, comes from a [`ClientCertChooser`]
 //! called inside the handshake, so the choice sees exactly what the server sent.
+//!
+//! It fails closed: verification against no anchors is refused ([`ProbeError::NoTrustAnchors`]),
+//! and with [`ServerTrust::Enforce`] an unverified chain ends the handshake before rustls sends
+//! the client certificate. One deadline bounds resolving, connecting, the handshake and the
+//! TLS 1.3 verdict.
 
+pub mod anchors;
+mod deadline;
+mod ecdsa12;
+pub mod issuers;
 mod recording;
 
-use std::io::{ErrorKind, Read};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,11 +25,12 @@ use zeroize::Zeroizing;
 
 use crate::select::schemes::SigScheme;
 use crate::store::CertDer;
+use deadline::DeadlineStream;
 
 /// Picks the client certificate once the server's CertificateRequest is known.
 pub trait ClientCertChooser: Send + Sync {
     /// Returns the chain (leaf first) and PKCS#8 key to send, or None to send none.
-    fn choose(&self, ca_names: &[Vec<u8>], schemes: &[SigScheme]) -> Option<ClientIdentity>;
+    fn choose(&self, request: &CertificateRequestInfo) -> Option<ClientIdentity>;
 }
 
 pub struct ClientIdentity {
@@ -30,20 +39,42 @@ pub struct ClientIdentity {
     pub pkcs8: Zeroizing<Vec<u8>>,
 }
 
+/// How the server's chain is judged.
+pub enum ServerTrust {
+    /// Verify against these anchors and abort the handshake (before any client certificate
+    /// is sent) when the chain does not verify. No usable anchor is an error, never
+    /// "verification off".
+    Enforce(Vec<CertDer>),
+    /// Verify against these anchors and record the result, but continue either way (no
+    /// anchors: the chain is recorded as not verified).
+    Report(Vec<CertDer>),
+}
+
+/// The longest `timeout` honoured (one day): larger values are clamped, so that no deadline
+/// arithmetic can overflow.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
 pub struct ProbeOptions<'a> {
     pub host: &'a str,
     pub port: u16,
-    /// SNI and the name the server certificate is checked against.
+    /// SNI (when a DNS name) and the name the server certificate is checked against.
     pub server_name: &'a str,
+    /// Bounds the whole operation: resolving, connecting, the handshake and the verdict.
     pub timeout: Duration,
-    /// Trust anchors for verifying the server (DER); empty: the chain is recorded unverified.
-    pub roots: Vec<CertDer>,
-    /// Abort the handshake when the server chain does not verify.
-    pub enforce_trust: bool,
+    pub trust: ServerTrust,
     pub chooser: Option<Arc<dyn ClientCertChooser>>,
-    /// After the handshake, wait this long for the server's first message or alert
-    /// (TLS 1.3 servers reject a client certificate only after the client's Finished).
-    pub await_answer: Option<Duration>,
+    /// TLS 1.3 servers judge a client certificate only after the client's Finished: after a
+    /// CertificateRequest, read on for this long for an alert (within `timeout`). TLS 1.2
+    /// servers judge it before their Finished, so no time is spent waiting there.
+    pub verdict_grace: Option<Duration>,
+}
+
+/// What is sent as SNI for `server_name`: nothing for an IP address (RFC 6066 §3).
+pub fn sni_for(server_name: &str) -> Option<&str> {
+    match ServerName::try_from(server_name) {
+        Ok(ServerName::DnsName(_)) => Some(server_name),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -52,6 +83,8 @@ pub struct CertificateRequestInfo {
     #[serde(skip)]
     pub ca_names: Vec<Vec<u8>>,
     pub schemes: Vec<SigScheme>,
+    /// TLS 1.3 binds each ECDSA scheme to a curve; TLS 1.2 names only the hash.
+    pub tls13: bool,
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -65,7 +98,13 @@ pub struct HandshakeRecord {
     pub client_certificate_sent: Option<String>,
     /// Why the chosen client key could not be used by TLS, if that happened.
     pub client_key_error: Option<String>,
+    /// The SNI sent, if any (none for an IP address).
+    pub sni: Option<String>,
     pub version: Option<String>,
+    /// NewSessionTicket messages read after the handshake (TLS 1.3).
+    pub session_tickets: u32,
+    /// What the server did after the handshake, when it was waited for (TLS 1.3).
+    pub verdict: Option<String>,
     pub cipher_suite: Option<String>,
     pub key_exchange: Option<String>,
     /// None when the handshake completed (and the server did not reject us afterwards),
@@ -83,16 +122,42 @@ pub enum ProbeError {
     ServerName(String),
     #[error("TLS configuration: {0}")]
     Config(String),
+    /// Verification was asked for and no usable trust anchor exists.
+    #[error("no trust anchors to verify {0} with")]
+    NoTrustAnchors(String),
+}
+
+/// Resolves on a helper thread so that a slow resolver is bounded by the deadline too (the
+/// thread is left to finish on its own if it overruns).
+fn resolve(
+    host: &str,
+    port: u16,
+    deadline: Instant,
+) -> Result<Vec<std::net::SocketAddr>, ProbeError> {
+    let addr_text = format!("{host}:{port}");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = host.to_string();
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            (owned.as_str(), port)
+                .to_socket_addrs()
+                .map(|a| a.collect()),
+        );
+    });
+    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(_)) => Err(ProbeError::Resolve(addr_text)),
+        Err(_) => Err(ProbeError::Connect {
+            addr: addr_text,
+            reason: "timed out resolving the name".into(),
+        }),
+    }
 }
 
 fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, ProbeError> {
     let addr_text = format!("{host}:{port}");
-    let addrs: Vec<_> = (host, port)
-        .to_socket_addrs()
-        .map_err(|_| ProbeError::Resolve(addr_text.clone()))?
-        .collect();
     let mut last = String::from("no address");
-    for addr in addrs {
+    for addr in resolve(host, port, deadline)? {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             last = "timed out".into();
@@ -110,34 +175,48 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, ProbeE
 }
 
 /// Connects, runs a handshake and records it. Network and TLS failures after the TCP
-/// connection are recorded in `outcome`; only setup failures are errors.
+/// connection are recorded in `failure`; only setup failures are errors.
 pub fn handshake(opts: ProbeOptions) -> Result<HandshakeRecord, ProbeError> {
-    let deadline = Instant::now() + opts.timeout;
+    let deadline = Instant::now() + opts.timeout.min(MAX_TIMEOUT);
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let record = Arc::new(Mutex::new(HandshakeRecord::default()));
-    let verifier = recording::RecordingVerifier::new(
+    let (roots, enforce) = match opts.trust {
+        ServerTrust::Enforce(r) => (r, true),
+        ServerTrust::Report(r) => (r, false),
+    };
+    let verifier =
+        recording::RecordingVerifier::new(provider.clone(), &roots, enforce, record.clone())
+            .map_err(ProbeError::Config)?;
+    if enforce && !verifier.has_anchors() {
+        return Err(ProbeError::NoTrustAnchors(format!(
+            "{}:{}",
+            opts.host, opts.port
+        )));
+    }
+    let spy = Arc::new(recording::VersionSpy::default());
+    let resolver = recording::RecordingResolver::new(
         provider.clone(),
-        &opts.roots,
-        opts.enforce_trust,
+        opts.chooser.clone(),
         record.clone(),
-    )
-    .map_err(ProbeError::Config)?;
-    let resolver =
-        recording::RecordingResolver::new(provider.clone(), opts.chooser.clone(), record.clone());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+        spy.clone(),
+    );
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| ProbeError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_client_cert_resolver(Arc::new(resolver));
+    config.key_log = spy;
     let name = ServerName::try_from(opts.server_name.to_string())
         .map_err(|_| ProbeError::ServerName(opts.server_name.to_string()))?;
-    let mut sock = connect(opts.host, opts.port, deadline)?;
+    let sock = connect(opts.host, opts.port, deadline)?;
+    let mut sock = DeadlineStream::new(sock, deadline);
     let mut conn = rustls::ClientConnection::new(Arc::new(config), name)
         .map_err(|e| ProbeError::Config(e.to_string()))?;
-    let mut outcome = drive(&mut conn, &mut sock, deadline);
+    let mut outcome = drive(&mut conn, &mut sock);
     {
         let mut r = lock(&record);
+        r.sni = sni_for(opts.server_name).map(str::to_string);
         r.version = conn.protocol_version().map(|v| format!("{v:?}"));
         r.cipher_suite = conn
             .negotiated_cipher_suite()
@@ -146,11 +225,12 @@ pub fn handshake(opts: ProbeOptions) -> Result<HandshakeRecord, ProbeError> {
             .negotiated_key_exchange_group()
             .map(|g| format!("{:?}", g.name()));
     }
+    let tls13 = conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+    let asked = lock(&record).certificate_request.is_some();
     let mut answer = None;
     if outcome.is_ok() {
-        if let Some(wait) = opts.await_answer {
-            let wait = wait.min(deadline.saturating_duration_since(Instant::now()));
-            let (res, note) = await_answer(&mut conn, &mut sock, wait);
+        if let Some(grace) = opts.verdict_grace.filter(|_| tls13 && asked) {
+            let (res, note) = await_verdict(&mut conn, &mut sock, grace);
             outcome = res;
             answer = Some(note);
         }
@@ -158,6 +238,8 @@ pub fn handshake(opts: ProbeOptions) -> Result<HandshakeRecord, ProbeError> {
         let _ = conn.complete_io(&mut sock);
     }
     let mut r = std::mem::take(&mut *lock(&record));
+    r.session_tickets = conn.tls13_tickets_received();
+    r.verdict = answer.clone();
     r.steps = compose_steps(&r, opts.host, opts.port, outcome.as_ref().err(), answer);
     r.failure = outcome.err();
     Ok(r)
@@ -178,7 +260,10 @@ fn compose_steps(
 ) -> Vec<String> {
     let mut s = vec![
         format!("TCP connected to {host}:{port}"),
-        "ClientHello sent".to_string(),
+        match &r.sni {
+            Some(name) => format!("ClientHello sent (SNI {name})"),
+            None => "ClientHello sent (no SNI: IP address)".to_string(),
+        },
     ];
     let tls13 = r.version.as_deref() == Some("TLSv1_3");
     if let Some(v) = &r.version {
@@ -238,21 +323,11 @@ fn compose_steps(
     s
 }
 
-fn drive(
-    conn: &mut rustls::ClientConnection,
-    sock: &mut TcpStream,
-    deadline: Instant,
-) -> Result<(), String> {
+fn drive(conn: &mut rustls::ClientConnection, sock: &mut DeadlineStream) -> Result<(), String> {
     while conn.is_handshaking() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err("timed out during the handshake".into());
-        }
-        let _ = sock.set_read_timeout(Some(left));
-        let _ = sock.set_write_timeout(Some(left));
         match conn.complete_io(sock) {
             Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
+            Err(e) if deadline::is_timeout(&e) => {
                 return Err("timed out during the handshake".into());
             }
             Err(e) => return Err(describe_io(&e)),
@@ -261,47 +336,92 @@ fn drive(
     Ok(())
 }
 
-/// Waits for the server's first message after the handshake: application data or a
-/// session ticket means it accepted us; an alert means it did not. Returns the verdict and
-/// a step describing it.
-fn await_answer(
+/// After a TLS 1.3 handshake with a CertificateRequest, reads what the server sends for up to
+/// `grace`: session tickets are counted and read past; an alert is a rejection; application
+/// data, close_notify or silence until the grace period ends is acceptance at the TLS layer.
+/// Returns the verdict and a step saying exactly what was seen.
+fn await_verdict(
     conn: &mut rustls::ClientConnection,
-    sock: &mut TcpStream,
-    wait: Duration,
+    sock: &mut DeadlineStream,
+    grace: Duration,
 ) -> (Result<(), String>, String) {
-    if wait.is_zero() {
-        return (
-            Ok(()),
-            "no time left to wait for the server's answer".into(),
-        );
-    }
-    let _ = sock.set_read_timeout(Some(wait));
-    match conn.complete_io(sock) {
-        Ok((_, 0)) => (
-            Ok(()),
-            "server closed the connection without an alert".into(),
-        ),
-        Ok(_) => {
-            let mut buf = [0u8; 1];
-            let _ = conn.reader().read(&mut buf);
-            (
+    use std::io::Read;
+    let tickets = |conn: &rustls::ClientConnection| match conn.tls13_tickets_received() {
+        0 => String::new(),
+        1 => "1 session ticket, ".to_string(),
+        n => format!("{n} session tickets, "),
+    };
+    let start = Instant::now();
+    let until = start + grace;
+    let limit = sock.deadline().min(until);
+    loop {
+        let now = Instant::now();
+        if now >= limit {
+            let how = if limit < until {
+                format!(
+                    "the timeout ended the wait after {:.1} s",
+                    (now - start).as_secs_f64()
+                )
+            } else {
+                format!("no alert within {:.1} s", grace.as_secs_f64())
+            };
+            return (
                 Ok(()),
-                "server answered after the handshake: client accepted".into(),
-            )
+                format!("{}{how}: accepted at the TLS layer", tickets(conn)),
+            );
         }
-        Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => (
-            Ok(()),
-            format!(
-                "no alert from the server within {} ms: client accepted",
-                wait.as_millis()
-            ),
-        ),
-        Err(e) => {
-            let msg = describe_io(&e);
-            (
+        let read = sock.with_deadline(limit, |s| conn.read_tls(s));
+        match read {
+            Ok(0) => {
+                return (
+                    Ok(()),
+                    format!(
+                        "{}the server closed the connection without an alert: accepted at the TLS layer",
+                        tickets(conn)
+                    ),
+                );
+            }
+            Ok(_) => {}
+            Err(e) if deadline::is_timeout(&e) => continue,
+            Err(e) => {
+                let msg = describe_io(&e);
+                return (
+                    Err(msg.clone()),
+                    format!("server rejected the connection after the handshake: {msg}"),
+                );
+            }
+        }
+        if let Err(e) = conn.process_new_packets() {
+            let msg = describe_tls(&e);
+            return (
                 Err(msg.clone()),
-                format!("server rejected the connection after the handshake: {msg}"),
-            )
+                format!(
+                    "{}server rejected the connection after the handshake: {msg}",
+                    tickets(conn)
+                ),
+            );
+        }
+        let mut buf = [0u8; 1];
+        match conn.reader().read(&mut buf) {
+            Ok(0) => {
+                return (
+                    Ok(()),
+                    format!(
+                        "{}close_notify from the server: accepted at the TLS layer",
+                        tickets(conn)
+                    ),
+                );
+            }
+            Ok(_) => {
+                return (
+                    Ok(()),
+                    format!(
+                        "{}application data from the server: accepted at the TLS layer",
+                        tickets(conn)
+                    ),
+                );
+            }
+            Err(_) => {}
         }
     }
 }
@@ -313,14 +433,24 @@ fn describe_io(e: &std::io::Error) -> String {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        Some(rustls::Error::AlertReceived(alert)) => format!("{SERVER_ALERT} {alert:?}"),
-        Some(rustls::Error::InvalidMessage(m)) => {
-            format!("not a TLS server, or a broken one ({m:?})")
-        }
-        Some(other) => other.to_string(),
-        None if e.kind() == ErrorKind::UnexpectedEof || e.kind() == ErrorKind::ConnectionReset => {
+        Some(tls) => describe_tls(tls),
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof
+            || e.kind() == std::io::ErrorKind::ConnectionReset =>
+        {
             "the server closed the connection".into()
         }
         None => e.to_string(),
+    }
+}
+
+/// rustls's error as one line. Its text may quote the peer (a certificate name, say); the
+/// CLI escapes it before printing.
+fn describe_tls(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::AlertReceived(alert) => format!("{SERVER_ALERT} {alert:?}"),
+        rustls::Error::InvalidMessage(m) => {
+            format!("not a TLS server, or a broken one ({m:?})")
+        }
+        other => other.to_string(),
     }
 }

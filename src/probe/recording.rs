@@ -1,14 +1,17 @@
 //! The two rustls hooks that record a handshake: a server-certificate verifier that keeps
 //! the chain and its verification result (still checking handshake signatures), and a
-//! client-certificate resolver that keeps the CertificateRequest and asks the chooser.
+//! client-certificate resolver that keeps the CertificateRequest and asks the chooser, and
+//! a key-log hook that only notes whether TLS 1.3 secrets were derived (so the resolver
+//! knows the protocol version, which rustls does not pass it).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use der::{Decode, Encode};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::{CertificateRequestInfo, ClientCertChooser, HandshakeRecord, lock};
@@ -30,14 +33,15 @@ impl RecordingVerifier {
         enforce: bool,
         record: Arc<Mutex<HandshakeRecord>>,
     ) -> Result<Self, String> {
-        let inner = if roots.is_empty() {
+        let mut store = rustls::RootCertStore::empty();
+        for r in roots {
+            // Unusable anchors were named and dropped by `anchors::usable`/`system`; any
+            // left here are skipped, never fatal.
+            let _ = store.add(CertificateDer::from(r.clone()));
+        }
+        let inner = if store.is_empty() {
             None
         } else {
-            let mut store = rustls::RootCertStore::empty();
-            for r in roots {
-                // A root rustls cannot use (odd encoding) is skipped, as browsers do.
-                let _ = store.add(CertificateDer::from(r.clone()));
-            }
             Some(
                 WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
                     .build()
@@ -50,6 +54,13 @@ impl RecordingVerifier {
             enforce,
             record,
         })
+    }
+}
+
+impl RecordingVerifier {
+    /// Whether at least one usable trust anchor was given.
+    pub fn has_anchors(&self) -> bool {
+        self.inner.is_some()
     }
 }
 
@@ -78,6 +89,11 @@ impl ServerCertVerifier for RecordingVerifier {
         }
         match result {
             Some(Err(e)) if self.enforce => Err(e),
+            // Enforcing without anchors cannot happen (the probe refuses first); failing
+            // here keeps it closed all the same.
+            None if self.enforce => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            )),
             _ => Ok(ServerCertVerified::assertion()),
         }
     }
@@ -122,6 +138,7 @@ pub struct RecordingResolver {
     provider: Arc<CryptoProvider>,
     chooser: Option<Arc<dyn ClientCertChooser>>,
     record: Arc<Mutex<HandshakeRecord>>,
+    version: Arc<VersionSpy>,
 }
 
 impl std::fmt::Debug for dyn ClientCertChooser {
@@ -135,12 +152,41 @@ impl RecordingResolver {
         provider: Arc<CryptoProvider>,
         chooser: Option<Arc<dyn ClientCertChooser>>,
         record: Arc<Mutex<HandshakeRecord>>,
+        version: Arc<VersionSpy>,
     ) -> Self {
         RecordingResolver {
             provider,
             chooser,
             record,
+            version,
         }
+    }
+}
+
+/// Notes that TLS 1.3 handshake secrets were derived (right after a TLS 1.3 ServerHello,
+/// before any CertificateRequest). It asks for no other secret and keeps none.
+#[derive(Debug, Default)]
+pub struct VersionSpy {
+    tls13: AtomicBool,
+}
+
+impl VersionSpy {
+    fn is_tls13(&self) -> bool {
+        self.tls13.load(Ordering::SeqCst)
+    }
+}
+
+const TLS13_MARK: &str = "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
+
+impl rustls::KeyLog for VersionSpy {
+    fn log(&self, label: &str, _client_random: &[u8], _secret: &[u8]) {
+        if label == TLS13_MARK {
+            self.tls13.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn will_log(&self, label: &str) -> bool {
+        label == TLS13_MARK
     }
 }
 
@@ -162,20 +208,18 @@ impl ResolvesClientCert for RecordingResolver {
         root_hint_subjects: &[&[u8]],
         sigschemes: &[SignatureScheme],
     ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        let tls13 = self.version.is_tls13();
         let info = CertificateRequestInfo {
             ca_names: root_hint_subjects.iter().map(|n| full_name(n)).collect(),
             schemes: sigschemes
                 .iter()
                 .map(|s| SigScheme(u16::from(*s)))
                 .collect(),
+            tls13,
         };
         lock(&self.record).certificate_request = Some(info.clone());
-        let identity = self
-            .chooser
-            .as_ref()?
-            .choose(&info.ca_names, &info.schemes)?;
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.pkcs8.to_vec()));
-        let signer = match self.provider.key_provider.load_private_key(key) {
+        let identity = self.chooser.as_ref()?.choose(&info)?;
+        let signer = match super::ecdsa12::load(&self.provider, &identity.pkcs8, tls13) {
             Ok(k) => k,
             Err(e) => {
                 lock(&self.record).client_key_error = Some(format!("{}: {e}", identity.label));

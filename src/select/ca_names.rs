@@ -2,7 +2,8 @@
 //! (PEM or DER: their subjects), as DNs one per line (RFC 4514 with or without spaces after
 //! commas, as Java prints them; or OpenSSL's `C = US, O = Acme` form), or as the
 //! "Acceptable client certificate CA names" block copied from `openssl s_client` output.
-//! An empty file means any CA.
+//! A file that yields no name (empty, only comments, only a CSR) is an error, not "any CA":
+//! only s_client's explicit "No client certificate CA names sent" means any CA.
 
 use der::{Decode, Encode};
 use x509_cert::Certificate;
@@ -18,12 +19,25 @@ pub enum CaNamesError {
     Pem(#[from] pem::PemError),
     #[error("certificate {index}: {reason}")]
     Cert { index: usize, reason: String },
+    #[error("no CA name found (give certificates, DNs one per line, or openssl s_client output)")]
+    NoNames,
 }
 
 const S_CLIENT_HEADER: &str = "Acceptable client certificate CA names";
 
-/// Parses the file into DER-encoded names (empty: any CA).
+/// Parses the file into DER-encoded names (empty: the server accepts any CA, which only
+/// s_client's "No client certificate CA names sent" says).
 pub fn parse(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CaNamesError> {
+    let names = parse_names(bytes)?;
+    if names.is_empty() && !String::from_utf8_lossy(bytes).contains(S_CLIENT_NONE) {
+        return Err(CaNamesError::NoNames);
+    }
+    Ok(names)
+}
+
+const S_CLIENT_NONE: &str = "No client certificate CA names sent";
+
+fn parse_names(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CaNamesError> {
     if pem::looks_like_pem(bytes) && !String::from_utf8_lossy(bytes).contains(S_CLIENT_HEADER) {
         let mut out = Vec::new();
         for (i, block) in pem::parse_all(bytes)?.iter().enumerate() {
@@ -56,10 +70,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Vec<u8>>, CaNamesError> {
     let mut out = Vec::new();
     for (n, raw) in selected {
         let line = raw.trim();
-        if line.is_empty()
-            || line.starts_with('#')
-            || line.starts_with("No client certificate CA names sent")
-        {
+        if line.is_empty() || line.starts_with('#') || line.starts_with(S_CLIENT_NONE) {
             continue;
         }
         let parsed = if line.contains(" = ") {
@@ -131,8 +142,13 @@ mod tests {
             texts(&parse(t.as_bytes()).unwrap()),
             vec!["CN=Root CA,O=Acme,C=US", "CN=Other,O=X"]
         );
-        assert!(parse(b"").unwrap().is_empty());
-        assert!(parse(b"  \n\n").unwrap().is_empty());
+        assert!(matches!(parse(b""), Err(CaNamesError::NoNames)));
+        assert!(matches!(
+            parse(b"  \n\n# only\n"),
+            Err(CaNamesError::NoNames)
+        ));
+        let csr = b"-----BEGIN CERTIFICATE REQUEST-----\nMAA=\n-----END CERTIFICATE REQUEST-----\n";
+        assert!(matches!(parse(csr), Err(CaNamesError::NoNames)));
     }
 
     #[test]

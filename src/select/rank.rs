@@ -32,6 +32,8 @@ pub struct Request<'a> {
     pub ca_names: &'a [Vec<u8>],
     /// Signature schemes the server accepts, when known.
     pub schemes: Option<&'a [SigScheme]>,
+    /// Whether the schemes came from a TLS 1.3 CertificateRequest (curve-bound ECDSA).
+    pub tls13: bool,
     /// Now, seconds since the Unix epoch.
     pub now: i64,
 }
@@ -42,12 +44,30 @@ pub struct Request<'a> {
 pub enum Rejection {
     NoCertificate,
     IsCa,
-    Expired { not_after: String },
-    NotYetValid { not_before: String },
-    KeyUsageLacksDigitalSignature { key_usage: Vec<String> },
-    EkuLacksClientAuth { extended_key_usage: Vec<String> },
-    KeyTypeNotAccepted { key: String, offered: Vec<String> },
-    IssuerNotAccepted { chain_top: String },
+    Expired {
+        not_after: String,
+    },
+    NotYetValid {
+        not_before: String,
+    },
+    KeyUsageLacksDigitalSignature {
+        key_usage: Vec<String>,
+    },
+    EkuLacksClientAuth {
+        extended_key_usage: Vec<String>,
+    },
+    KeyTypeNotAccepted {
+        key: String,
+        offered: Vec<String>,
+    },
+    IssuerNotAccepted {
+        chain_top: String,
+    },
+    /// The same certificate is a candidate already, in `store` (0-based) under `alias`.
+    SameAs {
+        store: usize,
+        alias: String,
+    },
 }
 
 impl std::fmt::Display for Rejection {
@@ -83,6 +103,11 @@ impl std::fmt::Display for Rejection {
             Rejection::IssuerNotAccepted { chain_top } => write!(
                 f,
                 "issuer chain never reaches a named CA (chain ends at {chain_top})"
+            ),
+            Rejection::SameAs { store, alias } => write!(
+                f,
+                "the same certificate as '{alias}' in store {} (offered once)",
+                store + 1
             ),
         }
     }
@@ -162,8 +187,29 @@ pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evalu
             e.alias.clone(),
         )
     });
-    candidates.extend(rejected);
-    candidates
+    // One identity held by several stores (or aliases) is one candidate: the best-ranked
+    // copy stays, the others say which copy they repeat.
+    let mut unique: Vec<Evaluation> = Vec::with_capacity(candidates.len());
+    let mut repeats = Vec::new();
+    for mut e in candidates {
+        let first = unique
+            .iter()
+            .find(|u| !u.chain.is_empty() && u.chain.first() == e.chain.first());
+        match first {
+            Some(u) => {
+                e.rejections.push(Rejection::SameAs {
+                    store: u.store,
+                    alias: u.alias.clone(),
+                });
+                e.candidate = false;
+                repeats.push(e);
+            }
+            None => unique.push(e),
+        }
+    }
+    unique.extend(repeats);
+    unique.extend(rejected);
+    unique
 }
 
 /// The certificates of every store, for completing chains; parsed on first use.
@@ -272,7 +318,7 @@ fn evaluate(c: &Candidate, pool: &Pool, names: &[AcceptedName], req: &Request) -
         let pk = &leaf.public_key;
         if !schemes
             .iter()
-            .any(|s| key_can_use(&pk.algorithm, pk.curve.as_deref(), *s))
+            .any(|s| key_can_use(&pk.algorithm, pk.curve.as_deref(), *s, req.tls13))
         {
             eval.rejections.push(Rejection::KeyTypeNotAccepted {
                 key: pk.label(),
@@ -457,8 +503,54 @@ mod tests {
         Request {
             ca_names: names,
             schemes,
+            tls13: true,
             now: NOW,
         }
+    }
+
+    #[test]
+    fn one_identity_in_two_stores_is_one_candidate() {
+        let pki = pki();
+        let names = [pki.b.subject.clone()];
+        let shared = vec![leaf(&pki.b, "shared", Leaf::default())];
+        let other = vec![leaf(&pki.b, "other", Leaf::default())];
+        let entries = [
+            Candidate {
+                store: 1,
+                alias: "copy",
+                chain: &shared,
+            },
+            Candidate {
+                store: 0,
+                alias: "original",
+                chain: &shared,
+            },
+            Candidate {
+                store: 0,
+                alias: "other",
+                chain: &other,
+            },
+        ];
+        let ranked = rank(&entries, &[], &request(&names, None));
+        let candidates: Vec<&str> = ranked
+            .iter()
+            .filter(|e| e.candidate)
+            .map(|e| e.alias.as_str())
+            .collect();
+        assert_eq!(candidates.len(), 2, "{candidates:?}");
+        let copy = ranked.iter().find(|e| e.alias == "copy").unwrap();
+        assert!(!copy.candidate);
+        assert_eq!(
+            copy.rejections,
+            vec![Rejection::SameAs {
+                store: 0,
+                alias: "original".into()
+            }]
+        );
+        assert_eq!(
+            copy.rejections[0].to_string(),
+            "the same certificate as 'original' in store 1 (offered once)"
+        );
     }
 
     #[test]

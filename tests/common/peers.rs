@@ -31,6 +31,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("unshare", "util-linux"),
     ("setpriv", "util-linux"),
     ("update-ca-certificates", "ca-certificates"),
+    ("python3", "python3"),
     ("/etc/ssl/certs/java/cacerts", "ca-certificates-java"),
 ];
 

@@ -7,15 +7,16 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use super::exit::{self, ExitError};
-use super::pass::PassArg;
-use super::render::sanitize;
-use super::stores::{Loaded, load_store};
+use super::pass::{KeyPasswords, PassArg};
+use super::render::escape;
+use super::stores::{Loaded, integrity_warning, load_store};
 use crate::select::rank::{self, Candidate, Evaluation, Request};
 use crate::select::schemes::SigScheme;
 use crate::select::{self as sel, ChosenBy, Decision, Policy};
 use crate::store::{EntryBody, keyprotect};
 
-/// Loads the `--store` files with one `--pass` for all or one per store.
+/// Loads the `--store` files with one `--pass` for all or one per store, warning about
+/// each store whose integrity could not be checked.
 pub fn load_stores(paths: &[PathBuf], passes: &[String]) -> anyhow::Result<Vec<Loaded>> {
     if passes.len() > 1 && passes.len() != paths.len() {
         bail!(
@@ -31,7 +32,11 @@ pub fn load_stores(paths: &[PathBuf], passes: &[String]) -> anyhow::Result<Vec<L
             let pass = PassArg {
                 pass: passes.get(i).or(passes.first()).cloned(),
             };
-            load_store(p, &pass)
+            let loaded = load_store(p, &pass)?;
+            if let Some(w) = integrity_warning(p, &loaded) {
+                eprintln!("warning: {w}");
+            }
+            Ok(loaded)
         })
         .collect()
 }
@@ -40,10 +45,19 @@ pub fn load_stores(paths: &[PathBuf], passes: &[String]) -> anyhow::Result<Vec<L
 pub struct Pool<'a> {
     pub stores: &'a [Loaded],
     pub paths: &'a [PathBuf],
+    /// `--key-pass [ALIAS=]SRC`: key passwords that differ from the store password.
+    pub key_passwords: Option<&'a KeyPasswords>,
 }
 
 impl Pool<'_> {
-    pub fn rank(&self, ca_names: &[Vec<u8>], schemes: Option<&[SigScheme]>) -> Vec<Evaluation> {
+    /// Ranks every key entry; `tls13` says the schemes came from a TLS 1.3 request, where
+    /// an ECDSA scheme also binds the curve.
+    pub fn rank(
+        &self,
+        ca_names: &[Vec<u8>],
+        schemes: Option<&[SigScheme]>,
+        tls13: bool,
+    ) -> Vec<Evaluation> {
         let mut candidates = Vec::new();
         let mut pool = Vec::new();
         for (si, loaded) in self.stores.iter().enumerate() {
@@ -68,6 +82,7 @@ impl Pool<'_> {
             &Request {
                 ca_names,
                 schemes,
+                tls13,
                 now,
             },
         )
@@ -89,7 +104,11 @@ impl Pool<'_> {
         let EntryBody::PrivateKey { key, .. } = &entry.body else {
             bail!("'{}' has no private key", eval.alias);
         };
-        let pw = loaded.password.as_deref().map(|s| s.as_str()).unwrap_or("");
+        let pw = self
+            .key_passwords
+            .and_then(|k| k.for_alias(&eval.alias))
+            .or(loaded.password.as_deref().map(|s| s.as_str()))
+            .unwrap_or("");
         keyprotect::decrypt(key, pw).with_context(|| format!("entry '{}'", eval.alias))
     }
 }
@@ -113,7 +132,7 @@ fn match_text(e: &Evaluation) -> String {
 /// One line describing a candidate, for lists and the prompt.
 pub fn candidate_line(pool: &Pool, e: &Evaluation) -> String {
     let leaf = e.leaf.as_ref();
-    sanitize(&format!(
+    escape(&format!(
         "{}  [{}]  {}  issuer {}  expires {}  {}  ({})",
         e.alias,
         pool.path(e.store),
@@ -139,7 +158,7 @@ pub fn explain(pool: &Pool, ranked: &[Evaluation]) {
         };
         eprintln!(
             "{}",
-            sanitize(&format!("{} [{}]: {}", e.alias, pool.path(e.store), status))
+            escape(&format!("{} [{}]: {}", e.alias, pool.path(e.store), status))
         );
     }
 }
@@ -160,13 +179,21 @@ pub fn choose(pool: &Pool, ranked: &[Evaluation], opts: &ChoiceOptions) -> anyho
     };
     let mut decision = sel::decide(ranked, &policy);
     if let Decision::RememberedIgnored(inner) = decision {
-        eprintln!("warning: the remembered choice no longer matches this server; ignoring it");
+        let alias = opts
+            .remembered
+            .as_ref()
+            .map(|(_, a)| a.as_str())
+            .unwrap_or("");
+        eprintln!(
+            "warning: the remembered choice '{}' no longer matches this server; ignoring it",
+            escape(alias)
+        );
         decision = *inner;
     }
     match decision {
         Decision::Chosen { index, why } => {
             if why == ChosenBy::Remembered {
-                eprintln!("using the remembered choice '{}'", sanitize(&ranked[index].alias));
+                eprintln!("using the remembered choice '{}'", escape(&ranked[index].alias));
             }
             Ok(index)
         }
@@ -190,7 +217,7 @@ pub fn choose(pool: &Pool, ranked: &[Evaluation], opts: &ChoiceOptions) -> anyho
             };
             Err(ExitError {
                 code: exit::NO_CANDIDATE,
-                message: format!("'{alias}' is not a candidate: {why}"),
+                message: format!("'{}' is not a candidate: {}", escape(&alias), escape(&why)),
             }
             .into())
         }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use super::render::escape;
 use crate::fsio::{self, Mode};
 
 const DAYS: i64 = 30;
@@ -86,11 +87,22 @@ pub fn forget(server: &str) -> anyhow::Result<bool> {
 }
 
 /// The choice remembered for `server`, as (index into `stores`, alias), when it names one
-/// of the stores given now.
+/// of the stores given now. A remembered choice whose store was not given is announced on
+/// stderr, not silently dropped (the docs promise it).
 pub fn choice_for(server: &str, stores: &[PathBuf]) -> Option<(usize, String)> {
     let r = lookup(server).ok().flatten()?;
-    let store = stores.iter().position(|p| same_file(p, &r.store))?;
-    Some((store, r.alias))
+    match stores.iter().position(|p| same_file(p, &r.store)) {
+        Some(i) => Some((i, r.alias)),
+        None => {
+            eprintln!(
+                "note: the choice remembered for {} ('{}' in {}) is not used: that store was not given",
+                escape(server),
+                escape(&r.alias),
+                escape(&r.store.display().to_string())
+            );
+            None
+        }
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -1,6 +1,7 @@
 //! Stores as commands read and write them: load (read, sniff, decode, with the password
 //! from `--pass`, a prompt, or none where the format allows), save (encode, atomic write,
-//! 0600 when it holds keys), and unlocking stored keys before re-encoding.
+//! 0600 when it holds keys), unlocking stored keys before re-encoding, and the warning for
+//! a store whose integrity could not be checked.
 
 use std::path::Path;
 
@@ -30,6 +31,26 @@ pub struct Loaded {
 pub fn load_store(path: &Path, pass: &PassArg) -> anyhow::Result<Loaded> {
     let bytes = read_input(path)?;
     load_bytes(path, &bytes, pass.source()?, false)
+}
+
+/// Why a loaded store's integrity could not be checked (a PKCS#12 without MAC, a JKS/JCEKS
+/// opened without its password), or `None` when it was: anyone who could write such a file
+/// may have changed it.
+pub fn integrity_warning(path: &Path, loaded: &Loaded) -> Option<String> {
+    if loaded.info.integrity_checked {
+        return None;
+    }
+    match loaded.format {
+        Format::Pkcs12 => Some(format!(
+            "{}: PKCS#12 without integrity check (no MAC): anyone who can write the file can change it",
+            path.display()
+        )),
+        Format::Jks | Format::Jceks => Some(format!(
+            "{}: integrity not checked (no store password given)",
+            path.display()
+        )),
+        _ => None,
+    }
 }
 
 /// Like [`load_store`], but for operations that decrypt keys or rewrite the store: a store

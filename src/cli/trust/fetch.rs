@@ -1,5 +1,7 @@
 //! `keychest trust fetch HOST:PORT --into STORE`: show a server's chain and add one of its
-//! certificates to a truststore as a trusted entry, after confirmation.
+//! CA certificates to a truststore as a trusted entry, after confirmation. Only a CA that
+//! verifiably issued the chain (`probe::issuers`) is offered; the store keeps its format,
+//! preset and password (`common::rewrite`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,11 +10,11 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::cli::common::pass::PassArg;
-use crate::cli::common::render::{colon_hex, sanitize};
+use crate::cli::common::render::{cert_lines, colon_hex, escape};
 use crate::cli::common::rewrite::{EditOptions, NewStore, edit_store};
-use crate::cli::common::target::parse_target;
+use crate::cli::common::target::{parse_target, sni_text};
 use crate::pki::inspect;
-use crate::probe::{self, ProbeOptions};
+use crate::probe::{self, ProbeOptions, ServerTrust, issuers};
 use crate::store::{Format, ops};
 
 #[derive(Args, Debug)]
@@ -24,7 +26,7 @@ pub struct TrustFetchArgs {
     pub pass: PassArg,
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
-    /// Which certificate of the chain to add: 1 = the leaf (default: the top of the chain)
+    /// Which certificate of the chain to add; only a CA that verifiably issued the chain is accepted (default: the top-most such CA)
     #[arg(long, value_name = "N")]
     pub cert: Option<usize>,
     #[arg(long)]
@@ -38,59 +40,78 @@ pub struct TrustFetchArgs {
 
 pub fn run(a: TrustFetchArgs) -> anyhow::Result<()> {
     let chain = fetch_chain(&a)?;
-    print_chain(&chain)?;
-    let n = a.cert.unwrap_or(chain.len());
-    let der = chain
-        .get(n.wrapping_sub(1))
-        .with_context(|| format!("--cert {n}: the chain has {} certificates", chain.len()))?
-        .clone();
+    for (i, der) in chain.iter().enumerate() {
+        for line in cert_lines(i + 1, der, "") {
+            eprintln!("{line}");
+        }
+    }
+    let index = pick(&a, &chain)?;
+    let n = index + 1;
+    eprintln!(
+        "CA certificate [{n}] issued the server's chain (signatures checked from the leaf up)"
+    );
+    let der = chain[index].clone();
     confirm(&a, n, &der)?;
     add(&a, der)
 }
 
-/// The certificates the server sends (not verified: the user judges them by fingerprint).
+/// The certificates the server sends (not verified: trust on first use, the user judges
+/// them by fingerprint).
 fn fetch_chain(a: &TrustFetchArgs) -> anyhow::Result<Vec<Vec<u8>>> {
     let (host, port) = parse_target(&a.target)?;
+    let target = format!("{host}:{port}");
     let sni = a.servername.clone().unwrap_or_else(|| host.clone());
+    eprintln!("connecting to {}, {}", escape(&target), sni_text(&sni));
     let record = probe::handshake(ProbeOptions {
         host: &host,
         port,
         server_name: &sni,
         timeout: Duration::from_secs(a.timeout),
-        roots: vec![],
-        enforce_trust: false,
+        trust: ServerTrust::Report(vec![]),
         chooser: None,
-        await_answer: None,
-    })?;
+        verdict_grace: None,
+    })
+    .map_err(|e| anyhow::anyhow!(escape(&e.to_string())))?;
     if record.server_chain.is_empty() {
         bail!(
-            "no certificate received from {host}:{port}: {}",
-            record
-                .failure
-                .as_deref()
-                .unwrap_or("the handshake stopped early")
+            "no certificate received from {}: {}",
+            escape(&target),
+            escape(
+                record
+                    .failure
+                    .as_deref()
+                    .unwrap_or("the handshake stopped early")
+            )
         );
     }
     Ok(record.server_chain)
 }
 
-fn print_chain(chain: &[Vec<u8>]) -> anyhow::Result<()> {
-    for (i, der) in chain.iter().enumerate() {
-        let c = inspect::certificate(der)
-            .with_context(|| format!("certificate {} is malformed", i + 1))?;
-        eprintln!(
-            "{}",
-            sanitize(&format!(
-                "[{}] {}\n    issuer  {}\n    expires {}\n    SHA-256 {}",
-                i + 1,
-                c.subject,
-                c.issuer,
-                c.not_after,
-                colon_hex(&c.fingerprints.sha256)
-            ))
-        );
+/// The index (0-based) of the certificate to add: `--cert N` if it is a CA that issued the
+/// chain, else the top-most such CA; anything else is refused with the reason.
+fn pick(a: &TrustFetchArgs, chain: &[Vec<u8>]) -> anyhow::Result<usize> {
+    let cas = issuers::verified_cas(chain);
+    match a.cert {
+        Some(n) if n == 0 || n > chain.len() => {
+            bail!("--cert {n}: the chain has {} certificates", chain.len())
+        }
+        Some(n) if !cas.contains(&(n - 1)) => bail!(
+            "--cert {n}: refused: {} ({} unchanged)",
+            issuers::why_not(chain, n - 1),
+            a.into.display()
+        ),
+        Some(n) => Ok(n - 1),
+        None => cas.last().copied().with_context(|| {
+            format!(
+                "refused: the server sent no CA certificate that issued its chain ({}); get the CA certificate from its owner and add it with `store import` ({} unchanged)",
+                (0..chain.len())
+                    .map(|i| format!("[{}] {}", i + 1, issuers::why_not(chain, i)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                a.into.display()
+            )
+        }),
     }
-    Ok(())
 }
 
 /// `--yes`, or a yes at the terminal; anything else leaves STORE unchanged.
@@ -105,12 +126,11 @@ fn confirm(a: &TrustFetchArgs, n: usize, der: &[u8]) -> anyhow::Result<()> {
             a.into.display()
         );
     }
+    // The prompt holds only keychest's own values; the subject is on a line of its own.
+    eprintln!("subject: {}", escape(&c.subject));
+    eprintln!("SHA-256: {}", colon_hex(&c.fingerprints.sha256));
     let ok = dialoguer::Confirm::new()
-        .with_prompt(sanitize(&format!(
-            "Trust [{n}] {} (SHA-256 {})?",
-            c.subject,
-            colon_hex(&c.fingerprints.sha256)
-        )))
+        .with_prompt(format!("Trust certificate [{n}] with the SHA-256 above?"))
         .default(false)
         .interact_on(&dialoguer::console::Term::stderr())
         .context("prompt failed")?;
@@ -147,12 +167,12 @@ fn add(a: &TrustFetchArgs, der: Vec<u8>) -> anyhow::Result<()> {
     for (alias, existing) in &report.skipped_duplicates {
         eprintln!(
             "already trusted as '{}' (not added as '{}')",
-            sanitize(existing),
-            sanitize(alias)
+            escape(existing),
+            escape(alias)
         );
     }
     for alias in &report.added {
-        eprintln!("added '{}' to {}", sanitize(alias), a.into.display());
+        eprintln!("added '{}' to {}", escape(alias), a.into.display());
     }
     Ok(())
 }
