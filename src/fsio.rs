@@ -32,6 +32,10 @@ pub enum WriteError {
     Exists(PathBuf),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("cannot write {}: the folder {} does not exist", .path.display(), .dir.display())]
+    NoFolder { path: PathBuf, dir: PathBuf },
+    #[error("cannot write {}: it is a folder", .0.display())]
+    IsFolder(PathBuf),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -49,6 +53,52 @@ pub fn check_writable(path: &Path, overwrite: bool) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Every precondition of [`write_atomic`], checked without writing the target: the folder
+/// exists and takes new files (probed by creating and removing a temporary file, the only
+/// test that sees read-only mounts, ACLs and root's exemptions alike), and `path` is absent
+/// unless `overwrite`, and never a folder. Lets a command refuse before it changes any state.
+pub fn check_output(path: &Path, overwrite: bool) -> Result<(), WriteError> {
+    check_writable(path, overwrite)?;
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(WriteError::IsFolder(path.to_path_buf()));
+    }
+    let dir = parent_dir(path);
+    match fs::metadata(&dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(io_err(path)(io::Error::other(format!(
+                "{} is not a folder",
+                dir.display()
+            ))));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(WriteError::NoFolder {
+                path: path.to_path_buf(),
+                dir,
+            });
+        }
+        Err(e) => return Err(io_err(path)(e)),
+    }
+    let (tmp, file) = create_temp(&dir, &target_name(path), Mode::Private).map_err(io_err(path))?;
+    drop(file);
+    let _ = fs::remove_file(tmp);
+    Ok(())
+}
+
+/// The folder a file is written in ("." for a bare name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn target_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into())
+}
+
 /// Atomically writes `data` to `path` with `mode`. With `overwrite` false an existing file
 /// is never replaced, even one created concurrently after [`check_writable`].
 pub fn write_atomic(
@@ -58,14 +108,8 @@ pub fn write_atomic(
     overwrite: bool,
 ) -> Result<(), WriteError> {
     check_writable(path, overwrite)?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
+    let dir = parent_dir(path);
+    let name = target_name(path);
     remove_stale_temps(&dir);
     let (tmp_path, mut file) = create_temp(&dir, &name, mode).map_err(io_err(path))?;
     let result = (|| {

@@ -137,7 +137,8 @@ fn dash(s: &str) -> &str {
 }
 
 impl Record {
-    fn to_line(&self) -> String {
+    /// The record as one index line, without its newline.
+    pub fn to_line(&self) -> String {
         let sans: Vec<String> = self.sans.iter().map(|s| escape(s, true)).collect();
         [
             self.serial.clone(),
@@ -249,6 +250,7 @@ impl Index {
             }
         }
         let mut records: Vec<Record> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (i, line) in lines {
             let n = i + 1;
             let line = line.trim_end_matches('\r');
@@ -256,7 +258,7 @@ impl Index {
                 continue;
             }
             let r = Record::from_line(line, n)?;
-            if records.iter().any(|x| x.serial == r.serial) {
+            if !seen.insert(r.serial.clone()) {
                 return Err(line_err(n, format!("serial {} appears twice", r.serial)));
             }
             records.push(r);
@@ -288,6 +290,36 @@ impl Index {
             .filter(|r| r.status == Status::Revoked)
             .count()
     }
+}
+
+/// Appends one record to the index file at `path` (the caller holds the CA's lock): one
+/// `write` of one line with O_APPEND, so issuing does not rewrite the whole index, then an
+/// fsync. A file without the header gets it first; a last line without its newline (a hand
+/// edit) gets one, so the new record starts its own line.
+pub fn append(path: &std::path::Path, record: &Record) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)?;
+    let len = file.metadata()?.len();
+    let mut line = String::new();
+    if len == 0 {
+        line.push_str(HEADER);
+        line.push('\n');
+    } else {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1))?;
+        file.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            line.push('\n');
+        }
+    }
+    line.push_str(&record.to_line());
+    line.push('\n');
+    file.write_all(line.as_bytes())?;
+    file.sync_data()
 }
 
 #[cfg(test)]
@@ -332,6 +364,27 @@ mod tests {
             )
         );
         assert_eq!(Index::parse(&text).unwrap(), idx);
+    }
+
+    #[test]
+    fn append_adds_one_line_and_the_header_when_needed() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join(FILE_NAME);
+        let idx = sample();
+        append(&p, &idx.records[0]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            format!("{HEADER}\n{}\n", idx.records[0].to_line())
+        );
+        // A hand edit that dropped the last newline.
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text.pop();
+        std::fs::write(&p, text).unwrap();
+        append(&p, &idx.records[1]).unwrap();
+        assert_eq!(
+            Index::parse(&std::fs::read_to_string(&p).unwrap()).unwrap(),
+            idx
+        );
     }
 
     #[test]

@@ -382,7 +382,7 @@ fn sign(a: SignArgs) -> anyhow::Result<()> {
     let t = now();
     let ca = open_ca(&a.dir, t)?;
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        fsio::check_output(out, a.force)?;
     }
     let subject = match &a.subject {
         Some(s) => Some(name::parse_dn(s)?.to_der()?),
@@ -408,15 +408,26 @@ fn sign(a: SignArgs) -> anyhow::Result<()> {
     )
     .with_context(|| format!("cannot sign {}", a.csr.display()))?;
     let key = ca_key(&ca, &a.pass)?;
-    let issued = ca.issue(&key, &req, t)?;
+    let content = if a.chain {
+        ca::Content::CertWithChain
+    } else {
+        ca::Content::Cert
+    };
+    let mut plan = ca::OutputPlan::new(a.force);
+    if let Some(out) = &a.out {
+        plan = plan.file(out, Mode::Public, content);
+    }
+    let issued = ca.issue_to(&key, &req, t, &plan)?;
     notes.extend(issued.notes.iter().cloned());
     print_notes(&notes);
-    let out = if a.chain {
-        ca.with_chain(&issued.der)
-    } else {
-        pem::encode("CERTIFICATE", &issued.der)
-    };
-    write_output(a.out.as_deref(), out.as_bytes(), Mode::Public, a.force)?;
+    if a.out.is_none() {
+        let out = if a.chain {
+            ca.with_chain(&issued.der)
+        } else {
+            pem::encode("CERTIFICATE", &issued.der)
+        };
+        write_output(None, out.as_bytes(), Mode::Public, a.force)?;
+    }
     eprintln!("keychest: issued serial {}", issued.serial);
     Ok(())
 }
@@ -464,12 +475,21 @@ fn issue(a: IssueArgs) -> anyhow::Result<()> {
     let stem = file_stem(first);
     let key_path = a.out_dir.join(format!("{stem}.key"));
     let crt_path = a.out_dir.join(format!("{stem}.crt"));
-    fsio::check_writable(&key_path, a.force)?;
-    fsio::check_writable(&crt_path, a.force)?;
+    fsio::check_output(&key_path, a.force)?;
+    fsio::check_output(&crt_path, a.force)?;
     let ca_key = ca_key(&ca, &a.pass)?;
     let key = generate(kind)?;
     let spki = key.public_key_info()?.to_der()?;
-    let issued = ca.issue(
+    let key_pem = keyfile::to_pkcs8_pem(&key, None)?;
+    // The key first: a certificate without its key is useless.
+    let plan = ca::OutputPlan::new(a.force)
+        .file(
+            &key_path,
+            Mode::Private,
+            ca::Content::Bytes(key_pem.as_bytes().to_vec()),
+        )
+        .file(&crt_path, Mode::Public, ca::Content::CertWithChain);
+    let issued = ca.issue_to(
         &ca_key,
         &IssueRequest {
             subject,
@@ -480,16 +500,9 @@ fn issue(a: IssueArgs) -> anyhow::Result<()> {
             path_len: None,
         },
         t,
+        &plan,
     )?;
     print_notes(&issued.notes);
-    let key_pem = keyfile::to_pkcs8_pem(&key, None)?;
-    fsio::write_atomic(&key_path, key_pem.as_bytes(), Mode::Private, a.force)?;
-    fsio::write_atomic(
-        &crt_path,
-        ca.with_chain(&issued.der).as_bytes(),
-        Mode::Public,
-        a.force,
-    )?;
     eprintln!(
         "keychest: issued serial {}: {} and {} (key unencrypted, mode 0600), valid until {}",
         issued.serial,
@@ -581,16 +594,22 @@ fn crl(a: CrlArgs) -> anyhow::Result<()> {
     let t = now();
     let ca = open_ca(&a.dir, t)?;
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        fsio::check_output(out, a.force)?;
     }
     let key = ca_key(&ca, &a.pass)?;
-    let (der, number) = ca.crl(&key, a.days, t)?;
-    write_output(
-        a.out.as_deref(),
-        pem::encode("X509 CRL", &der).as_bytes(),
-        Mode::Public,
-        a.force,
-    )?;
+    let mut plan = ca::OutputPlan::new(a.force);
+    if let Some(out) = &a.out {
+        plan = plan.file(out, Mode::Public, ca::Content::Crl);
+    }
+    let (der, number) = ca.crl_to(&key, a.days, t, &plan)?;
+    if a.out.is_none() {
+        write_output(
+            None,
+            pem::encode("X509 CRL", &der).as_bytes(),
+            Mode::Public,
+            a.force,
+        )?;
+    }
     eprintln!(
         "keychest: CRL number {number} with {} revoked certificate(s)",
         ca.index()?.revoked_count()
