@@ -1443,7 +1443,12 @@ fn ca_folders_are_private_and_loose_modes_are_refused() {
         let o = Command::new("sh")
             .args(["-c", &format!("umask {umask} && exec \"$0\" \"$@\"")])
             .arg(KC)
-            .args(["ca", "issue", &format!("{name}/ca"), &format!("{name}.test")])
+            .args([
+                "ca",
+                "issue",
+                &format!("{name}/ca"),
+                &format!("{name}.test"),
+            ])
             .current_dir(d)
             .output()
             .unwrap();
