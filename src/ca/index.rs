@@ -29,6 +29,8 @@ pub enum IndexError {
         line: usize,
         reason: String,
     },
+    #[error("cannot read {file}: {reason}")]
+    Read { file: &'static str, reason: String },
 }
 
 fn line_err(line: usize, reason: impl Into<String>) -> IndexError {
@@ -238,31 +240,7 @@ pub struct Index {
 
 impl Index {
     pub fn parse(text: &str) -> Result<Index, IndexError> {
-        let mut lines = text.lines().enumerate();
-        match lines.next() {
-            Some((_, h)) if h.trim_end_matches('\r') == HEADER => {}
-            None => return Ok(Index::default()),
-            Some(_) => {
-                return Err(line_err(
-                    1,
-                    "missing header line (expected the column names)",
-                ));
-            }
-        }
-        let mut records: Vec<Record> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for (i, line) in lines {
-            let n = i + 1;
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let r = Record::from_line(line, n)?;
-            if !seen.insert(r.serial.clone()) {
-                return Err(line_err(n, format!("serial {} appears twice", r.serial)));
-            }
-            records.push(r);
-        }
+        let records = Reader::new(text.as_bytes()).collect::<Result<Vec<_>, _>>()?;
         Ok(Index { records })
     }
 
@@ -289,6 +267,88 @@ impl Index {
             .iter()
             .filter(|r| r.status == Status::Revoked)
             .count()
+    }
+}
+
+/// Reads an index record by record, so a caller that prints them (`ca list`) needs memory
+/// for one line, not the whole index: the header is checked first, each line as it comes,
+/// and a serial seen twice is reported at its second line. Linear in the index size.
+pub struct Reader<R> {
+    lines: std::io::Lines<R>,
+    line: usize,
+    seen: std::collections::HashSet<String>,
+    failed: bool,
+}
+
+impl<R: std::io::BufRead> Reader<R> {
+    pub fn new(input: R) -> Reader<R> {
+        Reader {
+            lines: input.lines(),
+            line: 0,
+            seen: Default::default(),
+            failed: false,
+        }
+    }
+
+    fn next_line(&mut self) -> Option<Result<String, IndexError>> {
+        let line = self.lines.next()?;
+        self.line += 1;
+        Some(line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => line_err(self.line, "not UTF-8 text"),
+            _ => IndexError::Read {
+                file: FILE_NAME,
+                reason: e.to_string(),
+            },
+        }))
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Reader<R> {
+    type Item = Result<Record, IndexError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let result = (|| {
+            if self.line == 0 {
+                match self.next_line()? {
+                    Ok(h) if h.trim_end_matches('\r') == HEADER => {}
+                    Ok(_) => {
+                        return Some(Err(line_err(
+                            1,
+                            "missing header line (expected the column names)",
+                        )));
+                    }
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            loop {
+                let line = match self.next_line()? {
+                    Ok(l) => l,
+                    Err(e) => return Some(Err(e)),
+                };
+                let line = line.trim_end_matches('\r');
+                if line.trim().is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let r = match Record::from_line(line, self.line) {
+                    Ok(r) => r,
+                    Err(e) => return Some(Err(e)),
+                };
+                if !self.seen.insert(r.serial.clone()) {
+                    return Some(Err(line_err(
+                        self.line,
+                        format!("serial {} appears twice", r.serial),
+                    )));
+                }
+                return Some(Ok(r));
+            }
+        })();
+        if matches!(result, Some(Err(_))) {
+            self.failed = true;
+        }
+        result
     }
 }
 

@@ -261,6 +261,25 @@ impl Ca {
         Ok(())
     }
 
+    /// The index record by record, read as it is consumed ([`index::Reader`]).
+    pub fn records(&self) -> Result<impl Iterator<Item = Result<index::Record, CaError>>, CaError> {
+        let path = self.index_path();
+        let file: Box<dyn std::io::Read> = match std::fs::File::open(&path) {
+            Ok(f) => Box::new(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Box::new(std::io::empty()),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let dir = self.dir.clone();
+        Ok(
+            index::Reader::new(std::io::BufReader::new(file)).map(move |r| {
+                r.map_err(|err| CaError::Index {
+                    err,
+                    dir: dir.clone(),
+                })
+            }),
+        )
+    }
+
     /// The serial numbers in the index (under the lock, before drawing a new one).
     fn serials(&self) -> Result<HashSet<String>, CaError> {
         Ok(self
