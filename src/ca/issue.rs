@@ -46,7 +46,8 @@ impl Ca {
 
         let _lock = self.lock()?;
         plan.check()?;
-        let serials = self.serials()?;
+        let text = self.index_text()?;
+        let serials = index::serials_checked(&text).map_err(|e| self.index_error(e))?;
         let serial = new_serial(|s| serials.contains(s));
         let serial_hex = hex_lower(&serial);
         let der = cert::sign(

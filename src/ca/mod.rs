@@ -25,7 +25,6 @@ pub use issue::Issued;
 pub use output::{Content, OutputPlan};
 pub use policy::{IssueRequest, Note, request_from_csr};
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use der::{Decode, Encode};
@@ -239,16 +238,7 @@ impl Ca {
 
     /// Reads the index (callers that modify it hold the lock).
     pub fn index(&self) -> Result<Index, CaError> {
-        let path = self.index_path();
-        let text = match std::fs::read(&path) {
-            Ok(b) => String::from_utf8(b).map_err(|_| corrupt(&path, "not UTF-8 text"))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(io_err(&path)(e)),
-        };
-        Index::parse(&text).map_err(|err| CaError::Index {
-            err,
-            dir: self.dir.clone(),
-        })
+        Index::parse(&self.index_text()?).map_err(|e| self.index_error(e))
     }
 
     fn write_index(&self, idx: &Index) -> Result<(), CaError> {
@@ -280,14 +270,21 @@ impl Ca {
         )
     }
 
-    /// The serial numbers in the index (under the lock, before drawing a new one).
-    fn serials(&self) -> Result<HashSet<String>, CaError> {
-        Ok(self
-            .index()?
-            .records
-            .into_iter()
-            .map(|r| r.serial)
-            .collect())
+    /// The index file's text (empty when there is none yet).
+    fn index_text(&self) -> Result<String, CaError> {
+        let path = self.index_path();
+        match std::fs::read(&path) {
+            Ok(b) => String::from_utf8(b).map_err(|_| corrupt(&path, "not UTF-8 text")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    fn index_error(&self, err: index::IndexError) -> CaError {
+        CaError::Index {
+            err,
+            dir: self.dir.clone(),
+        }
     }
 }
 
