@@ -47,8 +47,8 @@ impl Ca {
         let _lock = self.lock()?;
         plan.check()?;
         let text = self.index_text()?;
-        let serials = index::serials_checked(&text).map_err(|e| self.index_error(e))?;
-        let serial = new_serial(|s| serials.contains(s));
+        index::check_structure(&text).map_err(|e| self.index_error(e))?;
+        let serial = new_serial(|s| index::has_serial(&text, s));
         let serial_hex = hex_lower(&serial);
         let der = cert::sign(
             &CertParams {
