@@ -48,6 +48,10 @@ pub fn init(
         }
     }
     perms::create_private_dir(dir_path).map_err(io_err(dir_path))?;
+    // Before a parent records the new intermediate: every file can be written.
+    for f in dir::state_files(dir_path) {
+        fsio::check_output(&f, false)?;
+    }
     let spki = new
         .key
         .public_key_info()
