@@ -4,13 +4,13 @@
 # reports medians in milliseconds as a Markdown table (pasted into docs/performance.md).
 #
 #   benches/bench.sh [ROUNDS] [SECTION...]
-#   sections: keys csr pki stores java select (default: all). keytool scripts are slow:
+#   sections: keys csr pki stores java select ca (default: all). keytool scripts are slow:
 #   the pki section runs them in every round, so give it few rounds (e.g. 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-31}
 shift || true
-SECTIONS=${*:-keys csr pki stores java select}
+SECTIONS=${*:-keys csr pki stores java select ca}
 cargo build --release --quiet --bins --examples
 KC=$PWD/target/release/keychest
 MAKE_STORE=$PWD/target/release/examples/make_store
@@ -112,6 +112,17 @@ if [[ " $SECTIONS " == *" stores "* || " $SECTIONS " == *" select "* || " $SECTI
   fi
   "$KC" store convert /etc/ssl/certs/ca-certificates.crt cacerts150.jks --out-pass pass:changeit --force 2>/dev/null
 fi
+if [[ " $SECTIONS " == *" ca "* ]]; then
+  echo "making a CA with 100,000 index records..." >&2
+  rm -rf bigca
+  "$KC" ca init bigca --subject "CN=Bench CA" 2>/dev/null
+  # Records written directly (issuing 100,000 certificates would take minutes); serials
+  # are distinct 16-byte hex, as the CA draws them.
+  awk 'BEGIN { OFS = "\t"; print "serial", "status", "not_after", "revoked_at", "reason", "subject", "sans", "file"
+    for (i = 1; i <= 100000; i++) { s = sprintf("10%030d", i)
+      print s, "V", "2030-01-01T00:00:00Z", "-", "-", "CN=host" i ".bench", "DNS:host" i ".bench", "certs/" s ".pem" } }' > bigca/index.tsv
+  "$KC" csr new --key ec.key --subject "CN=bench.example.org" --out bench.csr 2>/dev/null
+fi
 peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
 for ((i = 0; i < ROUNDS; i++)); do
@@ -158,6 +169,11 @@ for ((i = 0; i < ROUNDS; i++)); do
         time_cmd kc-sel-p12 "$KC" select --store keys10000.p12 --pass pass:changeit --ca-names names100.pem --first
         time_cmd kc-sel-jks "$KC" select --store keys10000.jks --pass pass:changeit --ca-names names100.pem --first
         time_cmd kc-list-keys-p12 "$KC" store list keys10000.p12 --pass pass:changeit
+        ;;
+      ca)
+        time_cmd kc-sign-100k "$KC" ca sign bigca --csr bench.csr --out signed.crt --force
+        time_cmd kc-issue-100k "$KC" ca issue bigca bench.test --out-dir . --force
+        time_cmd kc-list-100k "$KC" ca list bigca
         ;;
       csr)
         time_cmd kc-csr "$KC" csr new --key ec.key --subject "CN=bench.example.org,O=Acme" --san dns:bench.example.org --out r1.csr --force
@@ -214,6 +230,11 @@ for s in $SECTIONS; do
       printf '| select --ca-names (100 names), 10,000 key entries, PKCS#12 | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-sel-p12]}")"
       printf '| select --ca-names (100 names), 10,000 key entries, JKS | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-sel-jks]}")"
       printf '| store list, 10,000 key entries, PKCS#12 | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-list-keys-p12]}")"
+      ;;
+    ca)
+      printf '| ca sign, CA with 100,000 index records | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-sign-100k]}")"
+      printf '| ca issue (new P-256 key), 100,000 records | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-issue-100k]}")"
+      printf '| ca list, 100,000 records | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-list-100k]}")"
       ;;
   esac
 done

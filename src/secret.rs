@@ -109,19 +109,13 @@ impl SecretSource {
 }
 
 fn read_fd(fd: i32) -> Result<Secret, SecretError> {
-    use std::os::fd::FromRawFd;
     if fd < 0 {
         return Err(SecretError::BadSource(format!("fd:{fd}")));
     }
-    // /proc/self/fd/N opens a new description of the inherited descriptor; it keeps us from
-    // taking ownership of (and closing) a descriptor we did not open.
-    let path = format!("/proc/self/fd/{fd}");
-    let mut file = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        // SAFETY: fallback when /proc is unavailable; the caller passed this descriptor to us
-        // for reading the secret, and it is not used anywhere else in the process.
-        Err(_) => unsafe { std::fs::File::from_raw_fd(fd) },
-    };
+    let mut file = open_fd(fd).map_err(|e| SecretError::Read {
+        what: format!("fd {fd}"),
+        reason: e.to_string(),
+    })?;
     let mut buf = Zeroizing::new(Vec::new());
     file.read_to_end(&mut buf).map_err(|e| SecretError::Read {
         what: format!("fd {fd}"),
@@ -132,6 +126,29 @@ fn read_fd(fd: i32) -> Result<Secret, SecretError> {
         reason: "not UTF-8".into(),
     })?;
     Ok(first_line(Zeroizing::new(text)))
+}
+
+/// A file of our own for inherited descriptor `fd`, leaving `fd` itself open (we did not
+/// open it, so we must not close it). On Linux /proc/self/fd/N opens a new description with
+/// its own offset; elsewhere, or without /proc, the descriptor is duplicated.
+#[cfg(unix)]
+fn open_fd(fd: i32) -> std::io::Result<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    if let Ok(f) = std::fs::File::open(format!("/proc/self/fd/{fd}")) {
+        return Ok(f);
+    }
+    // SAFETY: only borrowed for the duration of the dup (F_DUPFD_CLOEXEC), which fails
+    // cleanly with EBADF when `fd` is not open; the borrow ends before this returns.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    Ok(std::fs::File::from(borrowed.try_clone_to_owned()?))
+}
+
+/// Windows passes handles, not descriptor numbers (docs/architecture.md).
+#[cfg(not(unix))]
+fn open_fd(_fd: i32) -> std::io::Result<std::fs::File> {
+    Err(std::io::Error::other(
+        "fd: sources are not supported on this system",
+    ))
 }
 
 /// Whether a hidden prompt is possible: stdin and stderr are terminals.

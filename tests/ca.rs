@@ -1229,3 +1229,255 @@ fn csr_overrides_and_cn_fallback() {
     assert!(text_of("rsa.test.crt").contains("Digital Signature, Key Encipherment"));
     assert!(!text_of("a.crt").contains("Key Encipherment"));
 }
+
+fn cert_files(ca: &Path) -> usize {
+    std::fs::read_dir(ca.join("certs"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn unwritable_outputs_leave_the_ca_untouched() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    kc(d, &["ca", "init", "ca", "--subject", "CN=Edge CA"]);
+    kc(d, &["ca", "issue", "ca", "first.test"]);
+    kc(d, &["key", "new", "--out", "x.key"]);
+    kc(
+        d,
+        &[
+            "csr",
+            "new",
+            "--key",
+            "x.key",
+            "--subject",
+            "CN=x.test",
+            "--out",
+            "x.csr",
+        ],
+    );
+    let index = std::fs::read(d.join("ca/index.tsv")).unwrap();
+    let config = std::fs::read(d.join("ca/ca.json")).unwrap();
+    kc(d, &["ca", "crl", "ca", "--out", "first.crl"]);
+    let config_after_crl = std::fs::read(d.join("ca/ca.json")).unwrap();
+    assert_ne!(config, config_after_crl, "the CRL number moved");
+    let crl_pem = std::fs::read(d.join("ca/crl.pem")).unwrap();
+    let certs = cert_files(&d.join("ca"));
+    assert_eq!(certs, 1);
+
+    let missing = d.join("no/such/folder");
+    let out = missing.join("x.crt");
+    kc_fails(
+        d,
+        &[
+            "ca",
+            "sign",
+            "ca",
+            "--csr",
+            "x.csr",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "does not exist",
+    );
+    kc_fails(
+        d,
+        &[
+            "ca",
+            "issue",
+            "ca",
+            "y.test",
+            "--out-dir",
+            missing.to_str().unwrap(),
+        ],
+        "does not exist",
+    );
+    let crl_out = missing.join("x.crl");
+    kc_fails(
+        d,
+        &["ca", "crl", "ca", "--out", crl_out.to_str().unwrap()],
+        "does not exist",
+    );
+    // A folder in place of the output file.
+    std::fs::create_dir(d.join("taken.crt")).unwrap();
+    kc_fails(
+        d,
+        &[
+            "ca",
+            "sign",
+            "ca",
+            "--csr",
+            "x.csr",
+            "--out",
+            "taken.crt",
+            "--force",
+        ],
+        "is a folder",
+    );
+    // A read-only output folder (root ignores modes; the probe still refuses a file
+    // where one cannot be created, so only check this when not root).
+    let ro = d.join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::write(ro.join("probe"), b"").is_err() {
+        kc_fails(
+            d,
+            &["ca", "issue", "ca", "z.test", "--out-dir", "ro"],
+            "cannot write",
+        );
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    assert_eq!(std::fs::read(d.join("ca/index.tsv")).unwrap(), index);
+    assert_eq!(
+        cert_files(&d.join("ca")),
+        certs,
+        "no certs/SERIAL.pem added"
+    );
+    assert_eq!(
+        std::fs::read(d.join("ca/ca.json")).unwrap(),
+        config_after_crl,
+        "no CRL number burnt"
+    );
+    assert_eq!(std::fs::read(d.join("ca/crl.pem")).unwrap(), crl_pem);
+    assert!(!d.join("y.test.key").exists() && !d.join("x.crt").exists());
+}
+
+#[test]
+fn parallel_issues_of_one_name_record_only_the_winner() {
+    use der::Decode;
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    kc(d, &["ca", "init", "ca", "--subject", "CN=Race CA"]);
+    let children: Vec<Child> = (0..10)
+        .map(|_| {
+            Command::new(KC)
+                .args(["ca", "issue", "ca", "same.test"])
+                .current_dir(d)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut won = 0;
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        if o.status.success() {
+            won += 1;
+        } else {
+            assert!(
+                String::from_utf8_lossy(&o.stderr).contains("already exists"),
+                "{}",
+                text(&o)
+            );
+        }
+    }
+    assert_eq!(won, 1);
+    let index = std::fs::read_to_string(d.join("ca/index.tsv")).unwrap();
+    assert_eq!(index.lines().count(), 2, "one record: {index}");
+    assert_eq!(cert_files(&d.join("ca")), 1);
+    // The one record is the certificate that was handed out.
+    let serial = index.lines().nth(1).unwrap().split('\t').next().unwrap();
+    let leaf = pem_der(&d.join("same.test.crt"));
+    assert_eq!(
+        keychest::pki::name::hex_lower(
+            x509_cert::Certificate::from_der(&leaf)
+                .unwrap()
+                .tbs_certificate()
+                .serial_number()
+                .as_bytes()
+        ),
+        serial
+    );
+}
+
+fn mode_of(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+fn chmod(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn ca_folders_are_private_and_loose_modes_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    // A umask that would leave the folder unusable (0500) or open (0777): 0700 regardless.
+    for (umask, name) in [("0277", "strict"), ("0000", "open")] {
+        let o = Command::new("sh")
+            .args(["-c", &format!("umask {umask} && exec \"$0\" \"$@\"")])
+            .arg(KC)
+            .args(["ca", "init", &format!("{name}/ca"), "--subject", "CN=Modes"])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        let ca = d.join(name).join("ca");
+        assert_eq!(mode_of(&ca), 0o700, "umask {umask}");
+        assert_eq!(mode_of(&ca.join("ca.key")) & 0o077, 0, "umask {umask}");
+        let o = Command::new("sh")
+            .args(["-c", &format!("umask {umask} && exec \"$0\" \"$@\"")])
+            .arg(KC)
+            .args([
+                "ca",
+                "issue",
+                &format!("{name}/ca"),
+                &format!("{name}.test"),
+            ])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        if umask == "0000" {
+            assert!(o.status.success(), "{}", text(&o));
+            assert_eq!(mode_of(&ca.join("certs")), 0o700);
+            assert_eq!(mode_of(&ca.join(".lock")), 0o600);
+        }
+    }
+
+    let ca = d.join("open/ca");
+    let ca_s = ca.to_str().unwrap();
+    chmod(&ca.join("ca.key"), 0o644);
+    let o = kc_fails(
+        d,
+        &["ca", "issue", ca_s, "n.test"],
+        "ca.key is accessible to",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("chmod 600 {ca_s}/ca.key")), "{err}");
+    kc_fails(d, &["ca", "list", ca_s], "chmod 600");
+    chmod(&ca.join("ca.key"), 0o600);
+    chmod(&ca, 0o777);
+    let o = kc_fails(d, &["ca", "sign", ca_s, "--csr", "none.csr"], "writable by");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!("chmod go-w {ca_s}")),
+        "{}",
+        text(&o)
+    );
+    chmod(&ca, 0o755);
+    kc(d, &["ca", "list", ca_s]);
+
+    // What `pki new` creates passes the checks.
+    kc(d, &["pki", "new", "pki"]);
+    for sub in ["root-ca", "intermediate-ca"] {
+        let p = d.join("pki").join(sub);
+        if p.exists() {
+            kc(d, &["ca", "list", p.to_str().unwrap()]);
+        }
+    }
+    kc(
+        d,
+        &[
+            "ca",
+            "issue",
+            "pki/intermediate-ca",
+            "more.test",
+            "--out-dir",
+            "pki",
+        ],
+    );
+}

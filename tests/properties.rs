@@ -465,11 +465,20 @@ const DN_ATTRS: &[(&str, char)] = &[
 fn dn_value(kind: char) -> BoxedStrategy<String> {
     match kind {
         // Every character that needs escaping, leading/trailing spaces and '#', non-ASCII.
-        'u' => "[ #a-zA-Z0-9,+\"\\\\<>;=éü世😀.-]{1,16}".boxed(),
+        // Controls (CR, LF, NUL, ESC, DEL, C1) and bidi overrides must print as \XX escapes.
+        'u' => {
+            "[ #a-zA-Z0-9,+\"\\\\<>;=éü世😀.\r\n\x00\x1b\x7f\u{85}\u{9b}\u{202e}\u{2067}-]{1,16}"
+                .boxed()
+        }
         'p' => "[ a-zA-Z0-9'()+,./:=?-]{1,16}".boxed(),
         'i' => "[ #a-zA-Z0-9,+\"\\\\<>;=@.-]{1,16}".boxed(),
         _ => "[A-Z]{2}".boxed(),
     }
+}
+
+/// What must never reach a terminal raw: controls and the bidi overrides/isolates.
+fn is_terminal_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// RFC 4514 escaping written independently of the code under test (hex for the specials).
@@ -479,9 +488,13 @@ fn escape(v: &str) -> String {
     for (i, c) in v.chars().enumerate() {
         let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=')
             || (c == '#' && i == 0)
-            || (c == ' ' && (i == 0 || i + 1 == n));
+            || (c == ' ' && (i == 0 || i + 1 == n))
+            || is_terminal_control(c);
         if special {
-            out.push_str(&format!("\\{:02X}", c as u32));
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("\\{b:02X}"));
+            }
         } else {
             out.push(c);
         }
@@ -514,6 +527,7 @@ proptest! {
         let der = name.to_der().unwrap();
         let printed = name::to_rfc4514(&name);
         let again = name::parse_dn(&printed).unwrap_or_else(|e| panic!("{printed:?}: {e}"));
+        prop_assert!(!printed.chars().any(is_terminal_control), "raw control in {:?}", printed);
         prop_assert_eq!(again.to_der().unwrap(), der, "printed as {}", printed);
     }
 }

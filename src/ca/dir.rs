@@ -72,11 +72,12 @@ pub struct Lock {
 
 impl Lock {
     pub fn acquire(dir: &Path) -> io::Result<Lock> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(LOCK))?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        // The lock file holds nothing, but nobody else needs to open it either.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(dir.join(LOCK))?;
         file.lock()?;
         Ok(Lock { _file: file })
     }

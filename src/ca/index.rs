@@ -29,6 +29,8 @@ pub enum IndexError {
         line: usize,
         reason: String,
     },
+    #[error("cannot read {file}: {reason}")]
+    Read { file: &'static str, reason: String },
 }
 
 fn line_err(line: usize, reason: impl Into<String>) -> IndexError {
@@ -137,7 +139,8 @@ fn dash(s: &str) -> &str {
 }
 
 impl Record {
-    fn to_line(&self) -> String {
+    /// The record as one index line, without its newline.
+    pub fn to_line(&self) -> String {
         let sans: Vec<String> = self.sans.iter().map(|s| escape(s, true)).collect();
         [
             self.serial.clone(),
@@ -237,30 +240,7 @@ pub struct Index {
 
 impl Index {
     pub fn parse(text: &str) -> Result<Index, IndexError> {
-        let mut lines = text.lines().enumerate();
-        match lines.next() {
-            Some((_, h)) if h.trim_end_matches('\r') == HEADER => {}
-            None => return Ok(Index::default()),
-            Some(_) => {
-                return Err(line_err(
-                    1,
-                    "missing header line (expected the column names)",
-                ));
-            }
-        }
-        let mut records: Vec<Record> = Vec::new();
-        for (i, line) in lines {
-            let n = i + 1;
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let r = Record::from_line(line, n)?;
-            if records.iter().any(|x| x.serial == r.serial) {
-                return Err(line_err(n, format!("serial {} appears twice", r.serial)));
-            }
-            records.push(r);
-        }
+        let records = Reader::new(text.as_bytes()).collect::<Result<Vec<_>, _>>()?;
         Ok(Index { records })
     }
 
@@ -288,6 +268,174 @@ impl Index {
             .filter(|r| r.status == Status::Revoked)
             .count()
     }
+}
+
+/// A structural check of every line, for commands that only append (issuing): 8 fields,
+/// an even-length hex serial, status `V` or `R`. Dates, reasons, escapes and duplicate
+/// serials are left to the commands that read whole records ([`Reader`]): parsing them
+/// costs 1.6 µs a line, which at 100,000 records would make issuing one certificate take
+/// 160 ms, while this check takes a few.
+pub fn check_structure(text: &str) -> Result<(), IndexError> {
+    let mut lines = text.split('\n').enumerate();
+    match lines.next() {
+        Some((_, h)) if h.trim_end_matches('\r') == HEADER => {}
+        Some((_, "")) | None => return Ok(()),
+        Some(_) => {
+            return Err(line_err(
+                1,
+                "missing header line (expected the column names)",
+            ));
+        }
+    }
+    for (i, line) in lines {
+        let n = i + 1;
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let tabs = line.bytes().filter(|&b| b == b'\t').count();
+        if tabs != 7 {
+            return Err(line_err(
+                n,
+                format!("expected 8 tab-separated fields, found {}", tabs + 1),
+            ));
+        }
+        let mut fields = line.splitn(3, '\t');
+        let serial = fields.next().unwrap_or_default();
+        let status = fields.next().unwrap_or_default();
+        if serial.is_empty()
+            || !serial.len().is_multiple_of(2)
+            || !serial.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(line_err(
+                n,
+                format!("serial '{serial}' is not even-length hex"),
+            ));
+        }
+        if status != "V" && status != "R" {
+            return Err(line_err(n, format!("status '{status}' is not V or R")));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a line of the index has serial `serial` (lowercase hex), case-insensitively.
+pub fn has_serial(text: &str, serial: &str) -> bool {
+    text.split('\n').skip(1).any(|line| {
+        line.split_once('\t')
+            .is_some_and(|(s, _)| s.eq_ignore_ascii_case(serial))
+    })
+}
+
+/// Reads an index record by record, so a caller that prints them (`ca list`) needs memory
+/// for one line, not the whole index: the header is checked first, each line as it comes,
+/// and a serial seen twice is reported at its second line. Linear in the index size.
+pub struct Reader<R> {
+    lines: std::io::Lines<R>,
+    line: usize,
+    seen: std::collections::HashSet<String>,
+    failed: bool,
+}
+
+impl<R: std::io::BufRead> Reader<R> {
+    pub fn new(input: R) -> Reader<R> {
+        Reader {
+            lines: input.lines(),
+            line: 0,
+            seen: Default::default(),
+            failed: false,
+        }
+    }
+
+    fn next_line(&mut self) -> Option<Result<String, IndexError>> {
+        let line = self.lines.next()?;
+        self.line += 1;
+        Some(line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => line_err(self.line, "not UTF-8 text"),
+            _ => IndexError::Read {
+                file: FILE_NAME,
+                reason: e.to_string(),
+            },
+        }))
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Reader<R> {
+    type Item = Result<Record, IndexError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let result = (|| {
+            if self.line == 0 {
+                match self.next_line()? {
+                    Ok(h) if h.trim_end_matches('\r') == HEADER => {}
+                    Ok(_) => {
+                        return Some(Err(line_err(
+                            1,
+                            "missing header line (expected the column names)",
+                        )));
+                    }
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            loop {
+                let line = match self.next_line()? {
+                    Ok(l) => l,
+                    Err(e) => return Some(Err(e)),
+                };
+                let line = line.trim_end_matches('\r');
+                if line.trim().is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let r = match Record::from_line(line, self.line) {
+                    Ok(r) => r,
+                    Err(e) => return Some(Err(e)),
+                };
+                if !self.seen.insert(r.serial.clone()) {
+                    return Some(Err(line_err(
+                        self.line,
+                        format!("serial {} appears twice", r.serial),
+                    )));
+                }
+                return Some(Ok(r));
+            }
+        })();
+        if matches!(result, Some(Err(_))) {
+            self.failed = true;
+        }
+        result
+    }
+}
+
+/// Appends one record to the index file at `path` (the caller holds the CA's lock): one
+/// `write` of one line with O_APPEND, so issuing does not rewrite the whole index, then an
+/// fsync. A file without the header gets it first; a last line without its newline (a hand
+/// edit) gets one, so the new record starts its own line.
+pub fn append(path: &std::path::Path, record: &Record) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)?;
+    let len = file.metadata()?.len();
+    let mut line = String::new();
+    if len == 0 {
+        line.push_str(HEADER);
+        line.push('\n');
+    } else {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1))?;
+        file.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            line.push('\n');
+        }
+    }
+    line.push_str(&record.to_line());
+    line.push('\n');
+    file.write_all(line.as_bytes())?;
+    file.sync_data()
 }
 
 #[cfg(test)]
@@ -332,6 +480,51 @@ mod tests {
             )
         );
         assert_eq!(Index::parse(&text).unwrap(), idx);
+    }
+
+    #[test]
+    fn append_adds_one_line_and_the_header_when_needed() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join(FILE_NAME);
+        let idx = sample();
+        append(&p, &idx.records[0]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            format!("{HEADER}\n{}\n", idx.records[0].to_line())
+        );
+        // A hand edit that dropped the last newline.
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text.pop();
+        std::fs::write(&p, text).unwrap();
+        append(&p, &idx.records[1]).unwrap();
+        assert_eq!(
+            Index::parse(&std::fs::read_to_string(&p).unwrap()).unwrap(),
+            idx
+        );
+    }
+
+    #[test]
+    fn the_quick_check_and_serial_lookup() {
+        let text = sample().serialize();
+        check_structure(&text).unwrap();
+        assert!(has_serial(&text, "7a01") && has_serial(&text, "01ff"));
+        assert!(!has_serial(&text, "7a") && !has_serial(&text, "serial"));
+        check_structure("").unwrap();
+        let upper = format!("{HEADER}\n# note\n\n7A\tV\t2030-01-01T00:00:00Z\t-\t-\t-\t-\t-\r\n");
+        check_structure(&upper).unwrap();
+        assert!(has_serial(&upper, "7a"));
+        for (line, want) in [
+            ("7a\tV\t2030-01-01T00:00:00Z\t-\t-\tCN=x\t-", "expected 8"),
+            ("zz\tV\tsoon", "expected 8"),
+            ("7\tV\t-\t-\t-\t-\t-\t-", "not even-length hex"),
+            ("7a\tX\t-\t-\t-\t-\t-\t-", "not V or R"),
+        ] {
+            let err = check_structure(&format!("{HEADER}\n{line}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("line 2") && err.contains(want), "{err}");
+        }
+        assert!(check_structure("garbage\n").is_err());
     }
 
     #[test]

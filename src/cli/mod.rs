@@ -128,8 +128,10 @@ pub fn run() -> i32 {
 /// Like other Unix tools, end quietly when the reader of our output goes away
 /// (`keychest store list big.p12 | head`) instead of failing on EPIPE. Not for the network
 /// commands: there a peer closing its socket must be an error we report, not a silent death.
+/// (Windows has no SIGPIPE: a closed pipe is an ordinary write error there.)
 fn end_quietly_on_closed_pipe() {
     // SAFETY: called before any thread is started; SIG_DFL is a valid disposition.
+    #[cfg(unix)]
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{ca_key, open_ca};
+use crate::ca;
 use crate::cli::common::ca_notes::now;
 use crate::cli::common::io::write_output;
 use crate::cli::common::pass::PassArg;
@@ -33,16 +34,22 @@ pub fn run(a: CrlArgs) -> anyhow::Result<()> {
     let t = now();
     let ca = open_ca(&a.dir, t)?;
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        fsio::check_output(out, a.force)?;
     }
     let key = ca_key(&ca, &a.pass)?;
-    let (der, number) = ca.crl(&key, a.days, t)?;
-    write_output(
-        a.out.as_deref(),
-        pem::encode("X509 CRL", &der).as_bytes(),
-        Mode::Public,
-        a.force,
-    )?;
+    let mut plan = ca::OutputPlan::new(a.force);
+    if let Some(out) = &a.out {
+        plan = plan.file(out, Mode::Public, ca::Content::Crl);
+    }
+    let (der, number) = ca.crl_to(&key, a.days, t, &plan)?;
+    if a.out.is_none() {
+        write_output(
+            None,
+            pem::encode("X509 CRL", &der).as_bytes(),
+            Mode::Public,
+            a.force,
+        )?;
+    }
     eprintln!(
         "keychest: CRL number {number} with {} revoked certificate(s)",
         ca.index()?.revoked_count()

@@ -91,12 +91,21 @@ pub fn run(a: IssueArgs) -> anyhow::Result<()> {
     let stem = file_stem(first);
     let key_path = a.out_dir.join(format!("{stem}.key"));
     let crt_path = a.out_dir.join(format!("{stem}.crt"));
-    fsio::check_writable(&key_path, a.force)?;
-    fsio::check_writable(&crt_path, a.force)?;
+    fsio::check_output(&key_path, a.force)?;
+    fsio::check_output(&crt_path, a.force)?;
     let ca_key = ca_key(&ca, &a.pass)?;
     let key = generate(kind)?;
     let spki = key.public_key_info()?.to_der()?;
-    let issued = ca.issue(
+    let key_pem = keyfile::to_pkcs8_pem(&key, None)?;
+    // The key first: a certificate without its key is useless.
+    let plan = ca::OutputPlan::new(a.force)
+        .file(
+            &key_path,
+            Mode::Private,
+            ca::Content::Bytes(key_pem.as_bytes().to_vec()),
+        )
+        .file(&crt_path, Mode::Public, ca::Content::CertWithChain);
+    let issued = ca.issue_to(
         &ca_key,
         &IssueRequest {
             subject,
@@ -108,16 +117,9 @@ pub fn run(a: IssueArgs) -> anyhow::Result<()> {
             name_constraints: None,
         },
         t,
+        &plan,
     )?;
     print_notes(&issued.notes);
-    let key_pem = keyfile::to_pkcs8_pem(&key, None)?;
-    fsio::write_atomic(&key_path, key_pem.as_bytes(), Mode::Private, a.force)?;
-    fsio::write_atomic(
-        &crt_path,
-        ca.with_chain(&issued.der).as_bytes(),
-        Mode::Public,
-        a.force,
-    )?;
     eprintln!(
         "keychest: issued serial {}: {} and {} (key unencrypted, mode 0600), valid until {}",
         issued.serial,

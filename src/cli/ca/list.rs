@@ -1,6 +1,6 @@
 //! `keychest ca list DIR`: the certificates a CA issued, with their status.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -18,27 +18,35 @@ pub struct ListArgs {
     pub json: bool,
 }
 
+/// Streams the index: each record is printed as it is read, so listing 100,000 records
+/// holds one line in memory, and a broken line fails after the records before it.
 pub fn run(a: ListArgs) -> anyhow::Result<()> {
     let ca = Ca::open(&a.dir)?;
-    let idx = ca.index()?;
-    let mut out = String::new();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let (mut issued, mut revoked) = (0usize, 0usize);
+    let now = now();
     if a.json {
-        out = serde_json::to_string_pretty(&idx.records)?;
-        out.push('\n');
+        write!(stdout, "[")?;
     } else {
-        let _ = writeln!(
-            out,
+        writeln!(
+            stdout,
             "{:<32}  {:<7}  {:<20}  SUBJECT / SANS",
             "SERIAL", "STATUS", "NOT AFTER"
-        );
-        for r in &idx.records {
+        )?;
+    }
+    for r in ca.records()? {
+        let r = r?;
+        if a.json {
+            let sep = if issued == 0 { "" } else { "," };
+            let item = serde_json::to_string_pretty(&r)?.replace('\n', "\n  ");
+            write!(stdout, "{sep}\n  {item}")?;
+        } else {
             let status = match r.status {
-                index::Status::Valid if r.not_after < now() => "expired".to_string(),
-                index::Status::Valid => "valid".to_string(),
-                index::Status::Revoked => "revoked".to_string(),
+                index::Status::Valid if r.not_after < now => "expired",
+                index::Status::Valid => "valid",
+                index::Status::Revoked => "revoked",
             };
-            let _ = writeln!(
-                out,
+            let line = format!(
                 "{:<32}  {:<7}  {:<20}  {}{}",
                 r.serial,
                 status,
@@ -54,15 +62,16 @@ pub fn run(a: ListArgs) -> anyhow::Result<()> {
                     format!(" [{}]", r.sans.join(", "))
                 }
             );
+            writeln!(stdout, "{}", sanitize(&line))?;
         }
-        let _ = writeln!(
-            out,
-            "{} issued, {} revoked",
-            idx.records.len(),
-            idx.revoked_count()
-        );
-        out = sanitize(&out);
+        issued += 1;
+        revoked += usize::from(r.status == index::Status::Revoked);
     }
-    print!("{out}");
+    if a.json {
+        writeln!(stdout, "{}]", if issued == 0 { "" } else { "\n" })?;
+    } else {
+        writeln!(stdout, "{issued} issued, {revoked} revoked")?;
+    }
+    stdout.flush()?;
     Ok(())
 }

@@ -70,7 +70,7 @@ pub fn run(a: SignArgs) -> anyhow::Result<()> {
     let t = now();
     let ca = open_ca(&a.dir, t)?;
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        fsio::check_output(out, a.force)?;
     }
     let subject = match &a.subject {
         Some(s) => Some(name::parse_dn(s)?.to_der()?),
@@ -96,15 +96,26 @@ pub fn run(a: SignArgs) -> anyhow::Result<()> {
     )
     .with_context(|| format!("cannot sign {}", a.csr.display()))?;
     let key = ca_key(&ca, &a.pass)?;
-    let issued = ca.issue(&key, &req, t)?;
+    let content = if a.chain {
+        ca::Content::CertWithChain
+    } else {
+        ca::Content::Cert
+    };
+    let mut plan = ca::OutputPlan::new(a.force);
+    if let Some(out) = &a.out {
+        plan = plan.file(out, Mode::Public, content);
+    }
+    let issued = ca.issue_to(&key, &req, t, &plan)?;
     notes.extend(issued.notes.iter().cloned());
     print_notes(&notes);
-    let out = if a.chain {
-        ca.with_chain(&issued.der)
-    } else {
-        pem::encode("CERTIFICATE", &issued.der)
-    };
-    write_output(a.out.as_deref(), out.as_bytes(), Mode::Public, a.force)?;
+    if a.out.is_none() {
+        let out = if a.chain {
+            ca.with_chain(&issued.der)
+        } else {
+            pem::encode("CERTIFICATE", &issued.der)
+        };
+        write_output(None, out.as_bytes(), Mode::Public, a.force)?;
+    }
     eprintln!("keychest: issued serial {}", issued.serial);
     Ok(())
 }

@@ -1,112 +1,14 @@
-//! Distinguished names: parsing user input (RFC 4514 and OpenSSL's `/O=Acme/CN=Test` form),
-//! RFC 4514 display, and RFC 5280 §7.1 comparison.
-//!
-//! Hand-written because x509-cert's `FromStr` accepts only RFC 4514 with a fixed attribute
-//! table and encodes every value as UTF8String; users need OpenSSL's slash form, attribute
-//! names such as `emailAddress`, the string types OpenSSL picks (PrintableString for C), and
-//! errors that name the offending part. Names read from certificates keep their DER bytes:
-//! this module only builds names from text and renders and compares existing ones.
+//! Building names from text: RFC 4514 (with RFC 2253's `;` and quoted values), OpenSSL's
+//! slash form and OpenSSL's "oneline" form, each value encoded with the string type OpenSSL
+//! would pick. Errors name the offending part.
 
 use der::asn1::Any;
-use der::{Decode, Encode, Tag, Tagged};
+use der::{Decode, Encode, Tag};
 use spki::ObjectIdentifier as Oid;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum NameError {
-    #[error("malformed DN: empty")]
-    Empty,
-    #[error("malformed DN at '{part}': {reason}")]
-    Malformed { part: String, reason: String },
-    #[error(
-        "malformed DN: unknown attribute type '{0}' (use a name such as CN, O, OU, C, ST, L, DC, emailAddress, serialNumber, UID, or a dotted OID)"
-    )]
-    UnknownAttribute(String),
-}
-
-/// How a value of an attribute is encoded when keychest builds a name (OpenSSL's choices).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum StringKind {
-    Utf8,
-    Printable,
-    Ia5,
-}
-
-struct AttrInfo {
-    oid: Oid,
-    /// The name we print (first) and the names we accept.
-    names: &'static [&'static str],
-    kind: StringKind,
-}
-
-const fn attr(oid: &str, names: &'static [&'static str], kind: StringKind) -> AttrInfo {
-    AttrInfo {
-        oid: Oid::new_unwrap(oid),
-        names,
-        kind,
-    }
-}
-
-static ATTRS: &[AttrInfo] = &[
-    attr("2.5.4.3", &["CN", "commonName"], StringKind::Utf8),
-    attr("2.5.4.4", &["SN", "surname"], StringKind::Utf8),
-    attr("2.5.4.5", &["serialNumber"], StringKind::Printable),
-    attr("2.5.4.6", &["C", "countryName"], StringKind::Printable),
-    attr("2.5.4.7", &["L", "localityName"], StringKind::Utf8),
-    attr(
-        "2.5.4.8",
-        &["ST", "S", "stateOrProvinceName"],
-        StringKind::Utf8,
-    ),
-    attr("2.5.4.9", &["STREET", "streetAddress"], StringKind::Utf8),
-    attr("2.5.4.10", &["O", "organizationName"], StringKind::Utf8),
-    attr(
-        "2.5.4.11",
-        &["OU", "organizationalUnitName"],
-        StringKind::Utf8,
-    ),
-    attr("2.5.4.12", &["title"], StringKind::Utf8),
-    attr("2.5.4.17", &["postalCode"], StringKind::Utf8),
-    attr("2.5.4.42", &["GN", "givenName"], StringKind::Utf8),
-    attr("2.5.4.43", &["initials"], StringKind::Utf8),
-    attr("2.5.4.44", &["generationQualifier"], StringKind::Utf8),
-    attr("2.5.4.46", &["dnQualifier"], StringKind::Printable),
-    attr("2.5.4.65", &["pseudonym"], StringKind::Utf8),
-    attr("2.5.4.97", &["organizationIdentifier"], StringKind::Utf8),
-    attr(
-        "0.9.2342.19200300.100.1.25",
-        &["DC", "domainComponent"],
-        StringKind::Ia5,
-    ),
-    attr(
-        "0.9.2342.19200300.100.1.1",
-        &["UID", "userId"],
-        StringKind::Utf8,
-    ),
-    attr(
-        "1.2.840.113549.1.9.1",
-        &["emailAddress", "E", "EMAIL"],
-        StringKind::Ia5,
-    ),
-];
-
-fn attr_by_name(name: &str) -> Option<&'static AttrInfo> {
-    ATTRS
-        .iter()
-        .find(|a| a.names.iter().any(|n| n.eq_ignore_ascii_case(name)))
-}
-
-fn attr_by_oid(oid: &Oid) -> Option<&'static AttrInfo> {
-    ATTRS.iter().find(|a| a.oid == *oid)
-}
-
-/// The short name used when printing an attribute type (dotted OID when unknown).
-pub fn attribute_name(oid: &Oid) -> String {
-    attr_by_oid(oid)
-        .map(|a| a.names[0].to_string())
-        .unwrap_or_else(|| oid.to_string())
-}
+use super::{NameError, StringKind, attr_by_name, attr_by_oid, attribute_name};
 
 /// One attribute as typed by the user, before encoding.
 struct TypedValue {
@@ -564,153 +466,11 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The text of a directory string value, if it is one of the string types.
-pub fn value_text(value: &Any) -> Option<String> {
-    let bytes = value.value();
-    match value.tag() {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
-            String::from_utf8(bytes.to_vec()).ok()
-        }
-        // T61String: treated as Latin-1, as most software does in practice.
-        Tag::TeletexString => Some(bytes.iter().map(|&b| b as char).collect()),
-        Tag::BmpString => {
-            if !bytes.len().is_multiple_of(2) {
-                return None;
-            }
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16(&units).ok()
-        }
-        _ => None,
-    }
-}
-
-/// RFC 4514 text of a name: most specific RDN first, values escaped.
-pub fn to_rfc4514(name: &Name) -> String {
-    let mut rdns: Vec<String> = Vec::new();
-    for rdn in name.iter_rdn() {
-        let atvs: Vec<String> = rdn
-            .iter()
-            .map(|atv| {
-                let value = match value_text(&atv.value) {
-                    Some(text) => escape_value(&text),
-                    None => match atv.value.to_der() {
-                        Ok(der) => format!("#{}", hex_lower(&der)),
-                        Err(_) => "#".into(),
-                    },
-                };
-                format!("{}={}", attribute_name(&atv.oid), value)
-            })
-            .collect();
-        rdns.push(atvs.join("+"));
-    }
-    rdns.reverse();
-    rdns.join(",")
-}
-
-/// RFC 4514 escaping of one attribute value (what `parse_dn` reads back unchanged).
-pub fn escape_value(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    let n = v.chars().count();
-    for (i, c) in v.chars().enumerate() {
-        match c {
-            ',' | '+' | '"' | '\\' | '<' | '>' | ';' => {
-                out.push('\\');
-                out.push(c)
-            }
-            '#' if i == 0 => out.push_str("\\#"),
-            ' ' if i == 0 || i + 1 == n => out.push_str("\\ "),
-            '=' => out.push_str("\\="),
-            '\0' => out.push_str("\\00"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-pub fn hex_lower(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-/// The value of the first attribute of type `oid` (most significant first), as text.
-pub fn first_value(name: &Name, oid: &Oid) -> Option<String> {
-    name.iter()
-        .find(|atv| atv.oid == *oid)
-        .and_then(|atv| value_text(&atv.value))
-}
-
-/// The common name, or failing that the whole RFC 4514 text (for short labels).
-pub fn short_label(name: &Name) -> String {
-    first_value(name, &Oid::new_unwrap("2.5.4.3")).unwrap_or_else(|| to_rfc4514(name))
-}
-
-/// RFC 5280 §7.1 comparison form of a string value: case folded, leading and trailing white
-/// space removed and inner runs of white space collapsed (a simplification of RFC 4518's
-/// string preparation that covers what real CA names differ by).
-fn prepare(value: &Any) -> Option<String> {
-    let text = value_text(value)?;
-    Some(
-        text.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase(),
-    )
-}
-
-/// Whether two names are equal: byte-identical DER, or equal after RFC 5280 §7.1
-/// normalisation (string type, case and white space differences ignored; RDNs in order,
-/// attributes within an RDN in any order).
-pub fn names_equal(a: &Name, b: &Name) -> bool {
-    if let (Ok(x), Ok(y)) = (a.to_der(), b.to_der())
-        && x == y
-    {
-        return true;
-    }
-    comparison_key(a) == comparison_key(b)
-}
-
-/// A name in RFC 5280 §7.1 comparison form: per RDN (in order), its attributes as
-/// (type, prepared value), sorted. Two names are equal when their keys are; callers that
-/// compare one name against many compute its key once.
-pub type NameKey = Vec<Vec<(String, String)>>;
-
-pub fn comparison_key(name: &Name) -> NameKey {
-    name.iter_rdn()
-        .map(|rdn| {
-            let mut k = rdn_key(rdn);
-            k.sort();
-            k
-        })
-        .collect()
-}
-
-/// The comparison key of a DER name, or None if it does not parse.
-pub fn comparison_key_der(der: &[u8]) -> Option<NameKey> {
-    Name::from_der(der).ok().map(|n| comparison_key(&n))
-}
-
-fn rdn_key(rdn: &RelativeDistinguishedName) -> Vec<(String, String)> {
-    rdn.iter()
-        .map(|atv| {
-            let v = prepare(&atv.value).unwrap_or_else(|| {
-                // Non-string values compare by their exact encoding.
-                format!("#{}", hex_lower(&atv.value.to_der().unwrap_or_default()))
-            });
-            (atv.oid.to_string(), v)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pki::name::to_rfc4514;
+    use der::Tagged;
 
     fn rt(dn: &str) -> String {
         to_rfc4514(&parse_dn(dn).unwrap())
@@ -803,20 +563,5 @@ mod tests {
                 .unwrap()
         );
         assert!(parse_dn_oneline("CN").is_err());
-    }
-
-    #[test]
-    fn comparison_ignores_case_space_and_string_type() {
-        let a = parse_dn("CN=Test  CA,O=Acme").unwrap();
-        let b = parse_dn("CN=test ca, O=ACME").unwrap();
-        assert!(names_equal(&a, &b));
-        // PrintableString vs UTF8String
-        let p = parse_dn("2.5.4.3=#130474657374").unwrap();
-        let u = parse_dn("CN=TEST").unwrap();
-        assert!(names_equal(&p, &u));
-        let c = parse_dn("CN=Other CA,O=Acme").unwrap();
-        assert!(!names_equal(&a, &c));
-        let d = parse_dn("O=Acme,CN=Test CA").unwrap();
-        assert!(!names_equal(&a, &d), "RDN order matters");
     }
 }

@@ -2,11 +2,22 @@
 //! fsynced, then renamed over (or, without `--force`, hard-linked to) the target, so readers
 //! see the old file or the complete new one, never a partial one. Files holding private
 //! keys are created 0600 from the start; the folder is fsynced so the rename survives a crash.
+//! [`lock`] serialises read-modify-write cycles on one file, [`replace`] rewrites an existing
+//! file keeping its identity (mode, group, symlinks), and [`platform`] holds what differs
+//! between operating systems.
+
+mod lock;
+mod platform;
+mod replace;
+
+pub use lock::{FileLock, lock_exclusive};
+pub use replace::write_replacing;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+
+use platform::{rename_no_replace, writer_is_gone};
 
 /// Permission bits for a new file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +29,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    #[cfg_attr(not(unix), allow(dead_code))]
     fn bits(self) -> u32 {
         match self {
             Mode::Public => 0o644,
@@ -32,6 +44,15 @@ pub enum WriteError {
     Exists(PathBuf),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("cannot write {}: the folder {} does not exist", .path.display(), .dir.display())]
+    NoFolder { path: PathBuf, dir: PathBuf },
+    #[error("cannot write {}: it is a folder", .0.display())]
+    IsFolder(PathBuf),
+    #[error("{} is being changed by another keychest (still locked after {}s); try again when it finishes", .path.display(), .waited.as_secs())]
+    Locked {
+        path: PathBuf,
+        waited: std::time::Duration,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -49,6 +70,52 @@ pub fn check_writable(path: &Path, overwrite: bool) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Every precondition of [`write_atomic`], checked without writing the target: the folder
+/// exists and takes new files (probed by creating and removing a temporary file, the only
+/// test that sees read-only mounts, ACLs and root's exemptions alike), and `path` is absent
+/// unless `overwrite`, and never a folder. Lets a command refuse before it changes any state.
+pub fn check_output(path: &Path, overwrite: bool) -> Result<(), WriteError> {
+    check_writable(path, overwrite)?;
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(WriteError::IsFolder(path.to_path_buf()));
+    }
+    let dir = parent_dir(path);
+    match fs::metadata(&dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(io_err(path)(io::Error::other(format!(
+                "{} is not a folder",
+                dir.display()
+            ))));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(WriteError::NoFolder {
+                path: path.to_path_buf(),
+                dir,
+            });
+        }
+        Err(e) => return Err(io_err(path)(e)),
+    }
+    let (tmp, file) = create_temp(&dir, &target_name(path), Mode::Private).map_err(io_err(path))?;
+    drop(file);
+    let _ = fs::remove_file(tmp);
+    Ok(())
+}
+
+/// The folder a file is written in ("." for a bare name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn target_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into())
+}
+
 /// Atomically writes `data` to `path` with `mode`. With `overwrite` false an existing file
 /// is never replaced, even one created concurrently after [`check_writable`].
 pub fn write_atomic(
@@ -58,28 +125,36 @@ pub fn write_atomic(
     overwrite: bool,
 ) -> Result<(), WriteError> {
     check_writable(path, overwrite)?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
+    write_via_temp(path, data, mode, overwrite, |_| Ok(()))
+}
+
+/// Writes `data` to a new temporary file beside `path`, lets `prepare` adjust it (mode,
+/// owner), syncs it and renames it over `path` (never replacing an existing file unless
+/// `overwrite`). The temporary file stays open, and so locked, until after the rename.
+fn write_via_temp(
+    path: &Path,
+    data: &[u8],
+    mode: Mode,
+    overwrite: bool,
+    prepare: impl FnOnce(&File) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let dir = parent_dir(path);
+    let name = target_name(path);
     remove_stale_temps(&dir);
     let (tmp_path, mut file) = create_temp(&dir, &name, mode).map_err(io_err(path))?;
     let result = (|| {
         file.write_all(data)?;
+        prepare(&file)?;
         // The data must be on disk before the rename makes it visible; the size is part of
         // what fdatasync flushes, so the cheaper call is enough.
         file.sync_data()?;
-        drop(file);
         if overwrite {
             fs::rename(&tmp_path, path)
         } else {
             rename_no_replace(&tmp_path, path)
         }
     })();
+    drop(file);
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp_path);
         if e.kind() == io::ErrorKind::AlreadyExists {
@@ -139,47 +214,15 @@ impl Drop for DirSyncGuard {
     }
 }
 
-/// Renames `from` to `to` unless `to` exists (EEXIST): renameat2(RENAME_NOREPLACE), or
-/// where the file system lacks it, link(2) + unlink, which is just as atomic.
-fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
-    let (f, t) = (c(from)?, c(to)?);
-    // SAFETY: both pointers are valid NUL-terminated paths for the duration of the call.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            f.as_ptr(),
-            libc::AT_FDCWD,
-            t.as_ptr(),
-            libc::RENAME_NOREPLACE,
-        )
-    };
-    if rc == 0 {
-        return Ok(());
-    }
-    let err = io::Error::last_os_error();
-    match err.raw_os_error() {
-        Some(libc::EINVAL) | Some(libc::ENOSYS) => {
-            fs::hard_link(from, to).and_then(|_| fs::remove_file(from))
-        }
-        _ => Err(err),
-    }
-}
-
 /// Temporary files are named `.NAME.keychest-tmp.PID.RANDOM` beside the target.
 pub const TEMP_MARKER: &str = ".keychest-tmp.";
 
 /// Removes temporary files left in `dir` by writers that died (killed, crashed, power loss)
-/// before their rename: `.NAME.keychest-tmp.PID.RANDOM` whose PID is no longer running.
-/// Every name in the folder is swept, not only the current target's, because some targets
-/// are written once (a CA's `certs/SERIAL.pem`). A live PID, or no `/proc` to ask (not
-/// Linux), keeps the file. Best effort: errors are ignored.
+/// before their rename: `.NAME.keychest-tmp.PID.RANDOM` whose writer is gone (see
+/// [`platform::writer_is_gone`]). Every name in the folder is swept, not only the current
+/// target's, because some targets are written once (a CA's `certs/SERIAL.pem`). Best
+/// effort: errors are ignored.
 fn remove_stale_temps(dir: &Path) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -189,7 +232,7 @@ fn remove_stale_temps(dir: &Path) {
         let Some(pid) = stale_temp_pid(&name) else {
             continue;
         };
-        if pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists() {
+        if pid != std::process::id() && writer_is_gone(&entry.path(), pid) {
             let _ = fs::remove_file(entry.path());
         }
     }
@@ -217,13 +260,17 @@ fn create_temp(dir: &Path, name: &str, mode: Mode) -> io::Result<(PathBuf, File)
             std::process::id(),
             rng.next_u32()
         ));
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode.bits())
-            .open(&tmp)
-        {
-            Ok(f) => return Ok((tmp, f)),
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode.bits());
+        match options.open(&tmp) {
+            Ok(f) => {
+                // Held until the file is closed: tells sweepers the writer is alive where
+                // there is no /proc to ask (platform::writer_is_gone).
+                let _ = f.try_lock();
+                return Ok((tmp, f));
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
@@ -249,6 +296,7 @@ pub fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -278,6 +326,32 @@ mod tests {
             })
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn output_checks_name_each_precondition() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.crt");
+        check_output(&p, false).unwrap();
+        assert!(!p.exists(), "the probe leaves nothing behind");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        let missing = dir.path().join("no/out.crt");
+        assert!(matches!(
+            check_output(&missing, true),
+            Err(WriteError::NoFolder { dir, .. }) if dir == dir.clone()
+        ));
+        fs::write(&p, b"x").unwrap();
+        assert!(matches!(
+            check_output(&p, false),
+            Err(WriteError::Exists(_))
+        ));
+        check_output(&p, true).unwrap();
+        assert!(matches!(
+            check_output(dir.path(), true),
+            Err(WriteError::IsFolder(_))
+        ));
+        let under_file = p.join("x");
+        assert!(check_output(&under_file, true).is_err());
     }
 
     #[test]
