@@ -218,7 +218,7 @@ pub struct Ca {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CaError> {
-    std::fs::read(path).map_err(io_err(path))
+    crate::fsio::read_input(path).map_err(io_err(path))
 }
 
 fn corrupt(path: &Path, detail: impl Into<String>) -> CaError {
@@ -397,7 +397,7 @@ impl Ca {
     /// Reads the index (callers that modify it hold the lock).
     pub fn index(&self) -> Result<Index, CaError> {
         let path = self.index_path();
-        let text = match std::fs::read(&path) {
+        let text = match crate::fsio::read_input(&path) {
             Ok(b) => String::from_utf8(b).map_err(|_| corrupt(&path, "not UTF-8 text"))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(io_err(&path)(e)),
@@ -853,7 +853,7 @@ impl Ca {
                 .filter_map(|b| inspect::certificate(&b.der).ok())
                 .collect()
         };
-        let key_encrypted = std::fs::read(self.key_path())
+        let key_encrypted = crate::fsio::read_input(&self.key_path())
             .ok()
             .and_then(|b| crate::pki::keyfile::is_encrypted(&b).ok());
         Ok(CaSummary {

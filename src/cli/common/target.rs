@@ -30,7 +30,9 @@ pub fn parse_target(target: &str) -> anyhow::Result<(String, u16)> {
 
 /// The system's trust anchors (Debian's bundle), or none.
 pub fn system_roots() -> Vec<Vec<u8>> {
-    let Ok(bytes) = std::fs::read("/etc/ssl/certs/ca-certificates.crt") else {
+    let Ok(bytes) =
+        crate::fsio::read_input(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt"))
+    else {
         return vec![];
     };
     codec::pem::decode(&bytes, None)
