@@ -102,6 +102,13 @@ fn first_line(bytes: &[u8], what: &str) -> Result<Secret, SecretError> {
     checked(Zeroizing::new(text.to_owned()), what)
 }
 
+fn within_limit(secret: Secret, what: &str) -> Result<Secret, SecretError> {
+    if secret.len() > PASSWORD_LIMIT {
+        return Err(SecretError::TooLong(what.into()));
+    }
+    Ok(secret)
+}
+
 /// Refuses a NUL: C tools (openssl, keytool's native callers) would end the password there.
 fn checked(secret: Secret, what: &str) -> Result<Secret, SecretError> {
     if secret.contains('\0') {
@@ -173,10 +180,12 @@ impl SecretSource {
     /// Reads the secret from this source.
     pub fn read(&self) -> Result<Secret, SecretError> {
         match self {
-            SecretSource::Pass(p) => Ok(p.clone()),
+            // The OS bounds these already; the same 64 KiB cap keeps every source alike.
+            SecretSource::Pass(p) => within_limit(p.clone(), "pass:"),
             SecretSource::Env(var) => std::env::var(var)
                 .map(Zeroizing::new)
-                .map_err(|_| SecretError::MissingEnv(var.clone())),
+                .map_err(|_| SecretError::MissingEnv(var.clone()))
+                .and_then(|s| within_limit(s, &format!("env:{var}"))),
             SecretSource::File(path) => {
                 let what = format!("file:{}", path.display());
                 let file = std::fs::File::open(path).map_err(|e| SecretError::Read {
@@ -293,6 +302,8 @@ mod tests {
         assert_eq!(read(&long).unwrap().len(), PASSWORD_LIMIT);
         let longer = vec![b'x'; PASSWORD_LIMIT + 1];
         assert_eq!(read(&longer), Err(SecretError::TooLong("t".into())));
+        let pass = SecretSource::Pass(Zeroizing::new("y".repeat(PASSWORD_LIMIT + 1)));
+        assert_eq!(pass.read(), Err(SecretError::TooLong("pass:".into())));
     }
 
     #[test]

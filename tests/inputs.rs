@@ -215,6 +215,22 @@ fn password_file_dev_zero_fails_at_64_kib() {
         "{err}"
     );
     assert!(took < Duration::from_secs(30), "took {took:?}");
+    // An inherited descriptor on an endless device.
+    let out = Command::new("prlimit")
+        .arg(AS_LIMIT)
+        .arg("sh")
+        .arg("-c")
+        .arg(r#""$0" store list "$1" --pass fd:3 3</dev/zero"#)
+        .arg(env!("CARGO_BIN_EXE_keychest"))
+        .arg(p(&store))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sh");
+    let err = assert_clean_failure(&out, "--pass fd:3 3</dev/zero");
+    assert!(
+        err.contains("password from fd:3 is longer than 64 KiB"),
+        "{err}"
+    );
     // The same through stdin, a pipe with no end in sight.
     let (out, _) = run_bounded(
         &["store", "list", p(&store), "--pass", "stdin"],
