@@ -66,7 +66,7 @@ pub struct Ca {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CaError> {
-    std::fs::read(path).map_err(io_err(path))
+    crate::fsio::read_input(path).map_err(io_err(path))
 }
 
 /// The first certificate in PEM (or DER) bytes.
@@ -288,7 +288,7 @@ impl Ca {
     /// The index file's text (empty when there is none yet).
     fn index_text(&self) -> Result<String, CaError> {
         let path = self.index_path();
-        match std::fs::read(&path) {
+        match crate::fsio::read_input(&path) {
             Ok(b) => String::from_utf8(b).map_err(|_| corrupt(&path, "not UTF-8 text")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
             Err(e) => Err(io_err(&path)(e)),
@@ -329,7 +329,7 @@ impl Ca {
                 .filter_map(|b| inspect::certificate(&b.der).ok())
                 .collect()
         };
-        let key_encrypted = std::fs::read(self.key_path())
+        let key_encrypted = crate::fsio::read_input(&self.key_path())
             .ok()
             .and_then(|b| crate::pki::keyfile::is_encrypted(&b).ok());
         Ok(CaSummary {

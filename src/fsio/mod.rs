@@ -278,19 +278,116 @@ fn create_temp(dir: &Path, name: &str, mode: Mode) -> io::Result<(PathBuf, File)
     Err(io::Error::other("could not create a temporary file"))
 }
 
-/// Reads a whole file, refusing anything over `limit` bytes (inputs are small: keys, stores).
-pub fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let meta = fs::metadata(path)?;
+// ---- Capped reading of user-named inputs -------------------------------------------------
+// Every file or stream a user names is read through `read_capped`/`read_capped_from`: the cap
+// is checked while reading (`Read::take(limit + 1)`), not from the file's size, so
+// `/dev/zero`, FIFOs and pipes stop at the cap instead of growing until memory runs out.
+
+/// The default cap for stores, certificates, keys and CA files: 256 MiB. A bundle of 100,000
+/// certificates is 130–190 MB (1.3 KB per RSA-2048 certificate, 1.9 KB per RSA-4096), so the
+/// performance target "100,000 certificates in a PEM bundle" stays readable.
+pub const DEFAULT_INPUT_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// Environment variable that replaces [`DEFAULT_INPUT_LIMIT`] (bytes, or with a K/M/G suffix).
+pub const INPUT_LIMIT_VAR: &str = "KEYCHEST_MAX_INPUT";
+
+/// The cap for stores, certificates, keys and CA files: `KEYCHEST_MAX_INPUT` when set, else
+/// [`DEFAULT_INPUT_LIMIT`]. A value that is not a size is an error, not silently ignored.
+pub fn input_limit() -> io::Result<u64> {
+    match std::env::var(INPUT_LIMIT_VAR) {
+        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_INPUT_LIMIT),
+        Ok(v) => parse_size(&v).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{INPUT_LIMIT_VAR}='{}' is not a size (use bytes or a K, M or G suffix)",
+                    v.escape_debug()
+                ),
+            )
+        }),
+        Err(std::env::VarError::NotUnicode(_)) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{INPUT_LIMIT_VAR} is not valid UTF-8"),
+        )),
+    }
+}
+
+/// `1048576`, `64K`, `300M`, `1G` (binary multiples; `KiB`/`MiB`/`GiB` also accepted).
+fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &t[digits.len()..];
+    let mult: u64 = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return None,
+    };
+    digits
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(mult)
+        .filter(|n| *n > 0)
+}
+
+/// `limit` for people: `256 MiB`, `64 KiB`, or bytes when not a whole multiple.
+pub fn format_size(limit: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if limit >= 1 << shift && limit.is_multiple_of(1 << shift) {
+            return format!("{} {unit}", limit >> shift);
+        }
+    }
+    format!("{limit} bytes")
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!(
+            "larger than the {} input limit (set {INPUT_LIMIT_VAR} to change it)",
+            format_size(limit)
+        ),
+    )
+}
+
+/// Reads all of `reader`, failing as soon as more than `limit` bytes arrive.
+pub fn read_capped_from(reader: impl io::Read, limit: u64) -> io::Result<Vec<u8>> {
+    read_capped_into(reader, limit, Vec::new())
+}
+
+fn read_capped_into(reader: impl io::Read, limit: u64, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
+    use io::Read;
+    reader.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(buf)
+}
+
+/// Reads the file (or device, FIFO) at `path`, failing once more than `limit` bytes arrive.
+/// A regular file already over the cap is refused before reading.
+pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
     if meta.is_dir() {
-        return Err(io::Error::other("is a directory"));
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
     }
-    if meta.len() > limit {
-        return Err(io::Error::other(format!(
-            "file is {} bytes; the limit is {limit}",
-            meta.len()
-        )));
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(limit));
     }
-    fs::read(path)
+    // A regular file's size is known: reserve it once (plus the byte that detects growth).
+    let hint = if meta.is_file() { meta.len() + 1 } else { 0 };
+    read_capped_into(file, limit, Vec::with_capacity(hint as usize))
+}
+
+/// [`read_capped`] with [`input_limit`]: the one reader for stores, certificates, keys, CA
+/// files and every other user-named input.
+pub fn read_input(path: &Path) -> io::Result<Vec<u8>> {
+    read_capped(path, input_limit()?)
 }
 
 #[cfg(test)]
@@ -375,5 +472,37 @@ mod tests {
         assert!(unrelated.exists());
         assert_eq!(stale_temp_pid(".a.b.keychest-tmp.42.deadbeef"), Some(42));
         assert_eq!(stale_temp_pid("a.keychest-tmp.42.deadbeef"), None);
+    }
+
+    #[test]
+    fn capped_reads_stop_at_the_cap_on_devices_and_files() {
+        let zeros = File::open("/dev/zero").unwrap();
+        let err = read_capped_from(zeros, 1000).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        let err = read_capped(Path::new("/dev/zero"), 4096).unwrap_err();
+        assert!(err.to_string().contains("4 KiB input limit"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        fs::write(&p, [7u8; 100]).unwrap();
+        assert_eq!(read_capped(&p, 100).unwrap().len(), 100);
+        assert!(read_capped(&p, 99).is_err());
+        assert_eq!(
+            read_capped(dir.path(), 100).unwrap_err().kind(),
+            io::ErrorKind::IsADirectory
+        );
+    }
+
+    #[test]
+    fn sizes_parse_and_print() {
+        assert_eq!(parse_size("1048576"), Some(1 << 20));
+        assert_eq!(parse_size("64K"), Some(64 << 10));
+        assert_eq!(parse_size("300MiB"), Some(300 << 20));
+        assert_eq!(parse_size("1g"), Some(1 << 30));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("12X"), None);
+        assert_eq!(parse_size("M"), None);
+        assert_eq!(format_size(DEFAULT_INPUT_LIMIT), "256 MiB");
+        assert_eq!(format_size(65536), "64 KiB");
+        assert_eq!(format_size(1000), "1000 bytes");
     }
 }

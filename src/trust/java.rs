@@ -59,7 +59,7 @@ impl JavaStore {
     }
 
     fn load(&self) -> Result<(Format, Keystore, Option<codec::pkcs12::Compat>), TrustError> {
-        let bytes = std::fs::read(&self.path).map_err(|source| TrustError::Read {
+        let bytes = crate::fsio::read_input(&self.path).map_err(|source| TrustError::Read {
             path: self.path.clone(),
             source,
         })?;

@@ -93,7 +93,7 @@ impl Anchor {
         } else {
             path.to_path_buf()
         };
-        let bytes = std::fs::read(&file).map_err(|source| TrustError::Read {
+        let bytes = crate::fsio::read_input(&file).map_err(|source| TrustError::Read {
             path: file.clone(),
             source,
         })?;

@@ -1,4 +1,4 @@
-//! Input and output for commands: reading files with clear errors, and writing results to a
+//! Input and output for commands: reading files with clear errors and a size cap, and writing results to a
 //! file (atomically, never clobbering without --force) or stdout.
 
 use std::io::Write;
@@ -8,11 +8,10 @@ use anyhow::Context;
 
 use crate::fsio::{self, Mode};
 
-/// Largest input file keychest reads (keystores of 10,000+ entries stay far below this).
-const MAX_INPUT: u64 = 256 * 1024 * 1024;
-
+/// Reads a user-named input (store, certificate, key, CA-names file, truststore), capped at
+/// [`fsio::input_limit`] while reading so devices and FIFOs are bounded too.
 pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    fsio::read_limited(path, MAX_INPUT).with_context(|| format!("cannot read {}", path.display()))
+    fsio::read_input(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Writes `data` to `out` (atomically, with `mode`) or to stdout when `out` is None.

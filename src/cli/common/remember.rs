@@ -35,7 +35,7 @@ fn now() -> i64 {
 }
 
 fn read_all(path: &Path) -> anyhow::Result<BTreeMap<String, Remembered>> {
-    match std::fs::read(path) {
+    match fsio::read_input(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is corrupt (delete it to start over)", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
