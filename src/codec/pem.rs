@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::pem::{self, PemError};
 use crate::pki::chain::{CertFacts, chain_from_pool};
 use crate::pki::{keyfile, name};
+use crate::store::alias::unique;
 use crate::store::{Entry, EntryBody, Keystore, PrivateKeyData};
 
 #[derive(Debug, thiserror::Error)]
@@ -215,19 +216,6 @@ pub fn cert_label(der: &[u8]) -> String {
     } else {
         cleaned
     }
-}
-
-/// `base`, or `base-2`, `base-3`… so that it is unique among `taken` (case-insensitively,
-/// since the store may be converted to a Java format later).
-pub fn unique(base: &str, taken: &[String]) -> String {
-    let clash = |a: &str| taken.iter().any(|t| t.eq_ignore_ascii_case(a));
-    if !clash(base) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|a| !clash(a))
-        .unwrap_or_else(|| base.to_string())
 }
 
 /// How a key entry is written.

@@ -9,7 +9,6 @@ pub mod key;
 pub mod keyfile;
 pub mod name;
 pub mod oids;
-pub mod pbe;
 pub mod profile;
 pub mod san;
 pub mod signed;

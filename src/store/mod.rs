@@ -7,6 +7,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+pub mod alias;
 pub mod keyprotect;
 pub mod ops;
 pub mod summary;

@@ -113,7 +113,7 @@ pub fn add_trusted(
             base
         } else {
             let taken: Vec<String> = store.entries.iter().map(|e| e.alias.clone()).collect();
-            crate::codec::pem::unique(&normalize_alias(&base, format), &taken)
+            super::alias::unique(&normalize_alias(&base, format), &taken)
         };
         place(
             store,

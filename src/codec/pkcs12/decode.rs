@@ -11,9 +11,9 @@ use der::Decode;
 use x509_cert::name::Name;
 use zeroize::Zeroizing;
 
-use super::asn1::{self, Reader, Tlv};
-use super::crypto::{self, MacParams, Pkcs12Pbe, Scheme};
 use super::{Compat, MacInfo, Pkcs12Error, Pkcs12Info};
+use crate::asn1::{self, Reader, Tlv};
+use crate::pbe::{self, MacParams, PbeError, Pkcs12Pbe, Scheme};
 use crate::pki::{name, signed};
 use crate::store::{
     CertDer, Entry, EntryBody, Format, Keystore, PrivateKeyData, SecretEntryData, SecretKeyData,
@@ -272,7 +272,7 @@ fn read_safe(
         return Err(Pkcs12Error::PasswordRequired(format!("decrypt {ctx}")));
     };
     let plain = scheme.decrypt(pw, &ciphertext).map_err(|e| {
-        if e == crypto::CryptoError::Decrypt && !has_mac {
+        if e == PbeError::Decrypt && !has_mac {
             // Without a MAC a wrong password shows here first.
             Pkcs12Error::Integrity
         } else {
@@ -424,8 +424,8 @@ fn bad_tag(t: &Tlv<'_>, what: &str) -> asn1::DerError {
     }
 }
 
-fn epki_scheme(epki: &Tlv<'_>) -> Result<Scheme, crypto::CryptoError> {
-    let mal = |e: asn1::DerError| crypto::CryptoError::Malformed(e.to_string());
+fn epki_scheme(epki: &Tlv<'_>) -> Result<Scheme, PbeError> {
+    let mal = |e: asn1::DerError| PbeError::Malformed(e.to_string());
     if epki.tag != asn1::SEQUENCE {
         return Err(mal(bad_tag(epki, "EncryptedPrivateKeyInfo")));
     }
@@ -850,7 +850,7 @@ fn assemble(
     }
     match mac {
         None => warnings.push("no MAC: integrity not protected".into()),
-        Some(m) if m.digest != crypto::Digest::Sha1 => warnings.push(format!(
+        Some(m) if m.digest != pbe::Digest::Sha1 => warnings.push(format!(
             "{} MAC: Java before 8u301/11.0.12 cannot verify it (--compat java11 uses SHA-1)",
             m.digest.name()
         )),
@@ -914,8 +914,8 @@ fn detect_preset(
         matches!(
             s,
             Some(Scheme::Pbes2 {
-                prf: crypto::Digest::Sha256,
-                cipher: crypto::Cipher::Aes256,
+                prf: pbe::Digest::Sha256,
+                cipher: pbe::Cipher::Aes256,
                 ..
             })
         )
@@ -946,9 +946,9 @@ fn detect_preset(
     let keys_aes = keys.iter().all(|s| aes256_sha256(*s));
     let certs_aes = cert_safes.iter().all(|s| aes256_sha256(s.as_ref()));
     match mac.digest {
-        crypto::Digest::Sha256 if keys_aes && certs_aes => Some(Compat::Modern),
-        crypto::Digest::Sha1 if keys_aes && certs_aes => Some(Compat::Java11),
-        crypto::Digest::Sha1
+        pbe::Digest::Sha256 if keys_aes && certs_aes => Some(Compat::Modern),
+        pbe::Digest::Sha1 if keys_aes && certs_aes => Some(Compat::Java11),
+        pbe::Digest::Sha1
             if keys.iter().all(|s| des3(*s))
                 && cert_safes.iter().all(|s| rc2_or_des3(s.as_ref())) =>
         {

@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use sha2::Digest as _;
 
 use super::*;
+use crate::pbe::decrypt_epki as decrypt_pkcs12_style;
 use crate::pki::name::hex_lower;
-use crate::store::keyprotect::decrypt_pkcs12_style;
 use crate::store::{Entry, EntryBody, EntryKind, Keystore, PrivateKeyData, SecretEntryData};
 
 fn fixture(name: &str) -> Vec<u8> {
