@@ -7,12 +7,12 @@
 //! including the password's length where the algorithm re-hashes it on every iteration
 //! (Sun's PBEWithMD5AndTripleDES, PBKDF1, the RFC 7292 KDF), before it runs.
 //!
-//! The budget is per thread, which is per command for the CLI (one command runs on one
-//! thread), and per test for the test harness. Only decryption and integrity checks are
-//! charged: their parameters come from the file. Encryption uses keychest's own parameters.
+//! The budget belongs to a command: the binary starts it ([`start`]) on the thread that runs
+//! its one command. Library callers get the per-derivation bounds always, and a budget when
+//! they start one (tests do, per test thread). Only decryption and integrity checks are
+//! charged: their parameters come from the file; encryption uses keychest's own.
 
-use std::cell::Cell;
-use std::sync::OnceLock;
+use std::cell::{Cell, RefCell};
 
 use super::PbeError;
 
@@ -45,9 +45,37 @@ pub fn check(param: &str, value: u64, max: u64) -> Result<u64, PbeError> {
     Ok(value)
 }
 
+/// This thread's budget: its total (or the unparsable setting) and what was spent.
+struct State {
+    total: Result<u64, String>,
+    spent: u64,
+}
+
 thread_local! {
-    static SPENT: Cell<u64> = const { Cell::new(0) };
+    static BUDGET: RefCell<Option<State>> = const { RefCell::new(None) };
     static UNMETERED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Starts this thread's command budget: `KEYCHEST_KDF_BUDGET` units, else
+/// [`DEFAULT_BUDGET`]. The binary calls this once, before running its one command; a thread
+/// that never does (a library caller) has per-derivation bounds but no budget. An
+/// unparsable setting makes every derivation fail with [`PbeError::BadBudget`].
+pub fn start() {
+    let total = match std::env::var(ENV) {
+        Err(_) => Ok(DEFAULT_BUDGET),
+        Ok(v) => v.trim().replace('_', "").parse::<u64>().map_err(|_| v),
+    };
+    BUDGET.with(|b| *b.borrow_mut() = Some(State { total, spent: 0 }));
+}
+
+/// Starts this thread's budget with `total` units (tests, library callers).
+pub fn start_with(total: u64) {
+    BUDGET.with(|b| {
+        *b.borrow_mut() = Some(State {
+            total: Ok(total),
+            spent: 0,
+        })
+    });
 }
 
 /// Runs `f` (an encryption with keychest's own parameters) without charging the budget.
@@ -63,26 +91,19 @@ pub(crate) fn unmetered<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-fn total() -> Result<u64, PbeError> {
-    static TOTAL: OnceLock<Result<u64, String>> = OnceLock::new();
-    TOTAL
-        .get_or_init(|| match std::env::var(ENV) {
-            Err(_) => Ok(DEFAULT_BUDGET),
-            Ok(v) => v.trim().replace('_', "").parse::<u64>().map_err(|_| v),
-        })
-        .clone()
-        .map_err(PbeError::BadBudget)
-}
-
 /// Charges `cost` units for `what` to this thread's budget, or refuses (charging nothing)
 /// if that would exceed it. Call before the derivation runs.
 pub fn charge(what: &str, cost: u64) -> Result<(), PbeError> {
     if UNMETERED.with(Cell::get) > 0 {
         return Ok(());
     }
-    let total = total()?;
-    SPENT.with(|spent| {
-        let left = total.saturating_sub(spent.get());
+    BUDGET.with(|b| {
+        let mut b = b.borrow_mut();
+        let Some(state) = b.as_mut() else {
+            return Ok(());
+        };
+        let total = state.total.clone().map_err(PbeError::BadBudget)?;
+        let left = total.saturating_sub(state.spent);
         if cost > left {
             return Err(PbeError::OverBudget {
                 what: what.to_string(),
@@ -91,19 +112,23 @@ pub fn charge(what: &str, cost: u64) -> Result<(), PbeError> {
                 total,
             });
         }
-        spent.set(spent.get() + cost);
+        state.spent += cost;
         Ok(())
     })
 }
 
-/// Units this thread may still spend.
-pub fn left() -> Result<u64, PbeError> {
-    Ok(total()?.saturating_sub(spent()))
+/// Units this thread may still spend (`None`: no budget started).
+pub fn left() -> Option<u64> {
+    BUDGET.with(|b| {
+        b.borrow()
+            .as_ref()
+            .and_then(|s| s.total.as_ref().ok().map(|t| t.saturating_sub(s.spent)))
+    })
 }
 
-/// Units this thread has spent so far.
+/// Units this thread has spent since its budget started.
 pub fn spent() -> u64 {
-    SPENT.with(Cell::get)
+    BUDGET.with(|b| b.borrow().as_ref().map_or(0, |s| s.spent))
 }
 
 /// Hash blocks needed to hash `len` bytes with a `block`-byte hash (Merkle–Damgård padding
@@ -128,6 +153,7 @@ mod tests {
 
     #[test]
     fn the_budget_refuses_before_charging() {
+        start_with(DEFAULT_BUDGET);
         let before = spent();
         charge("a test", 5).unwrap();
         assert_eq!(spent(), before + 5);
@@ -135,5 +161,6 @@ mod tests {
         assert!(matches!(e, PbeError::OverBudget { .. }), "{e}");
         assert!(e.to_string().contains(ENV), "{e}");
         assert_eq!(spent(), before + 5);
+        assert_eq!(left(), Some(DEFAULT_BUDGET - before - 5));
     }
 }
