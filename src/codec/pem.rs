@@ -8,7 +8,7 @@ use der::{Decode, Encode};
 use zeroize::Zeroizing;
 
 use crate::pem::{self, PemError};
-use crate::pki::chain::{CertFacts, chain_from_pool};
+use crate::pki::chain::{CertFacts, Pool};
 use crate::pki::{keyfile, name};
 use crate::store::alias::unique;
 use crate::store::{Entry, EntryBody, Keystore, PrivateKeyData};
@@ -92,19 +92,21 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStore
     if certs.is_empty() && keys.is_empty() {
         return Err(PemStoreError::Empty);
     }
+    let pool = Pool::new(facts);
+    let facts = pool.facts();
     let mut used = vec![false; certs.len()];
     let mut store = Keystore::default();
     let mut aliases: Vec<String> = Vec::new();
     for key in keys {
         let leaf = match &key.spki {
-            Some(spki) => facts.iter().position(|f| &f.spki == spki),
+            Some(spki) => facts.iter().position(|f| f.spki.as_ref() == Some(spki)),
             None => first_non_ca(&certs, &used),
         };
         let mut chain = Vec::new();
         if let Some(li) = leaf {
             used[li] = true;
             chain.push(certs[li].clone());
-            for i in chain_from_pool(&facts[li], &facts) {
+            for i in pool.chain_of(li).into_iter().skip(1) {
                 used[i] = true;
                 chain.push(certs[i].clone());
             }

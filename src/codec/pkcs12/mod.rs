@@ -25,8 +25,11 @@
 use crate::asn1;
 use crate::pbe::PbeError;
 
+mod assemble;
 mod decode;
 mod encode;
+mod report;
+mod safes;
 #[cfg(test)]
 mod tests;
 
