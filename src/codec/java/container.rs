@@ -25,6 +25,7 @@ use super::error::JksError;
 use super::protect::{self, JKS_KEY_PROTECTOR_OID, PBE_MD5_3DES_OID};
 use super::ser::{self, Value};
 use crate::pbe::sun::utf16be;
+use crate::store::alias::AliasKey;
 
 const JKS_MAGIC: u32 = 0xFEED_FEED;
 const JCEKS_MAGIC: u32 = 0xCECE_CECE;
@@ -325,7 +326,7 @@ pub fn encode(store: &JavaKeystore, store_password: &str) -> Result<Vec<u8>, Jks
 fn check_aliases(entries: &[JavaEntry]) -> Result<(), JksError> {
     let mut seen = std::collections::HashSet::new();
     for e in entries {
-        if !seen.insert(e.alias.to_lowercase()) {
+        if !seen.insert(AliasKey::folded(&e.alias)) {
             return Err(JksError::DuplicateAlias {
                 alias: e.alias.clone(),
             });
