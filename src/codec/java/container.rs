@@ -423,7 +423,10 @@ fn check_protection(
     if oid != expected {
         return Err(JksError::ProtectionMismatch {
             alias: alias.to_owned(),
-            kind,
+            kind: match kind {
+                JavaStoreKind::Jks => "Jks",
+                JavaStoreKind::Jceks => "Jceks",
+            },
             found: oid.to_string(),
         });
     }

@@ -2,7 +2,6 @@
 //! the container, the key protectors and the serialization reader/writer all use it
 //! without importing each other.
 
-use super::container::JavaStoreKind;
 use crate::pbe::PbeError;
 
 /// Errors of the JKS/JCEKS codec. Messages carry offsets and aliases, never secrets.
@@ -69,10 +68,11 @@ pub enum JksError {
     DuplicateAlias { alias: String },
     #[error("entry {alias:?}: secret keys can only be stored in JCEKS")]
     SecretKeyInJks { alias: String },
-    #[error("entry {alias:?}: key is protected with {found}, which a {kind:?} store cannot read")]
+    #[error("entry {alias:?}: key is protected with {found}, which a {kind} store cannot read")]
     ProtectionMismatch {
         alias: String,
-        kind: JavaStoreKind,
+        /// "Jks" or "Jceks" (the container's `JavaStoreKind`, named: this module imports none).
+        kind: &'static str,
         found: String,
     },
     #[error("entry {alias:?}: a private key entry needs at least one certificate")]
