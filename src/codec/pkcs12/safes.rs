@@ -8,6 +8,8 @@ use super::decode::{
     LOCAL_KEY_ID, SAFE_CONTENTS_BAG, SECRET_BAG, SHROUDED_KEY_BAG, X509_CERTIFICATE,
     explicit_octets,
 };
+use const_oid::ObjectIdentifier as Oid;
+
 use crate::asn1::{self, Reader, Tlv};
 use crate::pbe::{PbeError, Scheme};
 use crate::store::PrivateKeyData;
@@ -94,37 +96,7 @@ pub(super) fn read_safe(
             what: format!("content type {}", crate::pki::oids::name(&ctype)),
         });
     }
-    // EncryptedData ::= SEQUENCE { version, EncryptedContentInfo { contentType,
-    //   contentEncryptionAlgorithm, [0] IMPLICIT encryptedContent OPTIONAL }, [1] attrs OPTIONAL }
-    let wrap = c.expect(asn1::CTX0, "[0] content").map_err(m)?;
-    let ed = Reader::contents(&wrap)
-        .expect(asn1::SEQUENCE, "EncryptedData")
-        .map_err(m)?;
-    let mut e = Reader::contents(&ed);
-    e.uint().map_err(m)?;
-    let eci = e
-        .expect(asn1::SEQUENCE, "EncryptedContentInfo")
-        .map_err(m)?;
-    let mut eci = Reader::contents(&eci);
-    eci.oid().map_err(m)?;
-    let alg = eci
-        .expect(asn1::SEQUENCE, "contentEncryptionAlgorithm")
-        .map_err(m)?;
-    let scheme = Scheme::parse(&alg).map_err(|e| Pkcs12Error::crypto(ctx, e))?;
-    let ciphertext: Vec<u8> = match eci.peek_tag() {
-        Some(asn1::CTX0_PRIM) => eci.any().map_err(m)?.value.to_vec(),
-        Some(asn1::CTX0) => {
-            // Constructed form: a series of OCTET STRINGs.
-            let t = eci.any().map_err(m)?;
-            let mut parts = Reader::contents(&t);
-            let mut v = Vec::new();
-            while !parts.is_empty() {
-                v.extend_from_slice(parts.octets().map_err(m)?);
-            }
-            v
-        }
-        _ => Vec::new(),
-    };
+    let (scheme, ciphertext) = encrypted_content(&mut c, ctx)?;
     let Some(pw) = password else {
         return Err(Pkcs12Error::PasswordRequired(format!("decrypt {ctx}")));
     };
@@ -157,6 +129,43 @@ pub(super) fn read_safe(
     Ok(())
 }
 
+/// The scheme and ciphertext of an `EncryptedData` safe: `EncryptedData ::= SEQUENCE {
+/// version, EncryptedContentInfo { contentType, contentEncryptionAlgorithm, [0] IMPLICIT
+/// encryptedContent OPTIONAL }, [1] attrs OPTIONAL }`. The scheme's bounds are checked here.
+fn encrypted_content(c: &mut Reader<'_>, ctx: &str) -> Result<(Scheme, Vec<u8>), Pkcs12Error> {
+    let m = |e| Pkcs12Error::malformed(ctx, e);
+    let wrap = c.expect(asn1::CTX0, "[0] content").map_err(m)?;
+    let ed = Reader::contents(&wrap)
+        .expect(asn1::SEQUENCE, "EncryptedData")
+        .map_err(m)?;
+    let mut e = Reader::contents(&ed);
+    e.uint().map_err(m)?;
+    let eci = e
+        .expect(asn1::SEQUENCE, "EncryptedContentInfo")
+        .map_err(m)?;
+    let mut eci = Reader::contents(&eci);
+    eci.oid().map_err(m)?;
+    let alg = eci
+        .expect(asn1::SEQUENCE, "contentEncryptionAlgorithm")
+        .map_err(m)?;
+    let scheme = Scheme::parse(&alg).map_err(|e| Pkcs12Error::crypto(ctx, e))?;
+    let ciphertext: Vec<u8> = match eci.peek_tag() {
+        Some(asn1::CTX0_PRIM) => eci.any().map_err(m)?.value.to_vec(),
+        Some(asn1::CTX0) => {
+            // Constructed form: a series of OCTET STRINGs.
+            let t = eci.any().map_err(m)?;
+            let mut parts = Reader::contents(&t);
+            let mut v = Vec::new();
+            while !parts.is_empty() {
+                v.extend_from_slice(parts.octets().map_err(m)?);
+            }
+            v
+        }
+        _ => Vec::new(),
+    };
+    Ok((scheme, ciphertext))
+}
+
 fn read_safe_contents(
     data: &[u8],
     ctx: &str,
@@ -187,79 +196,9 @@ fn read_safe_contents(
         let attrs = b.optional(asn1::SET).map_err(m)?;
         b.finish("SafeBag").map_err(m)?;
 
-        let item = if bag_id == KEY_BAG {
-            if value.tag != asn1::SEQUENCE {
-                return Err(m(bad_tag(&value, "PrivateKeyInfo")));
-            }
-            Item::Key {
-                data: PrivateKeyData::Pkcs8(Zeroizing::new(value.raw.to_vec())),
-                scheme: None,
-            }
-        } else if bag_id == SHROUDED_KEY_BAG {
-            let scheme = epki_scheme(&value).map_err(|e| Pkcs12Error::crypto(&bctx, e))?;
-            Item::Key {
-                data: PrivateKeyData::Encrypted(value.raw.to_vec()),
-                scheme: Some(scheme),
-            }
-        } else if bag_id == CERT_BAG {
-            if value.tag != asn1::SEQUENCE {
-                return Err(m(bad_tag(&value, "CertBag")));
-            }
-            let mut cb = Reader::contents(&value);
-            let cert_type = cb.oid().map_err(m)?;
-            if cert_type != X509_CERTIFICATE {
-                col.warnings.push(format!(
-                    "{bctx}: skipped certificate of type {} (only X.509 is supported)",
-                    crate::pki::oids::name(&cert_type)
-                ));
-                continue;
-            }
-            let der = explicit_octets(&mut cb).map_err(m)?;
-            Item::Cert(der.to_vec())
-        } else if bag_id == SECRET_BAG {
-            // Java: SecretBag { secretTypeId pkcs8ShroudedKeyBag, [0] OCTET STRING (EPKI) }.
-            if value.tag != asn1::SEQUENCE {
-                return Err(m(bad_tag(&value, "SecretBag")));
-            }
-            let mut sb = Reader::contents(&value);
-            let stype = sb.oid().map_err(m)?;
-            if stype != SHROUDED_KEY_BAG {
-                return Err(Pkcs12Error::Unsupported {
-                    context: bctx,
-                    what: format!("secret bag type {}", crate::pki::oids::name(&stype)),
-                });
-            }
-            let sw = sb.expect(asn1::CTX0, "[0] secretValue").map_err(m)?;
-            let mut sw = Reader::contents(&sw);
-            let inner = sw.any().map_err(m)?;
-            let epki = match inner.tag {
-                asn1::OCTET_STRING => {
-                    asn1::single(inner.value, asn1::SEQUENCE, "EncryptedPrivateKeyInfo")
-                        .map_err(m)?
-                }
-                asn1::SEQUENCE => inner,
-                _ => return Err(m(bad_tag(&inner, "secret value"))),
-            };
-            let scheme = epki_scheme(&epki).map_err(|e| Pkcs12Error::crypto(&bctx, e))?;
-            Item::Secret {
-                epki: epki.raw.to_vec(),
-                scheme,
-            }
-        } else if bag_id == SAFE_CONTENTS_BAG {
-            read_safe_contents(value.raw, &bctx, depth + 1, col)?;
+        let Some(item) = read_item(&bag_id, &value, &bctx, depth, col)? else {
             continue;
-        } else if bag_id == CRL_BAG {
-            col.warnings.push(format!(
-                "{bctx}: skipped a CRL bag (keychest stores no CRLs)"
-            ));
-            continue;
-        } else {
-            return Err(Pkcs12Error::Unsupported {
-                context: bctx,
-                what: format!("bag type {bag_id}"),
-            });
         };
-
         let mut out = Bag {
             name: None,
             local_key_id: None,
@@ -272,6 +211,105 @@ fn read_safe_contents(
         col.bags.push(out);
     }
     Ok(())
+}
+
+/// The item of one bag, or `None` for bags that hold no entry (nested safeContents, read
+/// into `col` here; CRLs and non-X.509 certificates, skipped with a warning).
+fn read_item(
+    bag_id: &Oid,
+    value: &Tlv<'_>,
+    bctx: &str,
+    depth: usize,
+    col: &mut Collected,
+) -> Result<Option<Item>, Pkcs12Error> {
+    let m = |e| Pkcs12Error::malformed(bctx, e);
+    let item = if *bag_id == KEY_BAG {
+        if value.tag != asn1::SEQUENCE {
+            return Err(m(bad_tag(value, "PrivateKeyInfo")));
+        }
+        Item::Key {
+            data: PrivateKeyData::Pkcs8(Zeroizing::new(value.raw.to_vec())),
+            scheme: None,
+        }
+    } else if *bag_id == SHROUDED_KEY_BAG {
+        let scheme = epki_scheme(value).map_err(|e| Pkcs12Error::crypto(bctx, e))?;
+        Item::Key {
+            data: PrivateKeyData::Encrypted(value.raw.to_vec()),
+            scheme: Some(scheme),
+        }
+    } else if *bag_id == CERT_BAG {
+        return cert_item(value, bctx, col);
+    } else if *bag_id == SECRET_BAG {
+        secret_item(value, bctx)?
+    } else if *bag_id == SAFE_CONTENTS_BAG {
+        read_safe_contents(value.raw, bctx, depth + 1, col)?;
+        return Ok(None);
+    } else if *bag_id == CRL_BAG {
+        col.warnings.push(format!(
+            "{bctx}: skipped a CRL bag (keychest stores no CRLs)"
+        ));
+        return Ok(None);
+    } else {
+        return Err(Pkcs12Error::Unsupported {
+            context: bctx.to_string(),
+            what: format!("bag type {bag_id}"),
+        });
+    };
+    Ok(Some(item))
+}
+
+/// `CertBag { certId, [0] EXPLICIT certValue }`: X.509 only (others skipped with a warning).
+fn cert_item(
+    value: &Tlv<'_>,
+    bctx: &str,
+    col: &mut Collected,
+) -> Result<Option<Item>, Pkcs12Error> {
+    let m = |e| Pkcs12Error::malformed(bctx, e);
+    if value.tag != asn1::SEQUENCE {
+        return Err(m(bad_tag(value, "CertBag")));
+    }
+    let mut cb = Reader::contents(value);
+    let cert_type = cb.oid().map_err(m)?;
+    if cert_type != X509_CERTIFICATE {
+        col.warnings.push(format!(
+            "{bctx}: skipped certificate of type {} (only X.509 is supported)",
+            crate::pki::oids::name(&cert_type)
+        ));
+        return Ok(None);
+    }
+    let der = explicit_octets(&mut cb).map_err(m)?;
+    Ok(Some(Item::Cert(der.to_vec())))
+}
+
+/// Java's secret bags: `SecretBag { secretTypeId pkcs8ShroudedKeyBag, [0] OCTET STRING (EPKI) }`.
+fn secret_item(value: &Tlv<'_>, bctx: &str) -> Result<Item, Pkcs12Error> {
+    let m = |e| Pkcs12Error::malformed(bctx, e);
+    if value.tag != asn1::SEQUENCE {
+        return Err(m(bad_tag(value, "SecretBag")));
+    }
+    let mut sb = Reader::contents(value);
+    let stype = sb.oid().map_err(m)?;
+    if stype != SHROUDED_KEY_BAG {
+        return Err(Pkcs12Error::Unsupported {
+            context: bctx.to_string(),
+            what: format!("secret bag type {}", crate::pki::oids::name(&stype)),
+        });
+    }
+    let sw = sb.expect(asn1::CTX0, "[0] secretValue").map_err(m)?;
+    let mut sw = Reader::contents(&sw);
+    let inner = sw.any().map_err(m)?;
+    let epki = match inner.tag {
+        asn1::OCTET_STRING => {
+            asn1::single(inner.value, asn1::SEQUENCE, "EncryptedPrivateKeyInfo").map_err(m)?
+        }
+        asn1::SEQUENCE => inner,
+        _ => return Err(m(bad_tag(&inner, "secret value"))),
+    };
+    let scheme = epki_scheme(&epki).map_err(|e| Pkcs12Error::crypto(bctx, e))?;
+    Ok(Item::Secret {
+        epki: epki.raw.to_vec(),
+        scheme,
+    })
 }
 
 fn bad_tag(t: &Tlv<'_>, what: &str) -> asn1::DerError {
