@@ -29,10 +29,11 @@ pub enum PemStoreError {
         "private key at line {line} is encrypted with the legacy PEM scheme: a password is needed"
     )]
     NeedPassword { line: usize },
-    #[error("private key at line {line}: {source}")]
+    /// The key error is part of the message, not a `source`, so that it prints once.
+    #[error("private key at line {line}: {error}")]
     Key {
         line: usize,
-        source: keyfile::KeyFileError,
+        error: keyfile::KeyFileError,
     },
     #[error("entry '{alias}' is a secret key: PEM cannot hold secret keys")]
     SecretKey { alias: String },
@@ -155,7 +156,7 @@ fn first_non_ca(certs: &[Vec<u8>], used: &[bool]) -> Option<usize> {
 
 fn read_key(block: &pem::PemBlock, password: Option<&str>) -> Result<FoundKey, PemStoreError> {
     let line = block.line;
-    let key_err = |source| PemStoreError::Key { line, source };
+    let key_err = |error| PemStoreError::Key { line, error };
     let mut pw = || match password {
         Some(pw) => Ok(Zeroizing::new(pw.to_string())),
         None => Err(keyfile::KeyFileError::NeedPassword),

@@ -31,7 +31,7 @@ pub enum KeyFileError {
     NeedPassword,
     #[error("wrong password or corrupted key")]
     WrongPassword,
-    #[error("{0}")]
+    #[error(transparent)]
     Pbe(#[from] PbeError),
     #[error(transparent)]
     Key(#[from] KeyError),
