@@ -18,7 +18,6 @@ use super::common::stores::load_bytes;
 use crate::pki::path::{self, Input, Inputs, Outcome, PathError, Purpose, Report, Source};
 use crate::store::{EntryBody, Format};
 
-
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
     "EXAMPLES:\n  keychest verify server.crt --chain intermediate.pem --trust root.pem --purpose server --host example.org\n",

@@ -249,7 +249,8 @@ fn make_cas(plan: &Plan, key_password: Option<&str>, t: i64) -> anyhow::Result<C
             days: ca::ROOT_DAYS,
             path_len: None,
             // What a local test PKI serves, so a leaked root key cannot vouch for the internet.
-            name_constraints: (!plan.unconstrained).then(|| constraints::local_defaults(&plan.sans)),
+            name_constraints: (!plan.unconstrained)
+                .then(|| constraints::local_defaults(&plan.sans)),
         },
         None,
         t,
