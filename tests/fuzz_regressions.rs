@@ -110,15 +110,15 @@ fn pkcs12() {
 #[test]
 fn jks() {
     replay("jks", |d| {
-        let _ = keychest::codec::jks::decode(d, Some("changeit"));
-        let _ = keychest::codec::jks::decode(d, None);
+        let _ = keychest::codec::java::container::decode(d, Some("changeit"));
+        let _ = keychest::codec::java::container::decode(d, None);
     });
 }
 
 #[test]
 fn jks_sealed() {
     replay("jks_sealed", |d| {
-        let _ = keychest::codec::jks::open_sealed_secret_key(d, "changeit");
+        let _ = keychest::codec::java::protect::open_sealed_secret_key(d, "changeit");
     });
 }
 

@@ -9,9 +9,11 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use keychest::codec::jks::{
-    JavaEntry, JavaEntryBody, JavaKeystore, JavaStoreKind, SecretKeyMaterial, encode,
-    protect_private_key_jceks, protect_private_key_jks, seal_secret_key,
+use keychest::codec::java::container::{
+    JavaEntry, JavaEntryBody, JavaKeystore, JavaStoreKind, encode,
+};
+use keychest::codec::java::protect::{
+    SecretKeyMaterial, protect_private_key_jceks, protect_private_key_jks, seal_secret_key,
 };
 use zeroize::Zeroizing;
 

@@ -3,6 +3,6 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = keychest::codec::jks::decode(data, Some("changeit"));
-    let _ = keychest::codec::jks::decode(data, None);
+    let _ = keychest::codec::java::container::decode(data, Some("changeit"));
+    let _ = keychest::codec::java::container::decode(data, None);
 });

@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = keychest::codec::jks::open_sealed_secret_key(data, "changeit");
+    let _ = keychest::codec::java::protect::open_sealed_secret_key(data, "changeit");
 });

@@ -3,9 +3,6 @@
 //! format and dispatches to its codec.
 
 pub mod java;
-pub mod java_ser;
-pub mod jks;
-pub mod jks_keyprotect;
 pub mod pem;
 pub mod pkcs12;
 

@@ -8,8 +8,9 @@ use der::{Decode, Encode};
 use zeroize::Zeroizing;
 
 use crate::pem::{self, PemError};
-use crate::pki::chain::{CertFacts, chain_from_pool};
+use crate::pki::chain::{CertFacts, Pool};
 use crate::pki::{keyfile, name};
+use crate::store::alias::unique;
 use crate::store::{Entry, EntryBody, Keystore, PrivateKeyData};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,10 +29,11 @@ pub enum PemStoreError {
         "private key at line {line} is encrypted with the legacy PEM scheme: a password is needed"
     )]
     NeedPassword { line: usize },
-    #[error("private key at line {line}: {source}")]
+    /// The key error is part of the message, not a `source`, so that it prints once.
+    #[error("private key at line {line}: {error}")]
     Key {
         line: usize,
-        source: keyfile::KeyFileError,
+        error: keyfile::KeyFileError,
     },
     #[error("entry '{alias}' is a secret key: PEM cannot hold secret keys")]
     SecretKey { alias: String },
@@ -91,19 +93,21 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStore
     if certs.is_empty() && keys.is_empty() {
         return Err(PemStoreError::Empty);
     }
+    let pool = Pool::new(facts);
+    let facts = pool.facts();
     let mut used = vec![false; certs.len()];
     let mut store = Keystore::default();
     let mut aliases: Vec<String> = Vec::new();
     for key in keys {
         let leaf = match &key.spki {
-            Some(spki) => facts.iter().position(|f| &f.spki == spki),
+            Some(spki) => facts.iter().position(|f| f.spki.as_ref() == Some(spki)),
             None => first_non_ca(&certs, &used),
         };
         let mut chain = Vec::new();
         if let Some(li) = leaf {
             used[li] = true;
             chain.push(certs[li].clone());
-            for i in chain_from_pool(&facts[li], &facts) {
+            for i in pool.chain_of(li).into_iter().skip(1) {
                 used[i] = true;
                 chain.push(certs[i].clone());
             }
@@ -152,7 +156,7 @@ fn first_non_ca(certs: &[Vec<u8>], used: &[bool]) -> Option<usize> {
 
 fn read_key(block: &pem::PemBlock, password: Option<&str>) -> Result<FoundKey, PemStoreError> {
     let line = block.line;
-    let key_err = |source| PemStoreError::Key { line, source };
+    let key_err = |error| PemStoreError::Key { line, error };
     let mut pw = || match password {
         Some(pw) => Ok(Zeroizing::new(pw.to_string())),
         None => Err(keyfile::KeyFileError::NeedPassword),
@@ -215,19 +219,6 @@ pub fn cert_label(der: &[u8]) -> String {
     } else {
         cleaned
     }
-}
-
-/// `base`, or `base-2`, `base-3`… so that it is unique among `taken` (case-insensitively,
-/// since the store may be converted to a Java format later).
-pub fn unique(base: &str, taken: &[String]) -> String {
-    let clash = |a: &str| taken.iter().any(|t| t.eq_ignore_ascii_case(a));
-    if !clash(base) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|a| !clash(a))
-        .unwrap_or_else(|| base.to_string())
 }
 
 /// How a key entry is written.

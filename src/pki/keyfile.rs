@@ -3,14 +3,14 @@
 //! block), traditional encrypted PEM, each as PEM or DER. Also writes PKCS#8, encrypted with
 //! PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) when a password is given.
 
-use der::{Decode, Encode};
+use der::Decode;
 use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use spki::ObjectIdentifier as Oid;
 use zeroize::Zeroizing;
 
 use super::key::{KeyError, PrivateKey};
 use super::oids;
-use super::pbe::{self, PbeError};
+use crate::pbe::{self, PbeError};
 use crate::pem::{self, PemBlock, PemError};
 
 /// PBKDF2 iterations for keys keychest encrypts: well above OpenSSL's 2048 default, and
@@ -31,7 +31,7 @@ pub enum KeyFileError {
     NeedPassword,
     #[error("wrong password or corrupted key")]
     WrongPassword,
-    #[error("{0}")]
+    #[error(transparent)]
     Pbe(#[from] PbeError),
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -127,7 +127,7 @@ fn encrypted_scheme_name(der: &[u8]) -> String {
             _ => "unknown".to_string(),
         },
         Err(_) => match legacy_scheme(der) {
-            Some((oid, _)) => oids::name(&oid),
+            Some(oid) => oids::name(&oid),
             None => "unknown".into(),
         },
     }
@@ -208,11 +208,9 @@ fn classify_der(der: &[u8]) -> Option<RawKey> {
 }
 
 /// EncryptedPrivateKeyInfo whose algorithm `pkcs5` cannot parse (PKCS#12 PBE schemes):
-/// returns the scheme OID and the DER of its parameters.
-fn legacy_scheme(der: &[u8]) -> Option<(Oid, Vec<u8>)> {
-    let info = pbe::EncryptedKeyInfo::from_der(der).ok()?;
-    let params = info.algorithm.parameters.as_ref()?.to_der().ok()?;
-    Some((info.algorithm.oid, params))
+/// returns the scheme OID.
+fn legacy_scheme(der: &[u8]) -> Option<Oid> {
+    pbe::epki_oid(der).ok()
 }
 
 /// Whether the key in `bytes` is encrypted (so a password will be needed).
@@ -239,7 +237,7 @@ fn decrypt_to_pkcs8(
         RawKey::Sec1 { der, curve } => sec1_to_pkcs8(&der, curve),
         RawKey::Pkcs8Encrypted(der) => {
             let pw = password()?;
-            pbe::decrypt_epki(&der, pw.as_bytes()).map_err(wrong_password)
+            pbe::decrypt_epki(&der, &pw).map_err(wrong_password)
         }
         RawKey::LegacyPem {
             label,

@@ -11,7 +11,6 @@ pub mod keyfile;
 pub mod name;
 pub mod oids;
 pub mod path;
-pub mod pbe;
 pub mod profile;
 pub mod san;
 pub mod signed;

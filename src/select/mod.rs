@@ -8,6 +8,8 @@ pub mod schemes;
 
 use rank::Evaluation;
 
+use crate::store::alias::AliasKey;
+
 /// How the user asked the choice to be made.
 pub struct Policy<'a> {
     /// `--alias A` (optionally `STORE_INDEX` when several stores share the alias).
@@ -51,7 +53,7 @@ pub fn decide(ranked: &[Evaluation], policy: &Policy) -> Decision {
     if let Some(alias) = policy.alias {
         let found = ranked
             .iter()
-            .position(|e| e.alias.eq_ignore_ascii_case(alias));
+            .position(|e| AliasKey::folded(&e.alias) == AliasKey::folded(alias));
         return match found {
             Some(i) if ranked[i].candidate => Decision::Chosen {
                 index: i,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use x509_cert::Certificate;
 
 use super::schemes::{SigScheme, key_can_use};
-use crate::pki::chain::{CertFacts, chain_from_pool};
+use crate::pki::chain::{self, CertFacts};
 use crate::pki::inspect::{self, CertSummary};
 use crate::pki::name::to_rfc4514;
 use crate::store::CertDer;
@@ -152,7 +152,7 @@ impl Evaluation {
 /// rejected ones follow in input order.
 pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evaluation> {
     // The pool is parsed only if some chain needs completing (most stores hold full chains).
-    let pool_facts: std::cell::OnceCell<(Vec<usize>, Vec<CertFacts>)> = std::cell::OnceCell::new();
+    let pool_facts: std::cell::OnceCell<(Vec<usize>, chain::Pool)> = std::cell::OnceCell::new();
     let pool = Pool {
         certs: pool,
         facts: &pool_facts,
@@ -215,17 +215,19 @@ pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evalu
 /// The certificates of every store, for completing chains; parsed on first use.
 struct Pool<'a> {
     certs: &'a [CertDer],
-    facts: &'a std::cell::OnceCell<(Vec<usize>, Vec<CertFacts>)>,
+    facts: &'a std::cell::OnceCell<(Vec<usize>, chain::Pool)>,
 }
 
 impl Pool<'_> {
-    fn facts(&self) -> &(Vec<usize>, Vec<CertFacts>) {
+    fn facts(&self) -> &(Vec<usize>, chain::Pool) {
         self.facts.get_or_init(|| {
-            self.certs
+            let (indices, facts): (Vec<usize>, Vec<CertFacts>) = self
+                .certs
                 .iter()
                 .enumerate()
                 .filter_map(|(i, c)| CertFacts::of(c).map(|f| (i, f)))
-                .unzip()
+                .unzip();
+            (indices, chain::Pool::new(facts))
         })
     }
 }
@@ -274,7 +276,7 @@ fn evaluate(c: &Candidate, pool: &Pool, names: &[AcceptedName], req: &Request) -
         && !last.self_issued()
     {
         let (indices, facts) = pool.facts();
-        for i in chain_from_pool(&last, facts) {
+        for i in facts.chain_from(&last) {
             let der = &pool.certs[indices[i]];
             if !eval.chain.contains(der) {
                 eval.chain.push(der.clone());

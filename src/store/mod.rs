@@ -7,6 +7,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+pub mod alias;
 pub mod keyprotect;
 pub mod ops;
 pub mod summary;
@@ -194,13 +195,11 @@ pub struct Keystore {
 }
 
 impl Keystore {
+    /// The entry named `alias`, compared case-sensitively or as Java does ([`alias::AliasKey`]).
     pub fn find(&self, alias: &str, case_sensitive: bool) -> Option<usize> {
-        self.entries.iter().position(|e| {
-            if case_sensitive {
-                e.alias == alias
-            } else {
-                e.alias.eq_ignore_ascii_case(alias)
-            }
-        })
+        let key = alias::AliasKey::new(alias, case_sensitive);
+        self.entries
+            .iter()
+            .position(|e| alias::AliasKey::new(&e.alias, case_sensitive) == key)
     }
 }

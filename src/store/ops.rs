@@ -35,11 +35,7 @@ pub fn sha256_hex(der: &[u8]) -> String {
 
 /// The alias as the format stores it: Java formats lower-case aliases.
 pub fn normalize_alias(alias: &str, format: Format) -> String {
-    if format.caps().case_sensitive_aliases {
-        alias.to_string()
-    } else {
-        alias.to_lowercase()
-    }
+    super::alias::AliasKey::of(alias, format).into_string()
 }
 
 fn place(
@@ -113,7 +109,7 @@ pub fn add_trusted(
             base
         } else {
             let taken: Vec<String> = store.entries.iter().map(|e| e.alias.clone()).collect();
-            crate::codec::pem::unique(&normalize_alias(&base, format), &taken)
+            super::alias::unique(&normalize_alias(&base, format), &taken)
         };
         place(
             store,

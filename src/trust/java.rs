@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::{Anchor, Presence, Step, TrustError, TrustStore, dir_writable, sha256_hex};
 use crate::codec::{self, EncodeOptions};
 use crate::fsio::{self, Mode};
+use crate::store::alias::AliasKey;
 use crate::store::{Entry, EntryBody, Format, Keystore};
 
 /// The password every JDK ships cacerts with.
@@ -94,9 +95,10 @@ impl JavaStore {
     }
 
     fn ours(store: &Keystore, a: &Anchor) -> Option<usize> {
-        let label = a.label();
+        // Folded as Java folds aliases (the store may be JKS), like every alias comparison.
+        let label = AliasKey::folded(&a.label());
         store.entries.iter().position(|e| {
-            e.alias.eq_ignore_ascii_case(&label)
+            AliasKey::folded(&e.alias) == label
                 && matches!(&e.body, EntryBody::TrustedCert { cert } if sha256_hex(cert) == a.sha256)
         })
     }

@@ -4,6 +4,7 @@
 use clap::Args;
 
 use crate::secret::{self, Secret, SecretSource};
+use crate::store::alias::AliasKey;
 
 /// A password option: `--pass SRC`, or `--pass` alone to be asked on the terminal.
 #[derive(Args, Debug, Clone, Default)]
@@ -80,11 +81,32 @@ impl KeyPasswords {
         Ok(KeyPasswords(out))
     }
 
+    /// The password for `alias`: one given for it (ignoring case as Java does, like every
+    /// alias comparison), else one given for all keys.
     pub fn for_alias(&self, alias: &str) -> Option<&str> {
+        let key = AliasKey::folded(alias);
         self.0
             .iter()
-            .find(|(a, _)| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(alias)))
+            .find(|(a, _)| a.as_deref().is_some_and(|a| AliasKey::folded(a) == key))
             .or_else(|| self.0.iter().find(|(a, _)| a.is_none()))
             .map(|(_, s)| s.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_passwords_match_aliases_ignoring_case_beyond_ascii() {
+        let pws = KeyPasswords::parse(&[
+            "Zertifikat-Ä=pass:umlaut".to_string(),
+            "pass:fallback".to_string(),
+        ])
+        .unwrap();
+        assert_eq!(pws.for_alias("zertifikat-ä"), Some("umlaut"));
+        assert_eq!(pws.for_alias("ZERTIFIKAT-Ä"), Some("umlaut"));
+        assert_eq!(pws.for_alias("zertifikat-a"), Some("fallback"));
+        assert_eq!(KeyPasswords::none().for_alias("x"), None);
     }
 }

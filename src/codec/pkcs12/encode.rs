@@ -16,13 +16,13 @@ use std::collections::HashSet;
 use der::Decode;
 use sha1::Digest as _;
 
-use super::asn1;
-use super::crypto::{Cipher, Digest, MacParams, Pkcs12Pbe, Scheme};
-use super::decode::{
+use super::syntax::{
     CERT_BAG, DATA, ENCRYPTED_DATA, FRIENDLY_NAME, JAVA_TRUSTED, LOCAL_KEY_ID, SECRET_ALGORITHMS,
     SECRET_BAG, SHROUDED_KEY_BAG, X509_CERTIFICATE,
 };
 use super::{Compat, Pkcs12Error};
+use crate::asn1;
+use crate::pbe::{Cipher, Digest, MacParams, PbeError, Pkcs12Pbe, Scheme};
 use crate::store::{EntryBody, Format, Keystore, PrivateKeyData, SecretEntryData};
 
 /// anyExtendedKeyUsage, the value keytool puts in the trust attribute.
@@ -272,11 +272,7 @@ pub fn encode(
     ]))
 }
 
-fn encrypt_epki(
-    scheme: Scheme,
-    password: &str,
-    pkcs8: &[u8],
-) -> Result<Vec<u8>, super::crypto::CryptoError> {
+fn encrypt_epki(scheme: Scheme, password: &str, pkcs8: &[u8]) -> Result<Vec<u8>, PbeError> {
     let ct = scheme.encrypt(password, pkcs8)?;
     Ok(asn1::seq(&[&scheme.to_der(), &asn1::octets(&ct)]))
 }

@@ -22,10 +22,15 @@
 //! Writing uses named presets ([`Compat`]); see `docs/formats.md` for which consumers read
 //! which.
 
-mod asn1;
-mod crypto;
+use crate::asn1;
+use crate::pbe::PbeError;
+
+mod assemble;
 mod decode;
 mod encode;
+mod report;
+mod safes;
+mod syntax;
 #[cfg(test)]
 mod tests;
 
@@ -142,13 +147,18 @@ impl Pkcs12Error {
         }
     }
 
-    fn crypto(context: impl Into<String>, e: crypto::CryptoError) -> Self {
+    fn crypto(context: impl Into<String>, e: PbeError) -> Self {
         let context = context.into();
         match e {
-            crypto::CryptoError::Unsupported(what) => Pkcs12Error::Unsupported { context, what },
-            crypto::CryptoError::Malformed(detail) => Pkcs12Error::Malformed { context, detail },
-            crypto::CryptoError::Decrypt => Pkcs12Error::Decrypt { context },
-            crypto::CryptoError::Password => Pkcs12Error::Invalid(format!(
+            PbeError::Unsupported(what) => Pkcs12Error::Unsupported { context, what },
+            PbeError::Malformed(detail) => Pkcs12Error::Malformed { context, detail },
+            PbeError::Decrypt => Pkcs12Error::Decrypt { context },
+            // Bounds and budget: the error names the parameter.
+            other @ (PbeError::OverLimit { .. }
+            | PbeError::OverBudget { .. }
+            | PbeError::AsciiPassword
+            | PbeError::BadBudget(_)) => Pkcs12Error::Invalid(format!("{context}: {other}")),
+            PbeError::BmpPassword => Pkcs12Error::Invalid(format!(
                 "{context}: the password contains characters outside the BMP, which PKCS#12 \
                  PBE cannot encode"
             )),

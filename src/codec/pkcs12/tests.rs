@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use sha2::Digest as _;
 
 use super::*;
+use crate::pbe::decrypt_epki as decrypt_pkcs12_style;
 use crate::pki::name::hex_lower;
-use crate::store::keyprotect::decrypt_pkcs12_style;
 use crate::store::{Entry, EntryBody, EntryKind, Keystore, PrivateKeyData, SecretEntryData};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -433,7 +433,7 @@ fn hostile_iteration_count_is_refused() {
     let pfx = asn1::seq(&[
         &asn1::uint(3),
         &asn1::seq(&[
-            &asn1::oid(&decode::DATA),
+            &asn1::oid(&syntax::DATA),
             &asn1::cons(asn1::CTX0, &[&asn1::octets(&auth)]),
         ]),
         &mac,
@@ -449,14 +449,14 @@ fn unknown_bag_type_names_where() {
         &asn1::cons(asn1::CTX0, &[&asn1::seq(&[])]),
     ]);
     let safe = asn1::seq(&[
-        &asn1::oid(&decode::DATA),
+        &asn1::oid(&syntax::DATA),
         &asn1::cons(asn1::CTX0, &[&asn1::octets(&asn1::seq(&[&bag]))]),
     ]);
     let auth = asn1::seq(&[&safe]);
     let pfx = asn1::seq(&[
         &asn1::uint(3),
         &asn1::seq(&[
-            &asn1::oid(&decode::DATA),
+            &asn1::oid(&syntax::DATA),
             &asn1::cons(asn1::CTX0, &[&asn1::octets(&auth)]),
         ]),
     ]);
@@ -519,7 +519,7 @@ fn key_bag_without_local_key_id_pairs_by_public_key() {
         bag(
             "1.2.840.113549.1.12.10.1.3",
             &asn1::seq(&[
-                &asn1::oid(&decode::X509_CERTIFICATE),
+                &asn1::oid(&syntax::X509_CERTIFICATE),
                 &asn1::cons(asn1::CTX0, &[&asn1::octets(der)]),
             ]),
         )
@@ -534,13 +534,13 @@ fn key_bag_without_local_key_id_pairs_by_public_key() {
     ];
     let refs: Vec<&[u8]> = bags.iter().map(Vec::as_slice).collect();
     let safe = asn1::seq(&[
-        &asn1::oid(&decode::DATA),
+        &asn1::oid(&syntax::DATA),
         &asn1::cons(asn1::CTX0, &[&asn1::octets(&asn1::seq(&refs))]),
     ]);
     let pfx = asn1::seq(&[
         &asn1::uint(3),
         &asn1::seq(&[
-            &asn1::oid(&decode::DATA),
+            &asn1::oid(&syntax::DATA),
             &asn1::cons(asn1::CTX0, &[&asn1::octets(&asn1::seq(&[&safe]))]),
         ]),
     ]);
@@ -558,4 +558,40 @@ fn key_bag_without_local_key_id_pairs_by_public_key() {
     );
     assert_eq!(info.key_encryption, vec!["none (keyBag)"]);
     assert_eq!(info.preset, None);
+}
+
+#[test]
+fn ten_safes_of_ten_million_iterations_are_refused_quickly() {
+    // In bounds one by one (10,000,000 iterations each), but over the command's budget: the
+    // first derivation that does not fit is refused before it runs (this took 17 s).
+    crate::pbe::budget::start_with(crate::pbe::budget::DEFAULT_BUDGET);
+    let scheme = crate::pbe::Scheme::new_pkcs12(crate::pbe::Pkcs12Pbe::Des3, 10_000_000);
+    let safe = asn1::seq(&[
+        &asn1::oid(&syntax::ENCRYPTED_DATA),
+        &asn1::cons(
+            asn1::CTX0,
+            &[&asn1::seq(&[
+                &asn1::uint(0),
+                &asn1::seq(&[
+                    &asn1::oid(&syntax::DATA),
+                    &scheme.to_der(),
+                    &asn1::tlv(asn1::CTX0_PRIM, &[0x42; 64]),
+                ]),
+            ])],
+        ),
+    ]);
+    let safes: Vec<&[u8]> = std::iter::repeat_n(&safe[..], 10).collect();
+    let auth = asn1::seq(&safes);
+    let pfx = asn1::seq(&[
+        &asn1::uint(3),
+        &asn1::seq(&[
+            &asn1::oid(&syntax::DATA),
+            &asn1::cons(asn1::CTX0, &[&asn1::octets(&auth)]),
+        ]),
+    ]);
+    let t = std::time::Instant::now();
+    let err = decode(&pfx, Some("pw")).unwrap_err().to_string();
+    assert!(t.elapsed() < std::time::Duration::from_millis(500));
+    assert!(err.starts_with("safe 1: key derivation refused"), "{err}");
+    assert!(err.contains("KEYCHEST_KDF_BUDGET"), "{err}");
 }

@@ -1,6 +1,5 @@
 //! JKS and JCEKS keystores: the byte-level container format (magic, entries,
-//! keyed SHA-1 integrity digest) and, via `jks_keyprotect`, the key protection
-//! inside it. Plain data in and out; the rest of the program maps it to its model.
+//! keyed SHA-1 integrity digest); the key protection inside it is `protect`. Plain data in and out; the rest of the program maps it to its model.
 //!
 //! Hand-written because no usable crate exists: the `jks` crate reads JKS only,
 //! is unmaintained, and nothing handles JCEKS (whose secret keys are Java-serialized
@@ -22,13 +21,11 @@
 
 use sha1::{Digest, Sha1};
 
-use super::java_ser::{self, Value};
-use super::jks_keyprotect::utf16be;
-pub use super::jks_keyprotect::{
-    JCEKS_ITERATIONS, JKS_KEY_PROTECTOR_OID, PBE_MD5_3DES_OID, SecretKeyMaterial,
-    open_sealed_secret_key, protect_private_key_jceks, protect_private_key_jks, protection_oid,
-    seal_secret_key, unprotect_private_key,
-};
+use super::error::JksError;
+use super::protect::{self, JKS_KEY_PROTECTOR_OID, PBE_MD5_3DES_OID};
+use super::ser::{self, Value};
+use crate::pbe::sun::utf16be;
+use crate::store::alias::AliasKey;
 
 const JKS_MAGIC: u32 = 0xFEED_FEED;
 const JCEKS_MAGIC: u32 = 0xCECE_CECE;
@@ -90,81 +87,6 @@ pub enum IntegrityStatus {
     Verified,
     /// No password given: parsed without checking, like `keytool -list` without one.
     NotChecked,
-}
-
-/// Errors of the JKS/JCEKS codec. Messages carry offsets and aliases, never secrets.
-#[derive(Debug, thiserror::Error)]
-pub enum JksError {
-    #[error("not a JKS or JCEKS keystore (magic {magic:#010x})")]
-    BadMagic { magic: u32 },
-    #[error("unsupported keystore version {version}")]
-    UnsupportedVersion { version: u32 },
-    #[error("truncated at byte {offset}: {needed} bytes needed, {available} left")]
-    Truncated {
-        offset: usize,
-        needed: usize,
-        available: usize,
-    },
-    #[error("{what} count {count} at byte {offset} is larger than the rest of the file allows")]
-    CountTooLarge {
-        what: &'static str,
-        count: u32,
-        offset: usize,
-    },
-    #[error("unknown entry tag {tag} at byte {offset}")]
-    UnknownTag { tag: u32, offset: usize },
-    #[error("unsupported certificate type {cert_type:?} at byte {offset}")]
-    UnsupportedCertType { cert_type: String, offset: usize },
-    #[error("invalid modified UTF-8 at byte {offset}")]
-    BadModifiedUtf8 { offset: usize },
-    #[error("unexpected data at byte {offset}")]
-    TrailingData { offset: usize },
-    #[error("integrity check failed: wrong password or corrupted file")]
-    Integrity,
-    #[error("entry {alias:?}: {source}")]
-    InEntry {
-        alias: String,
-        #[source]
-        source: Box<JksError>,
-    },
-    #[error("key to protect is not a PKCS#8 PrivateKeyInfo: {0}")]
-    NotPkcs8(String),
-    #[error("wrong key password (or corrupted key)")]
-    WrongKeyPassword,
-    #[error("unsupported key protection algorithm {oid}")]
-    UnsupportedProtection { oid: String },
-    #[error("malformed protected key: {0}")]
-    MalformedProtectedKey(String),
-    #[error("PBE iteration count {0} outside the range the JDK accepts (1..=5000000)")]
-    IterationCount(u64),
-    #[error("password must be printable ASCII for Java's PBEWithMD5AndTripleDES")]
-    PasswordNotAscii,
-    #[error("not a sealed key object: {0}")]
-    NotSealedKey(String),
-    #[error("Java serialization stream: {reason} at byte {offset}")]
-    JavaSerialization { offset: usize, reason: String },
-    #[error("unsupported secret key format {0:?} (Java reads back only RAW)")]
-    UnsupportedSecretKeyFormat(String),
-    #[error("secret key has an empty algorithm name or key")]
-    EmptySecretKey,
-    #[error("{what} too large for the format")]
-    TooLarge { what: &'static str },
-    #[error("alias {alias:?} is {len} bytes in modified UTF-8; the format allows 65535")]
-    AliasTooLong { alias: String, len: usize },
-    #[error("duplicate alias {alias:?} (Java compares aliases case-insensitively)")]
-    DuplicateAlias { alias: String },
-    #[error("entry {alias:?}: secret keys can only be stored in JCEKS")]
-    SecretKeyInJks { alias: String },
-    #[error("entry {alias:?}: key is protected with {found}, which a {kind:?} store cannot read")]
-    ProtectionMismatch {
-        alias: String,
-        kind: JavaStoreKind,
-        found: String,
-    },
-    #[error("entry {alias:?}: a private key entry needs at least one certificate")]
-    EmptyChain { alias: String },
-    #[error("internal error: {0}")]
-    Internal(&'static str),
 }
 
 /// Recognizes a JKS or JCEKS store by its magic number.
@@ -232,8 +154,7 @@ impl<'a> Cursor<'a> {
         let len = usize::from(u16::from_be_bytes(self.array()?));
         let at = self.pos;
         let bytes = self.take(len)?;
-        java_ser::decode_modified_utf8(bytes)
-            .map_err(|i| JksError::BadModifiedUtf8 { offset: at + i })
+        ser::decode_modified_utf8(bytes).map_err(|i| JksError::BadModifiedUtf8 { offset: at + i })
     }
 
     /// A u32 length followed by that many bytes (checked before copying).
@@ -360,7 +281,7 @@ fn decode_cert(cur: &mut Cursor<'_>, version: u32) -> Result<Vec<u8>, JksError> 
 /// parsing it is the only way to find where it ends.
 fn decode_sealed(cur: &mut Cursor<'_>) -> Result<Vec<u8>, JksError> {
     let start = cur.pos;
-    let (value, end) = java_ser::read_stream(cur.buf, start)?;
+    let (value, end) = ser::read_stream(cur.buf, start)?;
     check_sealed_object(&value)?;
     let len = end.saturating_sub(start);
     Ok(cur.take(len)?.to_vec())
@@ -405,7 +326,7 @@ pub fn encode(store: &JavaKeystore, store_password: &str) -> Result<Vec<u8>, Jks
 fn check_aliases(entries: &[JavaEntry]) -> Result<(), JksError> {
     let mut seen = std::collections::HashSet::new();
     for e in entries {
-        if !seen.insert(e.alias.to_lowercase()) {
+        if !seen.insert(AliasKey::folded(&e.alias)) {
             return Err(JksError::DuplicateAlias {
                 alias: e.alias.clone(),
             });
@@ -427,7 +348,7 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8], what: &'static str) -> Result<(), 
 }
 
 fn put_alias(out: &mut Vec<u8>, alias: &str) -> Result<(), JksError> {
-    let bytes = java_ser::encode_modified_utf8(alias);
+    let bytes = ser::encode_modified_utf8(alias);
     let len = u16::try_from(bytes.len()).map_err(|_| JksError::AliasTooLong {
         alias: alias.chars().take(40).collect(),
         len: bytes.len(),
@@ -491,7 +412,7 @@ fn check_protection(
     alias: &str,
     protected_key: &[u8],
 ) -> Result<(), JksError> {
-    let oid = protection_oid(protected_key).map_err(|e| JksError::InEntry {
+    let oid = protect::protection_oid(protected_key).map_err(|e| JksError::InEntry {
         alias: alias.to_owned(),
         source: Box::new(e),
     })?;
@@ -502,7 +423,10 @@ fn check_protection(
     if oid != expected {
         return Err(JksError::ProtectionMismatch {
             alias: alias.to_owned(),
-            kind,
+            kind: match kind {
+                JavaStoreKind::Jks => "Jks",
+                JavaStoreKind::Jceks => "Jceks",
+            },
             found: oid.to_string(),
         });
     }
@@ -512,7 +436,7 @@ fn check_protection(
 /// The sealed bytes must be exactly one stream holding a `SealedObject`, or the
 /// JDK would mis-parse every entry after it.
 fn check_sealed_bytes(sealed: &[u8]) -> Result<(), JksError> {
-    let (value, end) = java_ser::read_stream(sealed, 0)?;
+    let (value, end) = ser::read_stream(sealed, 0)?;
     if end != sealed.len() {
         return Err(JksError::TrailingData { offset: end });
     }
@@ -520,5 +444,5 @@ fn check_sealed_bytes(sealed: &[u8]) -> Result<(), JksError> {
 }
 
 #[cfg(test)]
-#[path = "jks_tests.rs"]
+#[path = "container_tests.rs"]
 mod tests;

@@ -2,13 +2,14 @@
 //! fixtures (see `fixtures/jks/README.md` for how they were made).
 
 use super::*;
+use crate::codec::java::protect::*;
 use der::{Decode, Encode};
 use pkcs8::DecodePrivateKey;
 use spki::EncodePublicKey;
 
-const RSA_CHAIN_JKS: &[u8] = include_bytes!("../../fixtures/jks/rsa_chain.jks");
-const MIXED_JKS: &[u8] = include_bytes!("../../fixtures/jks/mixed.jks");
-const SECRETS_JCEKS: &[u8] = include_bytes!("../../fixtures/jks/secrets.jceks");
+const RSA_CHAIN_JKS: &[u8] = include_bytes!("../../../fixtures/jks/rsa_chain.jks");
+const MIXED_JKS: &[u8] = include_bytes!("../../../fixtures/jks/mixed.jks");
+const SECRETS_JCEKS: &[u8] = include_bytes!("../../../fixtures/jks/secrets.jceks");
 const STORE_PW: &str = "changeit";
 const OTHER_PW: &str = "otherpass";
 const NON_ASCII_ALIAS: &str = "clé-ключ-😀";

@@ -1,4 +1,9 @@
-//! A minimal DER reader and writer for the PKCS#12 structures.
+//! A minimal DER reader and writer for the PKCS#12 structures and the PBE parameters inside
+//! them (`pbe` parses its `AlgorithmIdentifier`s with it, so it sits at the bottom layer and
+//! depends on crates only).
+//!
+//! Hand-written rather than on `der` because PKCS#12 files in the wild carry non-canonical
+//! encodings `der` rejects, and the codec needs byte offsets for its errors.
 //!
 //! The reader never allocates: every element borrows from the input, every length is checked
 //! against the bytes that remain before anything is sliced, and there is no recursion (callers

@@ -1,10 +1,12 @@
-//! JKS and JCEKS stores in terms of the neutral model: maps `jks`'s format-level entries to
-//! `store::Entry` and back. Keys keep their Java protection until an operation needs them.
+//! JKS and JCEKS stores in terms of the neutral model: maps `container`'s format-level
+//! entries to `store::Entry` and back. Keys keep their Java protection until an operation needs them.
 
-use super::StoreInfo;
-use super::jks::{
-    self, IntegrityStatus, JavaEntry, JavaEntryBody, JavaKeystore, JavaStoreKind, JksError,
+use super::container::{
+    self as jks, IntegrityStatus, JavaEntry, JavaEntryBody, JavaKeystore, JavaStoreKind,
 };
+use super::error::JksError;
+use super::protect;
+use crate::codec::StoreInfo;
 use crate::store::{
     Entry, EntryBody, Format, Keystore, PrivateKeyData, SecretEntryData, SecretKeyData,
 };
@@ -91,8 +93,8 @@ pub fn encode(
             EntryBody::PrivateKey { key, chain } => JavaEntryBody::PrivateKey {
                 protected_key: match key {
                     PrivateKeyData::Pkcs8(der) => match kind {
-                        JavaStoreKind::Jks => jks::protect_private_key_jks(der, password)?,
-                        JavaStoreKind::Jceks => jks::protect_private_key_jceks(der, password)?,
+                        JavaStoreKind::Jks => protect::protect_private_key_jks(der, password)?,
+                        JavaStoreKind::Jceks => protect::protect_private_key_jceks(der, password)?,
                     },
                     PrivateKeyData::Encrypted(epki) if passes_through(format, epki) => epki.clone(),
                     PrivateKeyData::Encrypted(_) => {
@@ -117,7 +119,7 @@ pub fn encode(
                         format: Format::Jceks,
                         bytes,
                     } => bytes.clone(),
-                    SecretEntryData::Open(k) => jks::seal_secret_key(&material(k), password)?,
+                    SecretEntryData::Open(k) => protect::seal_secret_key(&material(k), password)?,
                     SecretEntryData::Sealed { .. } => {
                         return Err(JavaStoreError::LockedKey {
                             alias: e.alias.clone(),
@@ -139,18 +141,18 @@ pub fn encode(
 
 /// Whether an encrypted key can be written to `format` as it is.
 pub fn passes_through(format: Format, epki: &[u8]) -> bool {
-    let Ok(oid) = jks::protection_oid(epki) else {
+    let Ok(oid) = protect::protection_oid(epki) else {
         return false;
     };
     match format {
-        Format::Jks => oid == jks::JKS_KEY_PROTECTOR_OID,
-        Format::Jceks => oid == jks::PBE_MD5_3DES_OID,
+        Format::Jks => oid == protect::JKS_KEY_PROTECTOR_OID,
+        Format::Jceks => oid == protect::PBE_MD5_3DES_OID,
         _ => false,
     }
 }
 
-fn material(k: &SecretKeyData) -> jks::SecretKeyMaterial {
-    jks::SecretKeyMaterial {
+fn material(k: &SecretKeyData) -> protect::SecretKeyMaterial {
+    protect::SecretKeyMaterial {
         algorithm: k.algorithm.clone(),
         format: "RAW".into(),
         key: k.key.clone(),
@@ -159,7 +161,7 @@ fn material(k: &SecretKeyData) -> jks::SecretKeyMaterial {
 
 /// Opens a JCEKS sealed secret key.
 pub fn open_secret(sealed: &[u8], password: &str) -> Result<SecretKeyData, JksError> {
-    let m = jks::open_sealed_secret_key(sealed, password)?;
+    let m = protect::open_sealed_secret_key(sealed, password)?;
     Ok(SecretKeyData {
         algorithm: m.algorithm,
         key: m.key,
@@ -173,7 +175,7 @@ pub fn protect_key(
     password: &str,
 ) -> Result<Vec<u8>, JavaStoreError> {
     Ok(match kind_of(format) {
-        JavaStoreKind::Jks => jks::protect_private_key_jks(pkcs8, password)?,
-        JavaStoreKind::Jceks => jks::protect_private_key_jceks(pkcs8, password)?,
+        JavaStoreKind::Jks => protect::protect_private_key_jks(pkcs8, password)?,
+        JavaStoreKind::Jceks => protect::protect_private_key_jceks(pkcs8, password)?,
     })
 }

@@ -1,0 +1,91 @@
+//! Alias rules, in one place for store operations and codecs: how each format compares
+//! aliases ([`AliasKey`]), and making an alias unique. JKS and JCEKS fold aliases as Java
+//! does (`String.toLowerCase(Locale.ENGLISH)`), so `ZERTIFIKAT-Ä` finds `zertifikat-ä`;
+//! PEM and PKCS#12 keep case. (Codecs import this downward; nothing here knows bytes.)
+
+use super::Format;
+
+/// Java's `alias.toLowerCase(Locale.ENGLISH)`: Unicode default lower-casing, which both
+/// Java (with the English locale: no Turkish dotted-i rule) and Rust implement, final sigma
+/// included; not ASCII-only.
+pub fn java_lower(alias: &str) -> String {
+    alias.to_lowercase()
+}
+
+/// An alias as its format compares it: equal keys name the same entry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AliasKey(String);
+
+impl AliasKey {
+    /// The key of `alias` in a store whose aliases are compared case-sensitively or not.
+    pub fn new(alias: &str, case_sensitive: bool) -> AliasKey {
+        if case_sensitive {
+            AliasKey(alias.to_string())
+        } else {
+            AliasKey(java_lower(alias))
+        }
+    }
+
+    /// The key of `alias` in a `format` store.
+    pub fn of(alias: &str, format: Format) -> AliasKey {
+        AliasKey::new(alias, format.caps().case_sensitive_aliases)
+    }
+
+    /// A key that ignores case as Java does, whatever the format (aliases that may meet a
+    /// Java keystore later).
+    pub fn folded(alias: &str) -> AliasKey {
+        AliasKey::new(alias, false)
+    }
+
+    /// The alias as the format stores it (lower-cased for Java formats).
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// `base`, or `base-2`, `base-3`… so that it is unique among `taken` (ignoring case as Java
+/// does, since the store may be converted to a Java format later).
+pub fn unique(base: &str, taken: &[String]) -> String {
+    let taken: std::collections::HashSet<AliasKey> =
+        taken.iter().map(|t| AliasKey::folded(t)).collect();
+    let clash = |a: &str| taken.contains(&AliasKey::folded(a));
+    if !clash(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|a| !clash(a))
+        .unwrap_or_else(|| base.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_formats_fold_non_ascii_letters() {
+        assert_eq!(
+            AliasKey::of("ZERTIFIKAT-Ä", Format::Jks),
+            AliasKey::of("zertifikat-ä", Format::Jks)
+        );
+        assert_eq!(
+            AliasKey::of("ΟΔΟΣ", Format::Jceks).into_string(),
+            "οδος".to_string().replace('σ', "ς")
+        );
+        assert_ne!(
+            AliasKey::of("Server", Format::Pkcs12),
+            AliasKey::of("server", Format::Pkcs12)
+        );
+        assert_ne!(
+            AliasKey::of("A", Format::Pem),
+            AliasKey::of("a", Format::Pem)
+        );
+    }
+
+    #[test]
+    fn unique_ignores_case_as_java_does() {
+        let taken = vec!["Ärger".to_string(), "ärger-2".to_string()];
+        assert_eq!(unique("ÄRGER", &taken), "ÄRGER-3");
+        assert_eq!(unique("other", &taken), "other");
+    }
+}

@@ -1,0 +1,298 @@
+//! End-to-end bounds on password-based key derivation (issue 11): hostile parameters in a
+//! key file or store are refused in well under a second with an error naming the parameter
+//! and the file, instead of hanging or aborting; the per-command budget is configurable;
+//! RC2-128 shrouded keys written by OpenSSL can be exported and converted.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{fails, have, ok, p, peer};
+
+fn der(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = value.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+fn seq(parts: &[&[u8]]) -> Vec<u8> {
+    der(0x30, &parts.concat())
+}
+
+fn uint(v: u64) -> Vec<u8> {
+    let mut b: Vec<u8> = v
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|b| *b == 0)
+        .collect();
+    if b.first().is_none_or(|x| x & 0x80 != 0) {
+        b.insert(0, 0);
+    }
+    der(0x02, &b)
+}
+
+/// DER of a dotted OID with a first arc of 1 or 2.
+fn oid(dotted: &str) -> Vec<u8> {
+    let arcs: Vec<u64> = dotted.split('.').map(|a| a.parse().unwrap()).collect();
+    let mut body = vec![(arcs[0] * 40 + arcs[1]) as u8];
+    for &arc in &arcs[2..] {
+        let mut chunk = vec![(arc & 0x7f) as u8];
+        let mut rest = arc >> 7;
+        while rest > 0 {
+            chunk.insert(0, 0x80 | (rest & 0x7f) as u8);
+            rest >>= 7;
+        }
+        body.extend(chunk);
+    }
+    der(0x06, &body)
+}
+
+/// An encrypted PKCS#8 key (PBES2, AES-256-CBC) with the key derivation `kdf`; the
+/// ciphertext is filler: the point is that nothing gets as far as decrypting it.
+fn pbes2_key_pem(kdf: &[u8]) -> String {
+    let enc = seq(&[&oid("2.16.840.1.101.3.4.1.42"), &der(0x04, &[7; 16])]);
+    let alg = seq(&[&oid("1.2.840.113549.1.5.13"), &seq(&[kdf, &enc])]);
+    let epki = seq(&[&alg, &der(0x04, &[0x55; 64])]);
+    let b64 = base64(&epki);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{}\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+fn base64(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Runs `args` expecting exit 1 within a second; returns stderr.
+fn refused_quickly(args: &[&str]) -> String {
+    let t = Instant::now();
+    let err = fails(args, 1);
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "took {:?}: {err}",
+        t.elapsed()
+    );
+    err
+}
+
+#[test]
+fn pbkdf2_key_with_2_pow_31_iterations_is_refused_not_hung() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("hostile.key");
+    let prf = seq(&[&oid("1.2.840.113549.2.9"), &[0x05, 0x00]]);
+    let params = seq(&[&der(0x04, &[1; 8]), &uint(1 << 31), &prf]);
+    let kdf = seq(&[&oid("1.2.840.113549.1.5.12"), &params]);
+    std::fs::write(&key, pbes2_key_pem(&kdf)).unwrap();
+    let err = refused_quickly(&["key", "pub", p(&key), "--pass", "pass:x"]);
+    assert!(
+        err.contains("PBKDF2 iteration count 2147483648 is over the limit of 10000000"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hostile.key"),
+        "the error names the file: {err}"
+    );
+}
+
+#[test]
+fn scrypt_key_with_n_2_pow_36_is_refused_not_aborted() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("scrypt.key");
+    let params = seq(&[&der(0x04, &[1; 8]), &uint(1 << 36), &uint(8), &uint(1)]);
+    let kdf = seq(&[&oid("1.3.6.1.4.1.11591.4.11"), &params]);
+    std::fs::write(&key, pbes2_key_pem(&kdf)).unwrap();
+    let err = refused_quickly(&["key", "pub", p(&key), "--pass", "pass:x"]);
+    assert!(err.contains("scrypt memory"), "{err}");
+    assert!(err.contains("268435456"), "{err}");
+}
+
+#[test]
+fn openssl_scrypt_key_within_bounds_decrypts() {
+    if !have(&["openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.key");
+    let enc = dir.path().join("enc.key");
+    peer(
+        "openssl",
+        &["genpkey", "-algorithm", "ed25519", "-out", p(&plain)],
+    );
+    peer(
+        "openssl",
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            p(&plain),
+            "-out",
+            p(&enc),
+            "-scrypt",
+            "-passout",
+            "pass:secret",
+        ],
+    );
+    let want = ok(&["key", "pub", p(&plain)]);
+    assert_eq!(ok(&["key", "pub", p(&enc), "--pass", "pass:secret"]), want);
+}
+
+#[test]
+fn the_kdf_budget_is_configurable_and_named_in_the_error() {
+    if !have(&["openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.key");
+    let enc = dir.path().join("enc.key");
+    peer(
+        "openssl",
+        &["genpkey", "-algorithm", "ed25519", "-out", p(&plain)],
+    );
+    peer(
+        "openssl",
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            p(&plain),
+            "-out",
+            p(&enc),
+            "-v2",
+            "aes-256-cbc",
+            "-iter",
+            "100000",
+            "-passout",
+            "pass:secret",
+        ],
+    );
+    let out = common::keychest()
+        .args(["key", "pub", p(&enc), "--pass", "pass:secret"])
+        .env("KEYCHEST_KDF_BUDGET", "1000")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("KEYCHEST_KDF_BUDGET"), "{err}");
+    assert!(
+        err.contains("PBKDF2-HMAC-SHA-256 (100000 iterations)"),
+        "{err}"
+    );
+    // The default budget allows it.
+    ok(&["key", "pub", p(&enc), "--pass", "pass:secret"]);
+}
+
+#[test]
+fn rc2_128_shrouded_key_from_openssl_exports_and_converts() {
+    if !have(&["openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = d.join("leaf.key");
+    let cert = d.join("leaf.pem");
+    peer(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            p(&key),
+            "-out",
+            p(&cert),
+            "-subj",
+            "/CN=rc2",
+            "-days",
+            "2",
+        ],
+    );
+    let p12 = d.join("rc2.p12");
+    peer(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-legacy",
+            "-keypbe",
+            "PBE-SHA1-RC2-128",
+            "-certpbe",
+            "PBE-SHA1-RC2-40",
+            "-inkey",
+            p(&key),
+            "-in",
+            p(&cert),
+            "-name",
+            "rc2",
+            "-out",
+            p(&p12),
+            "-passout",
+            "pass:changeit",
+        ],
+    );
+    let exported = d.join("out.key");
+    ok(&[
+        "store",
+        "export",
+        p(&p12),
+        "--alias",
+        "rc2",
+        "--key-out",
+        p(&exported),
+        "--out",
+        p(&d.join("out.pem")),
+        "--pass",
+        "pass:changeit",
+    ]);
+    let want = peer("openssl", &["pkey", "-in", p(&key), "-pubout"]);
+    assert_eq!(
+        peer("openssl", &["pkey", "-in", p(&exported), "-pubout"]),
+        want
+    );
+    let jks = d.join("rc2.jks");
+    ok(&[
+        "store",
+        "convert",
+        p(&p12),
+        p(&jks),
+        "--pass",
+        "pass:changeit",
+    ]);
+    let listing = ok(&["store", "list", p(&jks), "--pass", "pass:changeit"]);
+    assert!(listing.contains("rc2"), "{listing}");
+}
