@@ -4,10 +4,18 @@
 # reports medians in milliseconds as a Markdown table (pasted into docs/performance.md).
 #
 #   benches/bench.sh [ROUNDS] [SECTION...]
-#   sections: keys csr pki stores java select ca (default: all). keytool scripts are slow:
-#   the pki section runs them in every round, so give it few rounds (e.g. 5).
+#   sections: keys csr pki stores java select ca (default: all), and growth (only when
+#   named). keytool scripts are slow: the pki section runs them in every round, so give it
+#   few rounds (e.g. 5).
+#
+#   growth (benches/growth.sh): issue 11's cases — leaf-only key stores, PEM bundles of
+#   100,000 certificates and 4,000 copies of one, a CA of 100,000 records, a 2^31-iteration
+#   key — and doctor's folder of 1,000 stores when `keychest doctor` exists. Set KC_OLD to an
+#   older keychest binary to run each case beside it; runs are capped at GROW_CAP (60) s:
+#     KC_OLD=/tmp/kc-old benches/bench.sh 5 growth
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCHES=$PWD/benches
 ROUNDS=${1:-31}
 shift || true
 SECTIONS=${*:-keys csr pki stores java select ca}
@@ -112,7 +120,8 @@ if [[ " $SECTIONS " == *" stores "* || " $SECTIONS " == *" select "* || " $SECTI
   fi
   "$KC" store convert /etc/ssl/certs/ca-certificates.crt cacerts150.jks --out-pass pass:changeit --force 2>/dev/null
 fi
-if [[ " $SECTIONS " == *" ca "* ]]; then
+make_bigca() {
+  [ -f bigca/index.tsv ] && return 0
   echo "making a CA with 100,000 index records..." >&2
   rm -rf bigca
   "$KC" ca init bigca --subject "CN=Bench CA" 2>/dev/null
@@ -122,7 +131,8 @@ if [[ " $SECTIONS " == *" ca "* ]]; then
     for (i = 1; i <= 100000; i++) { s = sprintf("10%030d", i)
       print s, "V", "2030-01-01T00:00:00Z", "-", "-", "CN=host" i ".bench", "DNS:host" i ".bench", "certs/" s ".pem" } }' > bigca/index.tsv
   "$KC" csr new --key ec.key --subject "CN=bench.example.org" --out bench.csr 2>/dev/null
-fi
+}
+if [[ " $SECTIONS " == *" ca "* ]]; then make_bigca; fi
 peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
 for ((i = 0; i < ROUNDS; i++)); do
@@ -175,6 +185,7 @@ for ((i = 0; i < ROUNDS; i++)); do
         time_cmd kc-issue-100k "$KC" ca issue bigca bench.test --out-dir . --force
         time_cmd kc-list-100k "$KC" ca list bigca
         ;;
+      growth) ;; # its own rounds, below
       csr)
         time_cmd kc-csr "$KC" csr new --key ec.key --subject "CN=bench.example.org,O=Acme" --san dns:bench.example.org --out r1.csr --force
         time_cmd kc-csr-stdout "$KC" csr new --key ec.key --subject "CN=bench.example.org,O=Acme" --san dns:bench.example.org
@@ -189,10 +200,15 @@ row3() { # row3 TASK KC PEER1 PEER2 : keychest, peer1, peer2 and both ratios
   printf '| %s | %s | %s | %s | %s× | %s× |\n' "$1" "$k" "$a" "$b" \
     "$(awk -v k="$k" -v o="$a" 'BEGIN{printf "%.1f", o/k}')" "$(awk -v k="$k" -v o="$b" 'BEGIN{printf "%.1f", o/k}')"
 }
-echo "Medians over $ROUNDS interleaved rounds (RSA-4096: $(( (ROUNDS + 2) / 3 ))), whole processes, ms."
-echo
-echo "| task | keychest | openssl | openssl / keychest |"
-echo "|---|---|---|---|"
+has_section() { # has_section NAME...: whether any of them was asked for
+  local n; for n; do [[ " $SECTIONS " == *" $n "* ]] && return 0; done; return 1
+}
+if has_section keys csr; then
+  echo "Medians over $ROUNDS interleaved rounds (RSA-4096: $(( (ROUNDS + 2) / 3 ))), whole processes, ms."
+  echo
+  echo "| task | keychest | openssl | openssl / keychest |"
+  echo "|---|---|---|---|"
+fi
 for s in $SECTIONS; do
   case $s in
     keys)
@@ -208,9 +224,11 @@ for s in $SECTIONS; do
       ;;
   esac
 done
-echo
-echo "| task | keychest | openssl | keytool | openssl / keychest | keytool / keychest |"
-echo "|---|---|---|---|---|---|"
+if has_section pki stores java select ca; then
+  echo
+  echo "| task | keychest | openssl | keytool | openssl / keychest | keytool / keychest |"
+  echo "|---|---|---|---|---|---|"
+fi
 for s in $SECTIONS; do
   case $s in
     pki)
@@ -248,4 +266,8 @@ if [[ " $SECTIONS " == *" stores "* || " $SECTIONS " == *" java "* ]]; then
   echo "| list 5,000-entry JKS | $(peak_kb "$KC" store list trust5000.jks --pass pass:changeit) | keytool $(peak_kb keytool -list -keystore trust5000.jks -storepass changeit) | $(stat -c %s trust5000.jks) |"
   echo "| convert 150-entry JKS to PKCS#12 | $(peak_kb "$KC" store convert cacerts150.jks c.p12 --pass pass:changeit --force) | keytool $(peak_kb bash -c "rm -f c3.p12; keytool -importkeystore -srckeystore cacerts150.jks -srcstorepass changeit -destkeystore c3.p12 -deststoretype PKCS12 -deststorepass changeit -noprompt") | $(stat -c %s cacerts150.jks) |"
   echo "| select over 10,000 PKCS#12 key entries | $(peak_kb "$KC" select --store keys10000.p12 --pass pass:changeit --ca-names names100.pem --first) | - | $(stat -c %s keys10000.p12) |"
+fi
+if [[ " $SECTIONS " == *" growth "* ]]; then
+  # shellcheck source=benches/growth.sh
+  source "$BENCHES/growth.sh"
 fi
