@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 
 use super::pool::PoolCert;
-use crate::pki::chain::CertFacts;
 use crate::pki::{signed, verify};
 
 /// Longest path (certificates, anchor included) the builder will consider.
@@ -182,6 +181,7 @@ mod tests {
     use super::super::testkit::{self, Ca, key};
     use super::*;
     use crate::pki::cert;
+    use crate::pki::chain::CertFacts;
     use crate::pki::key::PrivateKey;
 
     /// A certificate for `subject` with `key`, signed by `issuer` (self-signed when None).
