@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
-use super::common::io::write_output;
+use super::common::io::{check_output, write_output};
 use super::common::keys::{generate, load_key};
 use super::common::pass::{PassArg, password};
-use crate::fsio::{self, Mode};
+use crate::fsio::Mode;
 use crate::pem;
 use crate::pki::key::KeyType;
 use crate::pki::{csr, keyfile, name, san};
@@ -42,13 +42,13 @@ pub struct CsrNewArgs {
         value_name = "TYPE"
     )]
     pub key_type: String,
-    /// Where to write the new key (required when --key is not given)
+    /// Where to write the new key (required when --key is not given; - prints it)
     #[arg(long, value_name = "FILE")]
     pub key_out: Option<PathBuf>,
     /// Password of --key, or to encrypt the new key written to --key-out
     #[command(flatten)]
     pub pass: PassArg,
-    /// Write the request here instead of stdout
+    /// Write the request here instead of stdout (- is stdout)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Replace existing output files
@@ -69,7 +69,7 @@ fn csr_new(a: CsrNewArgs) -> anyhow::Result<()> {
         sans.extend(san::parse_list(list)?);
     }
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        check_output(out, a.force)?;
     }
     let (key, new_key_pem) = match (&a.key, &a.key_out) {
         (Some(path), None) => (load_key(path, &a.pass)?, None),
@@ -78,7 +78,7 @@ fn csr_new(a: CsrNewArgs) -> anyhow::Result<()> {
             bail!("without --key a new key is generated: give --key-out FILE to save it")
         }
         (None, Some(key_out)) => {
-            fsio::check_writable(key_out, a.force)?;
+            check_output(key_out, a.force)?;
             let kind: KeyType = a.key_type.parse()?;
             let pw = password(&a.pass, "Password for the new key", true)?;
             let key = generate(kind)?;
@@ -90,7 +90,7 @@ fn csr_new(a: CsrNewArgs) -> anyhow::Result<()> {
     let csr_pem = pem::encode("CERTIFICATE REQUEST", &der);
     // The key first: a request without its key is useless, a key without a request is not.
     if let Some((path, pem)) = new_key_pem {
-        fsio::write_atomic(&path, pem.as_bytes(), Mode::Private, a.force)?;
+        write_output(Some(&path), pem.as_bytes(), Mode::Private, a.force)?;
     }
     write_output(a.out.as_deref(), csr_pem.as_bytes(), Mode::Public, a.force)
 }

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::common::io::write_output;
+use super::common::io::{check_output, write_output};
 use super::common::keys::{generate, load_key};
 use super::common::pass::{PassArg, password};
-use crate::fsio::{self, Mode};
+use crate::fsio::Mode;
 use crate::pem;
 use crate::pki::key::KeyType;
 use crate::pki::keyfile;
@@ -36,7 +36,7 @@ pub struct KeyNewArgs {
         value_name = "TYPE"
     )]
     pub key_type: String,
-    /// Write the key here (mode 0600) instead of stdout
+    /// Write the key here (mode 0600) instead of stdout (- is stdout)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     #[command(flatten)]
@@ -48,11 +48,11 @@ pub struct KeyNewArgs {
 
 #[derive(Args, Debug)]
 pub struct KeyPubArgs {
-    /// Private key file (PEM or DER, any OpenSSL form)
+    /// Private key file (PEM or DER, any OpenSSL form; - reads stdin)
     pub key: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,
-    /// Write the public key here instead of stdout
+    /// Write the public key here instead of stdout (- is stdout)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Replace an existing output file
@@ -70,7 +70,7 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<()> {
 fn key_new(a: KeyNewArgs) -> anyhow::Result<()> {
     let kind: KeyType = a.key_type.parse()?;
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        check_output(out, a.force)?;
     }
     let pw = password(&a.pass, "Password for the new key", true)?;
     let key = generate(kind)?;
@@ -80,7 +80,7 @@ fn key_new(a: KeyNewArgs) -> anyhow::Result<()> {
 
 fn key_pub(a: KeyPubArgs) -> anyhow::Result<()> {
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        check_output(out, a.force)?;
     }
     let key = load_key(&a.key, &a.pass)?;
     let spki = key.public_key_info()?;

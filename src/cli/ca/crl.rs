@@ -6,9 +6,9 @@ use clap::Args;
 
 use super::{ca_key, open_ca};
 use crate::cli::common::ca_notes::now;
-use crate::cli::common::io::write_output;
+use crate::cli::common::io::{check_output, write_output};
 use crate::cli::common::pass::PassArg;
-use crate::fsio::{self, Mode};
+use crate::fsio::Mode;
 use crate::pem;
 
 #[derive(Args, Debug)]
@@ -33,7 +33,7 @@ pub fn run(a: CrlArgs) -> anyhow::Result<()> {
     let t = now();
     let ca = open_ca(&a.dir, t)?;
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        check_output(out, a.force)?;
     }
     let key = ca_key(&ca, &a.pass)?;
     let (der, number) = ca.crl(&key, a.days, t)?;

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
-use clap::Args;
+use anyhow::Context;
+use clap::{Args, ValueEnum};
 use der::Encode;
 
-use super::{ProfileArg, ca_key, open_ca};
+use super::{ca_key, open_ca};
 use crate::ca::{self, IssueRequest, index};
 use crate::cli::common::ca_notes::{now, print_notes};
 use crate::cli::common::keys::generate;
@@ -23,9 +23,12 @@ pub struct IssueArgs {
     /// Names for the certificate: DNS names (wildcards allowed), IP addresses, e-mails, URIs
     #[arg(required = true, value_name = "NAME")]
     pub names: Vec<String>,
-    /// Certificate profile (server, client or server-client)
+    /// Certificate profile (a subordinate CA is made with 'ca init --parent')
     #[arg(long, value_enum, default_value = "server")]
-    pub profile: ProfileArg,
+    pub profile: IssueProfile,
+    /// Subject DN instead of CN=NAME: RFC 4514 (CN=app,O=Acme) or OpenSSL form (/O=Acme/CN=app)
+    #[arg(long, value_name = "DN")]
+    pub subject: Option<String>,
     /// Type of the new key
     #[arg(
         long = "type",
@@ -37,7 +40,7 @@ pub struct IssueArgs {
     /// Validity in days (clamped to the CA's validity)
     #[arg(long, value_name = "N", default_value_t = ca::LEAF_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
     pub days: u32,
-    /// Directory for NAME.key and NAME.crt
+    /// Directory for NAME.key and NAME.crt (created when missing)
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
     /// Password source for the CA key
@@ -46,6 +49,27 @@ pub struct IssueArgs {
     /// Replace existing output files
     #[arg(long)]
     pub force: bool,
+}
+
+/// The end-entity profiles `ca issue` makes.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum IssueProfile {
+    /// TLS server: digitalSignature (+keyEncipherment for RSA), serverAuth
+    Server,
+    /// TLS client: digitalSignature, clientAuth
+    Client,
+    /// TLS server and client
+    ServerClient,
+}
+
+impl From<IssueProfile> for Profile {
+    fn from(p: IssueProfile) -> Profile {
+        match p {
+            IssueProfile::Server => Profile::Server,
+            IssueProfile::Client => Profile::Client,
+            IssueProfile::ServerClient => Profile::ServerClient,
+        }
+    }
 }
 
 /// A file name for a certificate name: `*` becomes `_wildcard`, anything outside
@@ -71,9 +95,6 @@ pub fn file_stem(name: &str) -> String {
 
 pub fn run(a: IssueArgs) -> anyhow::Result<()> {
     let profile: Profile = a.profile.into();
-    if profile.is_ca() {
-        bail!("'ca issue' makes end-entity certificates; create a CA with 'ca init --parent'");
-    }
     let t = now();
     let ca = open_ca(&a.dir, t)?;
     let kind: KeyType = a.key_type.parse()?;
@@ -83,7 +104,9 @@ pub fn run(a: IssueArgs) -> anyhow::Result<()> {
     }
     let first = &a.names[0];
     // ub-common-name is 64 (RFC 5280 Appendix A): a longer first name is only a SAN.
-    let subject = if first.chars().count() <= 64 {
+    let subject = if let Some(dn) = &a.subject {
+        name::parse_dn(dn)?.to_der()?
+    } else if first.chars().count() <= 64 {
         name::parse_dn(&format!("CN={}", name::escape_value(first)))?.to_der()?
     } else {
         vec![0x30, 0x00]
@@ -91,8 +114,11 @@ pub fn run(a: IssueArgs) -> anyhow::Result<()> {
     let stem = file_stem(first);
     let key_path = a.out_dir.join(format!("{stem}.key"));
     let crt_path = a.out_dir.join(format!("{stem}.crt"));
-    fsio::check_writable(&key_path, a.force)?;
-    fsio::check_writable(&crt_path, a.force)?;
+    // A missing --out-dir is created just before writing: nothing in it can exist yet.
+    if a.out_dir.is_dir() {
+        fsio::check_writable(&key_path, a.force)?;
+        fsio::check_writable(&crt_path, a.force)?;
+    }
     let ca_key = ca_key(&ca, &a.pass)?;
     let key = generate(kind)?;
     let spki = key.public_key_info()?.to_der()?;
@@ -110,6 +136,8 @@ pub fn run(a: IssueArgs) -> anyhow::Result<()> {
     )?;
     print_notes(&issued.notes);
     let key_pem = keyfile::to_pkcs8_pem(&key, None)?;
+    std::fs::create_dir_all(&a.out_dir)
+        .with_context(|| format!("cannot create {}", a.out_dir.display()))?;
     fsio::write_atomic(&key_path, key_pem.as_bytes(), Mode::Private, a.force)?;
     fsio::write_atomic(
         &crt_path,

@@ -9,9 +9,9 @@ use der::Encode;
 use super::{ProfileArg, ca_key, open_ca};
 use crate::ca;
 use crate::cli::common::ca_notes::{now, print_notes};
-use crate::cli::common::io::{read_input, write_output};
+use crate::cli::common::io::{check_output, read_input, write_output};
 use crate::cli::common::pass::PassArg;
-use crate::fsio::{self, Mode};
+use crate::fsio::Mode;
 use crate::pem;
 use crate::pki::{name, san};
 
@@ -70,7 +70,7 @@ pub fn run(a: SignArgs) -> anyhow::Result<()> {
     let t = now();
     let ca = open_ca(&a.dir, t)?;
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        check_output(out, a.force)?;
     }
     let subject = match &a.subject {
         Some(s) => Some(name::parse_dn(s)?.to_der()?),

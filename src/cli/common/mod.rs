@@ -9,6 +9,7 @@ pub mod choose;
 pub mod exit;
 pub mod io;
 pub mod keys;
+pub mod list_line;
 pub mod listing;
 pub mod pass;
 pub mod remember;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::io::read_input;
+use super::io::{read_input, shown};
 use super::pass::{KeyPasswords, PassArg};
 use crate::codec::{self, EncodeOptions, StoreInfo};
 use crate::fsio::{self, Mode};
@@ -48,10 +48,10 @@ pub fn load_bytes(
     let format = codec::sniff(bytes).with_context(|| {
         format!(
             "{}: not a keystore keychest recognises (PKCS#12, PEM, JKS, JCEKS)",
-            path.display()
+            shown(path)
         )
     })?;
-    let prompt = format!("Password for {}", path.display());
+    let prompt = format!("Password for {}", shown(path));
     let mut password = match source {
         Some(src) => Some(secret::obtain(src.as_ref(), &prompt, false)?),
         None if need_password && matches!(format, Format::Jks | Format::Jceks) => {
@@ -66,7 +66,7 @@ pub fn load_bytes(
         }
         other => other,
     };
-    let (store, info) = decoded.with_context(|| format!("cannot read {}", path.display()))?;
+    let (store, info) = decoded.with_context(|| format!("cannot read {}", shown(path)))?;
     Ok(Loaded {
         format,
         store,
