@@ -13,6 +13,8 @@ use crate::store::summary::EntrySummary;
 const SOON_DAYS: i64 = 30;
 /// Longest subject CN printed before it is cut with `…`.
 const CN_MAX: usize = 40;
+/// Columns are padded to at most this width; a longer alias pushes only its own row.
+const ALIAS_PAD: usize = 32;
 
 /// One entry's columns, already sanitised.
 pub struct Row {
@@ -72,7 +74,7 @@ pub fn row(e: &EntrySummary, now: i64, no_java_trust: bool) -> Row {
 /// 2 trusted certificates; 1 expired (pkcs12 store)`).
 pub fn write_rows(out: &mut impl Write, rows: &[Row], format: &str) -> std::io::Result<()> {
     let width = |f: fn(&Row) -> &str| rows.iter().map(|r| f(r).chars().count()).max();
-    let wa = width(|r| &r.alias).unwrap_or(0);
+    let wa = width(|r| &r.alias).unwrap_or(0).min(ALIAS_PAD);
     let wk = width(|r| &r.key).unwrap_or(0);
     let wc = width(|r| &r.cn).unwrap_or(0);
     for r in rows {

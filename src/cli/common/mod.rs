@@ -4,6 +4,7 @@
 //! Rule: command files import these modules and never each other; nothing here imports a
 //! command file.
 
+pub mod aliases;
 pub mod ca_notes;
 pub mod choose;
 pub mod exit;

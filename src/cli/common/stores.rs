@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use super::io::{read_input, shown};
 use super::pass::{KeyPasswords, PassArg};
@@ -106,16 +106,38 @@ pub fn save_store(
     Ok(())
 }
 
-/// The format of a store that may not exist yet.
-pub fn target_format(path: &Path, explicit: Option<Format>) -> anyhow::Result<Format> {
-    explicit
-        .or_else(|| codec::format_from_extension(path))
-        .with_context(|| {
-            format!(
-                "cannot tell the format of {} from its name: give --format (pkcs12, pem, jks, jceks)",
-                path.display()
-            )
-        })
+/// The format of a store that may not exist yet: `explicit` (given with the command's
+/// `option`, named in the error), else from the file name. An explicit format that the
+/// name contradicts (`y.p12 --to jks`) is refused unless `force_format`: a `.p12` file
+/// holding JKS misleads every tool that trusts the name.
+pub fn target_format(
+    path: &Path,
+    explicit: Option<Format>,
+    option: &str,
+    force_format: bool,
+) -> anyhow::Result<Format> {
+    let named = codec::format_from_extension(path);
+    // .keystore/.truststore name JKS and PKCS#12 stores alike: no contradiction there.
+    let strict = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| !matches!(e.to_ascii_lowercase().as_str(), "keystore" | "truststore"));
+    if let (Some(want), Some(named)) = (explicit, named)
+        && want != named
+        && strict
+        && !force_format
+    {
+        bail!(
+            "{} is named like a {named} file but {option} asks for {want}: rename it, or add --force-format",
+            path.display()
+        );
+    }
+    explicit.or(named).with_context(|| {
+        format!(
+            "cannot tell the format of {} from its name: give {option} (pkcs12, pem, jks, jceks)",
+            path.display()
+        )
+    })
 }
 
 /// Opens every sealed secret key (needed before writing it in another format or under a
