@@ -74,7 +74,7 @@ fn key_new_writes_stdout_without_out_and_never_clobbers() {
     assert_eq!(fs::read_to_string(&f).unwrap(), "precious");
     ok(&["key", "new", "--out", p(&f), "--force"]);
     assert!(fs::read_to_string(&f).unwrap().contains("PRIVATE KEY"));
-    let err = fails(&["key", "new", "--type", "dsa:1024"], 1);
+    let err = fails(&["key", "new", "--type", "dsa:1024"], 2);
     assert!(err.contains("unknown key type 'dsa:1024'"), "{err}");
 }
 

@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use super::common::exit::usage;
 use super::common::io::{check_output, write_output};
+use super::common::key_type::KeyTypeParser;
 use super::common::keys::{generate, load_key};
 use super::common::pass::{PassArg, password};
 use crate::fsio::Mode;
@@ -39,9 +41,10 @@ pub struct CsrNewArgs {
         long = "type",
         short = 't',
         default_value = "ec:p256",
-        value_name = "TYPE"
+        value_name = "TYPE",
+        value_parser = KeyTypeParser
     )]
-    pub key_type: String,
+    pub key_type: KeyType,
     /// Where to write the new key (required when --key is not given; - prints it)
     #[arg(long, value_name = "FILE")]
     pub key_out: Option<PathBuf>,
@@ -73,13 +76,19 @@ fn csr_new(a: CsrNewArgs) -> anyhow::Result<()> {
     }
     let (key, new_key_pem) = match (&a.key, &a.key_out) {
         (Some(path), None) => (load_key(path, &a.pass)?, None),
-        (Some(_), Some(_)) => bail!("--key-out is for a new key; it cannot be used with --key"),
+        (Some(_), Some(_)) => {
+            return Err(usage(
+                "--key-out is for a new key; it cannot be used with --key",
+            ));
+        }
         (None, None) => {
-            bail!("without --key a new key is generated: give --key-out FILE to save it")
+            return Err(usage(
+                "without --key a new key is generated: give --key-out FILE to save it",
+            ));
         }
         (None, Some(key_out)) => {
             check_output(key_out, a.force)?;
-            let kind: KeyType = a.key_type.parse()?;
+            let kind: KeyType = a.key_type;
             let pw = password(&a.pass, "Password for the new key", true)?;
             let key = generate(kind)?;
             let pem = keyfile::to_pkcs8_pem(&key, pw.as_deref().map(|s| s.as_str()))?;

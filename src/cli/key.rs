@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::common::io::{check_output, write_output};
+use super::common::key_type::KeyTypeParser;
 use super::common::keys::{generate, load_key};
 use super::common::pass::{PassArg, password};
 use crate::fsio::Mode;
@@ -28,14 +29,15 @@ pub enum KeyCommand {
 
 #[derive(Args, Debug)]
 pub struct KeyNewArgs {
-    /// Key type: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096
+    /// Key type
     #[arg(
         long = "type",
         short = 't',
         default_value = "ec:p256",
-        value_name = "TYPE"
+        value_name = "TYPE",
+        value_parser = KeyTypeParser
     )]
-    pub key_type: String,
+    pub key_type: KeyType,
     /// Write the key here (mode 0600) instead of stdout (- is stdout)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -68,7 +70,7 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<()> {
 }
 
 fn key_new(a: KeyNewArgs) -> anyhow::Result<()> {
-    let kind: KeyType = a.key_type.parse()?;
+    let kind: KeyType = a.key_type;
     if let Some(out) = &a.out {
         check_output(out, a.force)?;
     }

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::common::choose::{ChoiceOptions, Pool, choose, explain, load_stores};
-use super::common::exit::{self, ExitError};
+use super::common::exit::{self, ExitError, usage};
 use super::common::io::read_input;
 use super::common::pass::{KeyPasswords, opt_secret};
 use super::common::remember;
@@ -273,7 +273,7 @@ fn export_choice(a: &SelectArgs, pool: &Pool, chosen: &Evaluation) -> anyhow::Re
         )?;
     }
     if let Some(p12) = &a.export_p12 {
-        let pw = out_pw.context("--export-p12 needs --out-pass SRC")?;
+        let pw = out_pw.ok_or_else(|| usage("--export-p12 needs --out-pass SRC"))?;
         let mut one = Keystore {
             entries: vec![crate::store::Entry {
                 alias: chosen.alias.clone(),

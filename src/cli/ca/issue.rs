@@ -9,6 +9,7 @@ use der::Encode;
 use super::{ca_key, open_ca};
 use crate::ca::{self, IssueRequest, index};
 use crate::cli::common::ca_notes::{now, print_notes};
+use crate::cli::common::key_type::KeyTypeParser;
 use crate::cli::common::keys::generate;
 use crate::cli::common::pass::PassArg;
 use crate::fsio::{self, Mode};
@@ -34,9 +35,10 @@ pub struct IssueArgs {
         long = "type",
         short = 't',
         default_value = "ec:p256",
-        value_name = "TYPE"
+        value_name = "TYPE",
+        value_parser = KeyTypeParser
     )]
-    pub key_type: String,
+    pub key_type: KeyType,
     /// Validity in days (clamped to the CA's validity)
     #[arg(long, value_name = "N", default_value_t = ca::LEAF_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
     pub days: u32,
@@ -97,7 +99,7 @@ pub fn run(a: IssueArgs) -> anyhow::Result<()> {
     let profile: Profile = a.profile.into();
     let t = now();
     let ca = open_ca(&a.dir, t)?;
-    let kind: KeyType = a.key_type.parse()?;
+    let kind: KeyType = a.key_type;
     let mut sans = Vec::new();
     for n in &a.names {
         sans.push(san::classify(n)?);

@@ -9,6 +9,7 @@ pub mod ca_notes;
 pub mod choose;
 pub mod exit;
 pub mod io;
+pub mod key_type;
 pub mod keys;
 pub mod list_line;
 pub mod listing;

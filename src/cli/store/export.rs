@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::cli::common::aliases::find_entry;
+use crate::cli::common::exit::usage;
 use crate::cli::common::io::{check_output, is_dash, write_output};
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
 use crate::cli::common::stores::{Loaded, load_store_for_keys, save_store, unlock_all};
@@ -84,9 +85,9 @@ pub fn run(a: StoreExportArgs) -> anyhow::Result<()> {
         && a.key_out.as_deref().is_some_and(is_dash)
         && a.out.as_deref().is_none_or(is_dash)
     {
-        bail!(
-            "--format der: the certificate and the key cannot both go to stdout; give --out FILE"
-        );
+        return Err(usage(
+            "--format der: the certificate and the key cannot both go to stdout; give --out FILE",
+        ));
     }
     let loaded = load_store_for_keys(&a.store, &a.pass)?;
     let cs = loaded.format.caps().case_sensitive_aliases;
@@ -110,8 +111,8 @@ fn export_p12(
         .out
         .as_ref()
         .filter(|o| !is_dash(o))
-        .context("--format p12 needs --out FILE")?;
-    let pw = out_pw.context("--format p12 needs --out-pass SRC")?;
+        .ok_or_else(|| usage("--format p12 needs --out FILE"))?;
+    let pw = out_pw.ok_or_else(|| usage("--format p12 needs --out-pass SRC"))?;
     let mut one = Keystore {
         entries: vec![entry],
     };

@@ -10,6 +10,7 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use super::FormatArg;
+use crate::cli::common::exit::usage;
 use crate::cli::common::io::read_input;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
 use crate::cli::common::render::sanitize;
@@ -62,7 +63,7 @@ pub struct StoreImportArgs {
 
 pub fn run(a: StoreImportArgs) -> anyhow::Result<()> {
     if a.cert.is_none() && a.key.is_none() && a.from.is_none() {
-        bail!("nothing to import: give --cert, --key or --from");
+        return Err(usage("nothing to import: give --cert, --key or --from"));
     }
     let opts = EditOptions {
         pass: &a.pass,
