@@ -24,10 +24,11 @@ use crate::select::schemes::SigScheme;
     "EXAMPLES:\n  keychest connect example.org:443\n",
     "  keychest connect localhost:8443 --truststore ca-bundle.pem --store client.p12 --pass env:P\n",
     "  keychest connect 10.0.0.5:636 --servername ldap.internal --insecure\n\n",
-    "EXIT STATUS:\n  0  handshake succeeded (and the server accepted the client certificate)\n  1  failure (unreachable, timeout, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed, the server chain is untrusted, or the server rejected the client"))]
+    "EXIT STATUS:\n  0  handshake succeeded (and the server accepted the client certificate)\n  1  failure (refused or unreachable, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed (a peer that is not TLS, a timeout during the handshake), the server chain is untrusted, or the server rejected the client"))]
 pub struct ConnectArgs {
     /// HOST:PORT (port 443 when omitted)
     pub target: String,
+    /// Server name sent as SNI and checked in its certificate (default: HOST)
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
     /// Stores holding client certificates (repeatable)
@@ -42,15 +43,19 @@ pub struct ConnectArgs {
     /// Password of --truststore, if it has one
     #[arg(long, value_name = "SRC")]
     pub truststore_pass: Option<String>,
+    /// Send the certificate of this entry, without choosing
     #[arg(long, conflicts_with = "first")]
     pub alias: Option<String>,
+    /// Send the best-ranked certificate without asking
     #[arg(long)]
     pub first: bool,
+    /// Never prompt: several equally good certificates are an error (exit 4)
     #[arg(long)]
     pub non_interactive: bool,
     /// Continue when the server chain does not verify
     #[arg(long)]
     pub insecure: bool,
+    /// Seconds to wait for the connection and for each step of the handshake
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub timeout: u64,
 }

@@ -12,7 +12,9 @@ use crate::store::ops;
 
 #[derive(Args, Debug)]
 pub struct StoreDeleteArgs {
+    /// The store to edit
     pub store: PathBuf,
+    /// The entry to delete
     pub alias: String,
     #[command(flatten)]
     pub pass: PassArg,

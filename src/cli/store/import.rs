@@ -23,6 +23,7 @@ use crate::store::{EntryBody, PrivateKeyData, keyprotect, ops};
 
 #[derive(Args, Debug)]
 pub struct StoreImportArgs {
+    /// The store to add to (created when missing; format from its extension or --format)
     pub store: PathBuf,
     /// Certificates to add as trusted entries (PEM bundle or DER)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "from"])]

@@ -12,8 +12,11 @@ use crate::store::ops;
 
 #[derive(Args, Debug)]
 pub struct StoreRenameArgs {
+    /// The store to edit
     pub store: PathBuf,
+    /// The entry's alias now
     pub old: String,
+    /// Its new alias
     pub new: String,
     #[command(flatten)]
     pub pass: PassArg,
