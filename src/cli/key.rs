@@ -22,7 +22,7 @@ pub enum KeyCommand {
     New(KeyNewArgs),
     /// Print the public key (SubjectPublicKeyInfo PEM) of a private key
     #[command(after_help = concat!(
-        "EXAMPLES:\n  keychest key pub server.key\n  keychest key pub enc.key --pass file:pw.txt --out server.pub\n\n",
+        "EXAMPLES:\n  keychest key pub server.key\n  keychest key pub enc.key --pass file:pw.txt --out server.pub\n  keychest key new | keychest key pub -\n\n",
         "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, I/O error)\n  2  usage error"))]
     Pub(KeyPubArgs),
 }

@@ -20,7 +20,7 @@ use crate::store::Format;
 
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
-    "EXAMPLES:\n  keychest show server.crt\n  keychest show chain.pem --json\n  keychest show server.key --pass env:KEY_PASS\n\n",
+    "EXAMPLES:\n  keychest show server.crt\n  keychest show chain.pem --json\n  keychest show server.key --pass env:KEY_PASS\n  openssl s_client -connect example.org:443 </dev/null 2>/dev/null | keychest show -\n\n",
     "EXIT STATUS:\n  0  success\n  1  failure (unreadable or unrecognised file, wrong password)\n  2  usage error"))]
 pub struct ShowArgs {
     /// File to inspect (- reads stdin)
