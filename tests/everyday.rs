@@ -387,7 +387,7 @@ fn import_chain_in_any_order() {
         1,
     );
     assert!(
-        err.contains("'CN=bob'") && err.contains("matches none"),
+        err.contains("'CN=bob'") && err.contains("does not match"),
         "{err}"
     );
     assert!(!pki.path("mismatch.p12").exists());

@@ -303,7 +303,7 @@ fn csr_with_new_key_and_slash_dn() {
     let req_pub = peer("openssl", &["req", "-in", p(&csr), "-noout", "-pubkey"]);
     let key_pub = peer("openssl", &["pkey", "-in", p(&key), "-pubout"]);
     assert_eq!(req_pub, key_pub);
-    let err = fails(&["csr", "new", "--subject", "CN=x"], 1);
+    let err = fails(&["csr", "new", "--subject", "CN=x"], 2);
     assert!(err.contains("--key-out"), "{err}");
 }
 

@@ -583,6 +583,7 @@ fn import_bundles_duplicates_keys() {
         bundle,
         "--pass",
         PASS,
+        "-v",
     ]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -606,6 +607,7 @@ fn import_bundles_duplicates_keys() {
         bundle,
         "--pass",
         PASS,
+        "-v",
     ]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

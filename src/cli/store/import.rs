@@ -296,7 +296,7 @@ fn order_chain(
     let Some(leaf) = facts.iter().position(|f| f.spki == spki) else {
         let names: Vec<String> = certs.iter().map(|c| subject_of(c)).collect();
         bail!(
-            "the private key in {} matches none of the certificates in {} (compared its public key with {})",
+            "the private key in {} does not match any of the certificates in {} (compared its public key with {})",
             key_path.display(),
             certs_from.display(),
             names.join("; ")
