@@ -141,6 +141,18 @@ fn dash_is_stdin_and_stdout() {
         "openssl",
         &["pkey", "-in", p(&dir.path().join("both.pem")), "-noout"],
     );
+    // stdin is read once: a file given as - leaves no password to read from it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keychest"))
+        .args(["store", "list", "-", "--pass", "stdin"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&store).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("env:, file: or fd:"));
     // A store that is rewritten in place cannot be stdin.
     let err = fails(&["store", "delete", "-", "x", "--pass", PW], 1);
     assert!(err.contains("cannot be -"), "{err}");
@@ -700,6 +712,7 @@ fn usage_mistakes_exit_2() {
         vec!["store", "import", &f("x.p12"), "--pass", PW],
         vec!["csr", "new", "--subject", "CN=x"],
         vec!["store", "list"],
+        vec!["select", "--store", &f("x.p12"), "--pass", PW],
     ] {
         let err = fails(&args, 2);
         assert!(!err.is_empty(), "{args:?}");

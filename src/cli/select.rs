@@ -105,7 +105,7 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
     let target = a
         .connect
         .as_deref()
-        .context("give --connect HOST:PORT or --ca-names FILE")?;
+        .ok_or_else(|| usage("give --connect HOST:PORT or --ca-names FILE"))?;
     let (host, port) = parse_target(target)?;
     let sni = a.servername.clone().unwrap_or_else(|| host.clone());
     let record = probe::handshake(ProbeOptions {
@@ -159,6 +159,9 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
 pub fn run(a: SelectArgs) -> anyhow::Result<()> {
     if let Some(target) = &a.forget {
         return forget(target);
+    }
+    if a.connect.is_none() && a.ca_names.is_none() {
+        return Err(usage("give --connect HOST:PORT or --ca-names FILE"));
     }
     for out in [&a.export_cert, &a.export_key, &a.export_p12]
         .into_iter()

@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 
@@ -11,6 +12,14 @@ use crate::fsio::{self, Mode};
 
 /// Largest input file keychest reads (keystores of 10,000+ entries stay far below this).
 const MAX_INPUT: u64 = 256 * 1024 * 1024;
+
+/// Set once a `-` input has read standard input to its end.
+static STDIN_READ: AtomicBool = AtomicBool::new(false);
+
+/// Whether standard input was already read as a `-` file (a password cannot come from it).
+pub fn stdin_taken() -> bool {
+    STDIN_READ.load(Ordering::Relaxed)
+}
 
 /// Whether a FILE argument is `-` (stdin for inputs, stdout for outputs).
 pub fn is_dash(path: &Path) -> bool {
@@ -29,6 +38,9 @@ pub fn shown(path: &Path) -> String {
 /// Reads a file, or stdin for `-`.
 pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     if is_dash(path) {
+        if STDIN_READ.swap(true, Ordering::Relaxed) {
+            anyhow::bail!("standard input can be read only once: give - for one FILE only");
+        }
         let mut data = Vec::new();
         std::io::stdin()
             .lock()
