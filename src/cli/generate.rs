@@ -110,6 +110,12 @@ fn collect(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) -> anyhow::R
     let mut text = Vec::new();
     man.render(&mut text)?;
     let mut text = String::from_utf8(text)?;
+    // Left-adjusted throughout: justified option text spreads words apart in a terminal.
+    if let Some(th) = text.find("\n.TH ")
+        && let Some(end) = text[th + 1..].find('\n')
+    {
+        text.insert_str(th + 1 + end + 1, ".ad l\n");
+    }
     if let Some(after) = after {
         let extra = help_text::to_roff(&help_text::sections(&after));
         match text.find("\n.SH VERSION") {

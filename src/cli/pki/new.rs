@@ -283,6 +283,11 @@ fn remove_old_pki(plan: &Plan) -> anyhow::Result<()> {
             }
         }
     }
+    // The old generated password no longer opens anything when the new one is `--pass`.
+    if !plan.generated && ca::dir::is_ca(&plan.inter_dir) && plan.password_file.exists() {
+        std::fs::remove_file(&plan.password_file)
+            .with_context(|| format!("cannot remove {}", plan.password_file.display()))?;
+    }
     for d in [&plan.root_dir, &plan.inter_dir] {
         if ca::dir::is_ca(d) {
             std::fs::remove_dir_all(d).with_context(|| format!("cannot remove {}", d.display()))?;

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use super::FormatArg;
 use crate::cli::common::exit::usage;
 use crate::cli::common::io::read_input;
+use crate::cli::common::list_line::plural;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
 use crate::cli::common::render::sanitize;
 use crate::cli::common::rewrite::{EditOptions, NewStore, StoreEdit, edit_store};
@@ -202,8 +203,8 @@ fn report_import(r: &ops::ImportReport, store: &Path, verbose: bool) {
         }
         if !r.case_changed.is_empty() {
             parts.push(format!(
-                "{} aliases lower-cased (Java aliases are lower-case)",
-                r.case_changed.len()
+                "{} lower-cased (Java aliases are lower-case)",
+                plural(r.case_changed.len(), "alias", "aliases")
             ));
         }
         eprintln!(
