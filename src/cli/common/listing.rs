@@ -34,8 +34,9 @@ pub fn show_store(
     let mut loaded = load_bytes(path, &bytes, pass.source()?, false)?;
     drop(bytes);
     describe_secrets(&mut loaded);
-    // Entries are summarised and written one at a time, so a 10,000-entry store never has
-    // all its summaries (or all its output) in memory at once.
+    // Entries are summarised one at a time, so a 10,000-entry store never has all its
+    // summaries in memory at once (the one-line listing keeps only its short rows, to align
+    // the columns).
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match style {
         ListStyle::Json => write_list_json(&mut out, &loaded)?,
