@@ -495,7 +495,7 @@ fn unknown_alias_and_wrote_messages() {
         "csr",
         "new",
         "--subject",
-        "CN=x",
+        "CN=x.test",
         "--key-out",
         &key,
         "--out",
