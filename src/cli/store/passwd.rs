@@ -50,6 +50,7 @@ pub fn run(a: StorePasswdArgs) -> anyhow::Result<()> {
             None => secret::obtain(None, "New password", true)?,
         };
         reprotect(ed, &a)?;
+        ed.encrypt_all_keys();
         ed.password = Some(new);
         ed.mark_changed();
         Ok(())

@@ -1,13 +1,16 @@
-//! `keychest store rename STORE OLD NEW`.
+//! `keychest store rename STORE OLD NEW`. PEM stores are refused: a PEM file has no
+//! aliases (they are made from each certificate's CN when it is read), so a new name could
+//! not be kept.
 
 use std::path::PathBuf;
 
+use anyhow::bail;
 use clap::Args;
 
 use crate::cli::common::pass::PassArg;
 use crate::cli::common::render::sanitize;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
-use crate::store::ops;
+use crate::store::{Format, ops};
 
 #[derive(Args, Debug)]
 pub struct StoreRenameArgs {
@@ -25,6 +28,12 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
         create: None,
     };
     let stored = edit_store(&a.store, &opts, |ed| {
+        if ed.format == Format::Pem {
+            bail!(
+                "{}: PEM stores have no aliases to rename (they come from each certificate's name)",
+                a.store.display()
+            );
+        }
         let cs = ed.format.caps().case_sensitive_aliases;
         let before = ed
             .store
