@@ -522,3 +522,79 @@ fn a_bundle_of_thousands_of_copies_gets_numbered_aliases() {
     ]);
     assert_eq!(aliases(&store, "pass:pw"), ["c0"]);
 }
+
+/// Writes a PKCS#12 with libcrypto's own `PKCS12_create` and a NULL password (what
+/// pyca/cryptography's OpenSSL backend did for `password=None`): the MAC and the 3DES
+/// safes use a zero-length password, not the BMPString terminator `-passout pass:` gives.
+const NULL_P12: &str = r#"
+import ctypes, ctypes.util, sys
+c = ctypes.CDLL(ctypes.util.find_library("crypto") or "libcrypto.so.3")
+vp = ctypes.c_void_p
+for f in ("BIO_new_file", "PEM_read_bio_PrivateKey", "PEM_read_bio_X509", "PKCS12_create"):
+    getattr(c, f).restype = vp
+c.BIO_new_file.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+c.PEM_read_bio_PrivateKey.argtypes = [vp] * 4
+c.PEM_read_bio_X509.argtypes = [vp] * 4
+c.PKCS12_create.argtypes = [ctypes.c_char_p, ctypes.c_char_p, vp, vp, vp] + [ctypes.c_int] * 5
+c.i2d_PKCS12_bio.argtypes = [vp, vp]
+c.BIO_free.argtypes = [vp]
+key = c.PEM_read_bio_PrivateKey(c.BIO_new_file(sys.argv[1].encode(), b"r"), None, None, None)
+cert = c.PEM_read_bio_X509(c.BIO_new_file(sys.argv[2].encode(), b"r"), None, None, None)
+assert key and cert
+TDES = 146  # NID_pbe_WithSHA1And3_Key_TripleDES_CBC
+p12 = c.PKCS12_create(None, b"k", key, cert, None, TDES, TDES, 2048, 2048, 0)
+assert p12
+out = c.BIO_new_file(sys.argv[3].encode(), b"wb")
+assert c.i2d_PKCS12_bio(out, p12) == 1
+c.BIO_free(out)
+"#;
+
+#[test]
+fn a_pkcs12_with_the_null_password_opens_with_an_empty_password() {
+    if !common::have(&["openssl", "python3"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let certs = certs(t.path(), 1);
+    let store = t.path().join("null.p12");
+    peer(
+        "python3",
+        &[
+            "-c",
+            NULL_P12,
+            p(&t.path().join("c0.key")),
+            p(&certs[0]),
+            p(&store),
+        ],
+    );
+    // openssl reads it with an empty password.
+    peer(
+        "openssl",
+        &["pkcs12", "-in", p(&store), "-passin", "pass:", "-noout"],
+    );
+    let out = ok(&["store", "list", p(&store), "--pass", "pass:", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["entries"][0]["kind"], "private-key", "{out}");
+    // The key opens too (the shrouded key bag uses the NULL form as well).
+    let key = t.path().join("key.pem");
+    ok(&[
+        "store",
+        "export",
+        p(&store),
+        "--alias",
+        "k",
+        "--key-out",
+        p(&key),
+        "-o",
+        p(&t.path().join("chain.pem")),
+        "--pass",
+        "pass:",
+    ]);
+    let want = peer(
+        "openssl",
+        &["pkey", "-in", p(&t.path().join("c0.key")), "-pubout"],
+    );
+    assert_eq!(peer("openssl", &["pkey", "-in", p(&key), "-pubout"]), want);
+    // A wrong password is still wrong.
+    fails(&["store", "list", p(&store), "--pass", "pass:x"], 1);
+}

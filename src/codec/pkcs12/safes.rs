@@ -100,14 +100,19 @@ pub(super) fn read_safe(
     let Some(pw) = password else {
         return Err(Pkcs12Error::PasswordRequired(format!("decrypt {ctx}")));
     };
-    let plain = scheme.decrypt(pw, &ciphertext).map_err(|e| {
-        if e == PbeError::Decrypt && !has_mac {
-            // Without a MAC a wrong password shows here first.
-            Pkcs12Error::Integrity
-        } else {
-            Pkcs12Error::crypto(ctx, e)
-        }
-    })?;
+    // Plaintext starts a SEQUENCE (SafeContents); only the tag is checked here, so that
+    // whatever encoding the parser below accepts is not refused early.
+    let is_safe_contents = |plain: &[u8]| plain.first() == Some(&asn1::SEQUENCE);
+    let plain = scheme
+        .decrypt_valid(pw, &ciphertext, is_safe_contents)
+        .map_err(|e| {
+            if e == PbeError::Decrypt && !has_mac {
+                // Without a MAC a wrong password shows here first.
+                Pkcs12Error::Integrity
+            } else {
+                Pkcs12Error::crypto(ctx, e)
+            }
+        })?;
     let before = col.bags.len();
     read_safe_contents(&plain, &format!("{ctx} (decrypted)"), 0, col).map_err(|e| {
         if has_mac {
