@@ -598,3 +598,56 @@ fn a_pkcs12_with_the_null_password_opens_with_an_empty_password() {
     // A wrong password is still wrong.
     fails(&["store", "list", p(&store), "--pass", "pass:x"], 1);
 }
+
+#[test]
+fn a_java_store_with_one_alias_twice_keeps_the_last_as_java_does() {
+    if !common::have(&["keytool"]) {
+        return;
+    }
+    use sha1::Digest;
+    let t = tempfile::tempdir().unwrap();
+    let certs = certs(t.path(), 2);
+    let store = t.path().join("dup.jks");
+    for c in &certs {
+        ok(&[
+            "store",
+            "import",
+            p(&store),
+            "--cert",
+            p(c),
+            "--pass",
+            "pass:pw",
+        ]);
+    }
+    // Rename the second entry's alias "c1" to "c0" in the file (writeUTF: u16 length, then
+    // the bytes) and re-key the digest: SHA-1(password as UTF-16BE, "Mighty Aphrodite", body).
+    let mut bytes = fs::read(&store).unwrap();
+    bytes.truncate(bytes.len() - 20);
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"\x00\x02c1")
+        .expect("alias c1");
+    bytes[at + 2..at + 4].copy_from_slice(b"c0");
+    let mut h = sha1::Sha1::new();
+    h.update(b"\x00p\x00w");
+    h.update(b"Mighty Aphrodite");
+    h.update(&bytes);
+    let digest = h.finalize();
+    bytes.extend_from_slice(&digest);
+    fs::write(&store, &bytes).unwrap();
+
+    let java = peer(
+        "keytool",
+        &["-list", "-keystore", p(&store), "-storepass", "pw"],
+    );
+    assert!(java.contains("contains 1 entry"), "{java}");
+    let out = ok(&["store", "list", p(&store), "--pass", "pass:pw", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{out}");
+    // The last one: c1's certificate.
+    assert_eq!(entries[0]["alias"], "c0");
+    assert_eq!(entries[0]["chain"][0]["subject"], "CN=c1");
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("appears more than once"), "{warnings}");
+}
