@@ -81,6 +81,9 @@ pub fn edit_store<T>(
     opts: &EditOptions,
     edit: impl FnOnce(&mut StoreEdit) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
+    if super::io::is_dash(path) {
+        anyhow::bail!("STORE cannot be - (standard input): it is rewritten in place");
+    }
     let target = fsio::resolve_symlinks(path)
         .with_context(|| format!("cannot resolve {}", path.display()))?;
     if opts.create.is_some() {
@@ -134,7 +137,7 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
 
 /// An empty store, with a new password from `--pass` or (if asked for) the terminal.
 fn create(path: &Path, opts: &EditOptions, new: &NewStore) -> anyhow::Result<StoreEdit> {
-    let format = target_format(path, new.format)?;
+    let format = target_format(path, new.format, "--format", true)?;
     let needs_password =
         format.caps().store_password && opts.compat != Some(CompatArg::Passwordless);
     let password = match opts.pass.source()? {

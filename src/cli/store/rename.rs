@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
+use crate::cli::common::aliases::find_entry;
 use crate::cli::common::pass::PassArg;
 use crate::cli::common::render::sanitize;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
@@ -14,8 +15,11 @@ use crate::store::{Format, ops};
 
 #[derive(Args, Debug)]
 pub struct StoreRenameArgs {
+    /// The store to edit
     pub store: PathBuf,
+    /// The entry's alias now
     pub old: String,
+    /// Its new alias
     pub new: String,
     #[command(flatten)]
     pub pass: PassArg,
@@ -35,10 +39,11 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
             );
         }
         let cs = ed.format.caps().case_sensitive_aliases;
-        let before = ed
-            .store
-            .find(&a.old, cs)
-            .map(|i| ed.store.entries[i].alias.clone());
+        let before = Some(
+            ed.store.entries[find_entry(&ed.store, &a.old, cs)?]
+                .alias
+                .clone(),
+        );
         let stored = ops::rename(&mut ed.store, ed.format, &a.old, &a.new)?;
         // Renaming an entry to its own name leaves the file as it is.
         if before.as_deref() != Some(stored.as_str()) {
@@ -52,5 +57,11 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
             sanitize(&stored)
         );
     }
+    eprintln!(
+        "renamed '{}' to '{}' in {}",
+        sanitize(&a.old),
+        sanitize(&stored),
+        sanitize(&a.store.display().to_string())
+    );
     Ok(())
 }
