@@ -651,3 +651,80 @@ fn a_java_store_with_one_alias_twice_keeps_the_last_as_java_does() {
     let warnings = v["warnings"].to_string();
     assert!(warnings.contains("appears more than once"), "{warnings}");
 }
+
+#[test]
+fn rewriting_a_pkcs12_with_unknown_content_is_refused_unless_skipped() {
+    let t = tempfile::tempdir().unwrap();
+    let certs = certs(t.path(), 2);
+    // `-CSP` puts Microsoft's CSP-name attribute on the key bag: keychest does not model it.
+    let store = t.path().join("csp.p12");
+    peer(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            p(&t.path().join("c0.key")),
+            "-in",
+            p(&certs[0]),
+            "-passout",
+            "pass:pw",
+            "-CSP",
+            "Test CSP",
+            "-out",
+            p(&store),
+        ],
+    );
+    let before = fs::read(&store).unwrap();
+    let err = fails(
+        &[
+            "store",
+            "import",
+            p(&store),
+            "--cert",
+            p(&certs[1]),
+            "--pass",
+            "pass:pw",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("cannot keep (bag attribute 1.3.6.1.4.1.311.17.1)"),
+        "{err}"
+    );
+    assert!(err.contains("--skip-unsupported"), "{err}");
+    assert_eq!(fs::read(&store).unwrap(), before);
+    let out_p12 = t.path().join("out.jks");
+    let err = fails(
+        &[
+            "store",
+            "convert",
+            p(&store),
+            p(&out_p12),
+            "--pass",
+            "pass:pw",
+        ],
+        1,
+    );
+    assert!(err.contains("cannot keep"), "{err}");
+    assert!(!out_p12.exists());
+    // Listing is not a rewrite: it works, and says nothing is lost.
+    ok(&["store", "list", p(&store), "--pass", "pass:pw"]);
+    // Asked to, the import drops it and says so.
+    let out = run(&[
+        "store",
+        "import",
+        p(&store),
+        "--cert",
+        p(&certs[1]),
+        "--pass",
+        "pass:pw",
+        "--skip-unsupported",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dropped from"), "{err}");
+    assert_eq!(aliases(&store, "pass:pw").len(), 2);
+    // Nothing unknown is left: the next edit needs no flag.
+    ok(&["store", "delete", p(&store), "c1", "--pass", "pass:pw"]);
+}

@@ -18,8 +18,9 @@ use std::time::Duration;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use super::io::read_input;
+use super::io::{read_input, shown};
 use super::pass::{KeyPasswords, PassArg};
+use super::render::sanitize;
 use super::stores::{CompatArg, encode_store, load_bytes, target_format, unlock_all};
 use crate::codec;
 use crate::fsio;
@@ -41,6 +42,8 @@ pub struct StoreEdit {
     changed: bool,
     /// SHA-256 of the PKCS#8 of each key a PEM store held unencrypted.
     plain_keys: HashSet<[u8; 32]>,
+    /// What the file holds that the model cannot (dropped by a rewrite).
+    unkept: Vec<String>,
 }
 
 impl StoreEdit {
@@ -64,6 +67,9 @@ pub struct EditOptions<'a> {
     pub compat: Option<CompatArg>,
     /// Start an empty store when the file does not exist (else reading it fails).
     pub create: Option<NewStore>,
+    /// Rewrite a store holding content the model cannot (`StoreInfo::unkept`), dropping
+    /// it; without this the edit is refused, naming it.
+    pub skip_unsupported: bool,
 }
 
 /// A store that does not exist yet.
@@ -94,6 +100,7 @@ pub fn edit_store<T>(
     let mut ed = open(path, opts)?;
     let result = edit(&mut ed)?;
     if ed.changed {
+        check_unkept(path, &ed.unkept, opts.skip_unsupported)?;
         save(path, &mut ed)?;
     }
     Ok(result)
@@ -130,9 +137,27 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
                 password: loaded.password,
                 changed: false,
                 plain_keys,
+                unkept: loaded.info.unkept,
             })
         }
     }
+}
+
+/// Refuses to rewrite a store holding what the model cannot (which the rewrite would
+/// drop), unless `skip`: then says what is dropped. Called only when something is written.
+pub fn check_unkept(path: &Path, unkept: &[String], skip: bool) -> anyhow::Result<()> {
+    if unkept.is_empty() {
+        return Ok(());
+    }
+    let what = sanitize(&unkept.join(", "));
+    if !skip {
+        anyhow::bail!(
+            "{} holds what keychest cannot keep ({what}): writing the store again would lose it; use --skip-unsupported to drop it",
+            shown(path)
+        );
+    }
+    eprintln!("dropped from {}: {what}", shown(path));
+    Ok(())
 }
 
 /// An empty store, with a new password from `--pass` or (if asked for) the terminal.
@@ -160,6 +185,7 @@ fn create(path: &Path, opts: &EditOptions, new: &NewStore) -> anyhow::Result<Sto
         compat: opts.compat,
         changed: false,
         plain_keys: HashSet::new(),
+        unkept: Vec::new(),
     })
 }
 

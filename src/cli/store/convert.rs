@@ -9,7 +9,7 @@ use clap::Args;
 use super::FormatArg;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
 use crate::cli::common::render::sanitize;
-use crate::cli::common::rewrite::lock_wait;
+use crate::cli::common::rewrite::{check_unkept, lock_wait};
 use crate::cli::common::stores::{
     CompatArg, encode_store, load_store_for_keys, open_secrets, save_store, target_format,
     unlock_all,
@@ -61,6 +61,7 @@ pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
     };
     let to = target_format(&a.output, a.to.map(Into::into), "--to", a.force_format)?;
     let mut loaded = load_store_for_keys(&a.input, &a.pass)?;
+    check_unkept(&a.input, &loaded.info.unkept, a.skip_unsupported)?;
     let key_pws = KeyPasswords::parse(&a.key_pass)?;
     let skipped = drop_unsupported(&mut loaded.store, to, a.skip_unsupported)?;
     let store_pw = loaded.password.as_deref().map(|s| s.as_str());

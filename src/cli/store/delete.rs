@@ -18,11 +18,15 @@ pub struct StoreDeleteArgs {
     pub alias: String,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Rewrite STORE even if it holds what keychest cannot keep (a PKCS#12 CRL bag, …): that is dropped, and named
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 pub fn run(a: StoreDeleteArgs) -> anyhow::Result<()> {
     let opts = EditOptions {
         pass: &a.pass,
+        skip_unsupported: a.skip_unsupported,
         compat: None,
         create: None,
     };

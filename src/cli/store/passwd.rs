@@ -19,6 +19,9 @@ pub struct StorePasswdArgs {
     pub store: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Rewrite STORE even if it holds what keychest cannot keep (a PKCS#12 CRL bag, …): that is dropped, and named
+    #[arg(long)]
+    pub skip_unsupported: bool,
     /// The new store password
     #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
     pub new_pass: Option<String>,
@@ -33,6 +36,7 @@ pub struct StorePasswdArgs {
 pub fn run(a: StorePasswdArgs) -> anyhow::Result<()> {
     let opts = EditOptions {
         pass: &a.pass,
+        skip_unsupported: a.skip_unsupported,
         compat: None,
         create: None,
     };

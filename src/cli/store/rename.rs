@@ -23,11 +23,15 @@ pub struct StoreRenameArgs {
     pub new: String,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Rewrite STORE even if it holds what keychest cannot keep (a PKCS#12 CRL bag, …): that is dropped, and named
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
     let opts = EditOptions {
         pass: &a.pass,
+        skip_unsupported: a.skip_unsupported,
         compat: None,
         create: None,
     };
