@@ -162,10 +162,9 @@ fn passwd_beside_an_import_keeps_both_effects() {
     }
 }
 
-/// Holds the store's lock as another keychest would: `flock` on the sidecar file.
-struct HeldLock(fs::File);
-
-fn hold_lock(store: &Path) -> HeldLock {
+/// Holds the store's lock as another keychest would: `flock` on the sidecar file, until
+/// the file is dropped.
+fn hold_lock(store: &Path) -> fs::File {
     let name = store.file_name().unwrap().to_str().unwrap();
     let lock = store.with_file_name(format!(".{name}.lock"));
     let f = fs::OpenOptions::new()
@@ -175,7 +174,7 @@ fn hold_lock(store: &Path) -> HeldLock {
         .open(lock)
         .unwrap();
     f.try_lock().expect("lock is free");
-    HeldLock(f)
+    f
 }
 
 #[test]

@@ -18,7 +18,7 @@ pub struct StoreDeleteArgs {
     pub alias: String,
     #[command(flatten)]
     pub pass: PassArg,
-    /// Rewrite STORE even if it holds what keychest cannot keep (a PKCS#12 CRL bag, …): that is dropped, and named
+    /// Rewrite even if the store holds what keychest cannot keep (a PKCS#12 CRL bag, …): drop it, naming it
     #[arg(long)]
     pub skip_unsupported: bool,
 }

@@ -19,7 +19,7 @@ pub struct StorePasswdArgs {
     pub store: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,
-    /// Rewrite STORE even if it holds what keychest cannot keep (a PKCS#12 CRL bag, …): that is dropped, and named
+    /// Rewrite even if the store holds what keychest cannot keep (a PKCS#12 CRL bag, …): drop it, naming it
     #[arg(long)]
     pub skip_unsupported: bool,
     /// The new store password
