@@ -50,6 +50,10 @@ pub struct StoreInfo {
     pub preset: Option<pkcs12::Compat>,
     /// PKCS#12: trusted entries without Java's trust attribute (Java does not list them).
     pub without_java_trust: Vec<String>,
+    /// What the file holds that the model cannot ("a CRL bag"): rewriting the store would
+    /// drop it, so edits refuse unless told to drop it (`--skip-unsupported`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unkept: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +113,7 @@ fn pkcs12_info(info: pkcs12::Pkcs12Info) -> StoreInfo {
         warnings: info.warnings,
         preset: info.preset,
         without_java_trust: info.trusted_without_java_attribute,
+        unkept: info.unkept,
     }
 }
 

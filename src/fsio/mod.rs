@@ -11,7 +11,7 @@ mod platform;
 mod replace;
 
 pub use lock::{FileLock, lock_exclusive};
-pub use replace::write_replacing;
+pub use replace::{resolve_symlinks, write_replacing};
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};

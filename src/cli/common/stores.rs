@@ -105,6 +105,19 @@ pub fn save_store(
     compat: Option<CompatArg>,
     overwrite: bool,
 ) -> anyhow::Result<()> {
+    let (bytes, mode) = encode_store(path, format, store, password, compat)?;
+    fsio::write_atomic(path, &bytes, mode, overwrite)?;
+    Ok(())
+}
+
+/// Encodes a store, with the mode a new file holding it gets (0600 when it holds keys).
+pub fn encode_store(
+    path: &Path,
+    format: Format,
+    store: &Keystore,
+    password: Option<&str>,
+    compat: Option<CompatArg>,
+) -> anyhow::Result<(Vec<u8>, Mode)> {
     let bytes = codec::encode(
         format,
         store,
@@ -123,8 +136,7 @@ pub fn save_store(
     } else {
         Mode::Public
     };
-    fsio::write_atomic(path, &bytes, mode, overwrite)?;
-    Ok(())
+    Ok((bytes, mode))
 }
 
 /// The format of a store that may not exist yet: `explicit` (given with the command's

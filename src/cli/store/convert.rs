@@ -9,8 +9,10 @@ use clap::Args;
 use super::FormatArg;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
 use crate::cli::common::render::sanitize;
+use crate::cli::common::rewrite::{check_unkept, lock_wait};
 use crate::cli::common::stores::{
-    CompatArg, load_store_for_keys, open_secrets, save_store, target_format, unlock_all,
+    CompatArg, encode_store, load_store_for_keys, open_secrets, save_store, target_format,
+    unlock_all,
 };
 use crate::fsio;
 use crate::store::{EntryBody, Format, Keystore, ops};
@@ -48,8 +50,18 @@ pub struct StoreConvertArgs {
 
 pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
     fsio::check_writable(&a.output, a.force)?;
+    // Replacing an existing OUTPUT is a rewrite of that store: under its lock, keeping its
+    // mode, group, owner and symlinks, as every other edit does.
+    let replacing = a.force && a.output.exists();
+    let _lock = if replacing {
+        let target = fsio::resolve_symlinks(&a.output)?;
+        Some(fsio::lock_exclusive(&target, lock_wait())?)
+    } else {
+        None
+    };
     let to = target_format(&a.output, a.to.map(Into::into), "--to", a.force_format)?;
     let mut loaded = load_store_for_keys(&a.input, &a.pass)?;
+    check_unkept(&a.input, &loaded.info.unkept, a.skip_unsupported)?;
     let key_pws = KeyPasswords::parse(&a.key_pass)?;
     let skipped = drop_unsupported(&mut loaded.store, to, a.skip_unsupported)?;
     let store_pw = loaded.password.as_deref().map(|s| s.as_str());
@@ -64,14 +76,13 @@ pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
         None if to == Format::Pem => None,
         None => loaded.password.clone(),
     };
-    save_store(
-        &a.output,
-        to,
-        &loaded.store,
-        out_pw.as_deref().map(|s| s.as_str()),
-        a.compat,
-        a.force,
-    )?;
+    let out_pw = out_pw.as_deref().map(|s| s.as_str());
+    if replacing {
+        let (bytes, mode) = encode_store(&a.output, to, &loaded.store, out_pw, a.compat)?;
+        fsio::write_replacing(&a.output, &bytes, mode)?;
+    } else {
+        save_store(&a.output, to, &loaded.store, out_pw, a.compat, a.force)?;
+    }
     for s in skipped {
         eprintln!("skipped secret key '{}'", sanitize(&s));
     }

@@ -18,11 +18,15 @@ pub struct StoreDeleteArgs {
     pub alias: String,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Rewrite even if the store holds what keychest cannot keep (a PKCS#12 CRL bag, …): drop it, naming it
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 pub fn run(a: StoreDeleteArgs) -> anyhow::Result<()> {
     let opts = EditOptions {
         pass: &a.pass,
+        skip_unsupported: a.skip_unsupported,
         compat: None,
         create: None,
     };

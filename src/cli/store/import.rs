@@ -49,6 +49,9 @@ pub struct StoreImportArgs {
     pub alias: Option<String>,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Rewrite even if the store holds what keychest cannot keep (a PKCS#12 CRL bag, …): drop it, naming it
+    #[arg(long)]
+    pub skip_unsupported: bool,
     /// Format of a new STORE (default: from its extension)
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
@@ -69,6 +72,7 @@ pub fn run(a: StoreImportArgs) -> anyhow::Result<()> {
     }
     let opts = EditOptions {
         pass: &a.pass,
+        skip_unsupported: a.skip_unsupported,
         compat: a.compat,
         create: Some(NewStore {
             format: a.format.map(Into::into),

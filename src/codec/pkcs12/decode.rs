@@ -119,8 +119,9 @@ pub fn open_secret(sealed: &[u8], password: &str) -> Result<SecretKeyData, Pkcs1
     let alg = r.expect(asn1::SEQUENCE, "encryptionAlgorithm").map_err(m)?;
     let data = r.octets().map_err(m)?;
     let scheme = Scheme::parse(&alg).map_err(|e| Pkcs12Error::crypto(ctx, e))?;
+    let is_pki = |plain: &[u8]| plain.first() == Some(&asn1::SEQUENCE);
     let plain = scheme
-        .decrypt(password, data)
+        .decrypt_valid(password, data, is_pki)
         .map_err(|e| Pkcs12Error::crypto(ctx, e))?;
     // PrivateKeyInfo { version, AlgorithmIdentifier { algorithm OID }, OCTET STRING key }
     let parsed = (|| -> asn1::DerResult<(Oid, Vec<u8>)> {

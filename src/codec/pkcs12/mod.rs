@@ -117,6 +117,10 @@ pub struct Pkcs12Info {
     pub preset: Option<Compat>,
     /// Consumers that will fail on this file, and why.
     pub warnings: Vec<String>,
+    /// Content the model cannot hold ("a CRL bag", "bag attribute …"): rewriting the
+    /// file would drop it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unkept: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

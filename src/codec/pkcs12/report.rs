@@ -101,6 +101,7 @@ pub(super) fn info(
         trusted_without_java_attribute: no_attr,
         preset: detect_preset(&key_schemes, cert_safes, mac),
         warnings,
+        unkept: Vec::new(),
     }
 }
 
