@@ -4,6 +4,7 @@
 pub mod ca;
 pub mod cli;
 pub mod codec;
+pub mod doctor;
 pub mod fsio;
 pub mod pem;
 pub mod pki;

@@ -68,6 +68,8 @@ pub enum Command {
         after_help = "EXAMPLES:\n  keychest ca init ./ca --subject 'CN=Test Root CA'\n  keychest ca issue ./ca example.org 127.0.0.1\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
     )]
     Ca(super::ca::CaCommand),
+    /// Find what will break in certificates, keys, stores and CA directories, with the fix
+    Doctor(super::doctor::DoctorArgs),
 }
 
 #[derive(Subcommand, Debug)]

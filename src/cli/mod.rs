@@ -4,6 +4,7 @@
 mod args;
 mod ca;
 mod connect;
+mod doctor;
 pub mod generate;
 mod io;
 mod key;
@@ -110,5 +111,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Ca(c) => ca::run(c),
         Command::Generate(g) => generate::run(g),
         Command::Pki(args::PkiCommand::New(p)) => pki::run_new(p),
+        Command::Doctor(d) => doctor::run(d),
     }
 }
