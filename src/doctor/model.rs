@@ -289,7 +289,9 @@ fn pair_keys(files: &mut [Loaded]) {
             p.file_stem()?.to_string_lossy().into_owned(),
         ))
     };
-    let mut keys: HashMap<(PathBuf, String), (PathBuf, Option<Vec<u8>>)> = HashMap::new();
+    // (folder, stem) → the key file and its public key.
+    type Stem = (PathBuf, String);
+    let mut keys: HashMap<Stem, (PathBuf, Option<Vec<u8>>)> = HashMap::new();
     for f in files.iter() {
         if let (Some(k), true) = (&f.key_file, f.groups.is_empty())
             && let Some(stem) = stem_of(&f.path)
