@@ -1433,3 +1433,135 @@ fn prometheus_parser_is_strict() {
         );
     }
 }
+
+/// `openssl s_server` on a free port, killed when dropped.
+struct Server(std::process::Child, u16);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &Path, args: &[&str]) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start openssl s_server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "s_server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Server(child, port)
+}
+
+#[test]
+fn connect_checks_the_served_chain_and_client_cas() {
+    if !have("openssl") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let t = now();
+    let b = base(t);
+    let leaf_key = ec();
+    let leaf = mk(
+        "CN=localhost",
+        &leaf_key,
+        Some(&b.inter),
+        t - DAY,
+        t + 90 * DAY,
+        server_exts(&["localhost"]),
+    );
+    write(&d.join("srv/leaf.key"), key_pem(&leaf_key));
+    write(&d.join("srv/leaf.crt"), pem_certs(&[&leaf]));
+    write(&d.join("srv/inter.crt"), pem_certs(&[&b.inter.der]));
+    write(&d.join("srv/root.crt"), pem_certs(&[&b.root.der]));
+    let other_key = ec();
+    let other = mk(
+        "CN=Other CA",
+        &other_key,
+        None,
+        t - DAY,
+        t + 90 * DAY,
+        ca_exts(None),
+    );
+    write(&d.join("srv/other.crt"), pem_certs(&[&other]));
+    // What the client has: a key entry chaining to the root, and the intermediate.
+    write(
+        &d.join("tree/client.pem"),
+        key_pem(&b.leaf_key) + &pem_certs(&[&b.leaf, &b.inter.der]),
+    );
+    write(&d.join("tree/root.crt"), pem_certs(&[&b.root.der]));
+    let srv = d.join("srv");
+
+    // Leaf only, a client CA nobody has, reached by a name it does not carry.
+    let s = serve(
+        &srv,
+        &[
+            "-cert",
+            "leaf.crt",
+            "-key",
+            "leaf.key",
+            "-verify",
+            "1",
+            "-CAfile",
+            "other.crt",
+        ],
+    );
+    let target = format!("127.0.0.1:{}", s.1);
+    let o = doctor(d, &["tree", "--connect", &target, "--json"]);
+    let got: Vec<(String, String)> = findings(&o, "");
+    let want: Vec<(String, String)> = [
+        "chain.missing-intermediate",
+        "live.hostname-mismatch",
+        "live.no-identity",
+    ]
+    .iter()
+    .map(|r| (r.to_string(), target.clone()))
+    .collect();
+    assert_eq!(got, want, "{}", text(&o));
+    assert_eq!(o.status.code(), Some(3));
+    drop(s);
+
+    // The full chain, a client CA the key entry chains to, the right name: nothing.
+    let s = serve(
+        &srv,
+        &[
+            "-cert",
+            "leaf.crt",
+            "-key",
+            "leaf.key",
+            "-cert_chain",
+            "inter.crt",
+            "-verify",
+            "1",
+            "-CAfile",
+            "root.crt",
+        ],
+    );
+    let target = format!("localhost:{}", s.1);
+    let o = doctor(d, &["tree", "--connect", &target, "--json"]);
+    assert_eq!(findings(&o, ""), vec![], "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0));
+}
