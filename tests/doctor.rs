@@ -776,6 +776,36 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         ],
     );
     want.push(("store.weak-protection", "stores/weak.jks"));
+    // Two entries under one friendlyName (openssl names both CA certificates 'same').
+    write(
+        &work.join("two.pem"),
+        pem_certs(&[&b.root.der, &b.inter.der]),
+    );
+    ok(
+        work,
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-nokeys",
+            "-in",
+            "two.pem",
+            "-caname",
+            "same",
+            "-caname",
+            "same",
+            "-passout",
+            "pass:storepw",
+            "-out",
+            &p("stores/duplicate-alias.p12"),
+        ],
+    );
+    want.push(("store.duplicate-alias", "stores/duplicate-alias.p12"));
+    want.push(("store.no-java-trust", "stores/duplicate-alias.p12"));
+    // A PEM file cut short.
+    let full = pem_certs(&[&b.leaf]);
+    write(&tree.join("broken.pem"), &full[..full.len() / 2]);
+    want.push(("file.unreadable", "broken.pem"));
     if have("keytool") {
         for alias in ["first", "second"] {
             ok(
@@ -901,6 +931,15 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
     );
     want.push(("ca.crl-stale", "ca/stale/crl.pem"));
 
+    // A ca.json of a layout this keychest does not know.
+    let unknown = init("unknown");
+    std::fs::write(
+        unknown.join("ca.json"),
+        r#"{"format": 99, "kind": "root", "crl_number": 0, "created": "2026-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    want.push(("ca.unreadable", "ca/unknown"));
+
     // A CRL whose nextUpdate has passed, signed with the CA's own key.
     let old = init("old-crl");
     let ca = keychest::ca::Ca::open(&old).unwrap();
@@ -988,14 +1027,10 @@ fn finds_exactly_the_planted_findings() {
     let t = now();
     let mut want = plant(&tree, &work, t);
     want.extend(plant_cas(&tree, &work, t));
+    // One rule per store; locked.p12 has none, so it stays unverified.
     write(
         &work.join("passes"),
-        "# store passwords\nwrong-password.p12 pass:nope\nlocked.p12 pass:\n*.p12 pass:storepw\n*.jks pass:storepw\n",
-    );
-    // locked.p12 must have no password at all: drop its line.
-    write(
-        &work.join("passes"),
-        "wrong-password.p12 pass:nope\nstores/modern.p12 pass:storepw\n**/no-mac.p12 pass:storepw\n**/iterations.p12 pass:storepw\n**/legacy.p12 pass:storepw\n**/no-trust.p12 pass:storepw\n**/trust.p12 pass:storepw\n**/duplicate.p12 pass:storepw\n*.jks pass:storepw\n",
+        "# store passwords\nwrong-password.p12 pass:nope\nstores/modern.p12 pass:storepw\n**/no-mac.p12 pass:storepw\n**/iterations.p12 pass:storepw\n**/legacy.p12 pass:storepw\n**/no-trust.p12 pass:storepw\n**/trust.p12 pass:storepw\n**/duplicate.p12 pass:storepw\nduplicate-alias.p12 pass:storepw\n*.jks pass:storepw\n",
     );
     let tree_s = tree.display().to_string();
     let o = doctor(
@@ -1253,6 +1288,9 @@ fn symlinks_out_of_the_folder_are_not_followed() {
     std::fs::create_dir_all(d.join("inside")).unwrap();
     std::os::unix::fs::symlink(d.join("outside/old.crt"), d.join("inside/link.crt")).unwrap();
     std::os::unix::fs::symlink(d.join("inside"), d.join("inside/loop")).unwrap();
+    // A link to a file inside the folder is followed (and its expired certificate found).
+    write(&d.join("inside/real/old.crt"), pem_certs(&[&c]));
+    std::os::unix::fs::symlink(d.join("inside/real/old.crt"), d.join("inside/alias.crt")).unwrap();
     let o = doctor(d, &["inside", "--json"]);
     let got = findings(&o, "inside");
     assert_eq!(
@@ -1260,6 +1298,8 @@ fn symlinks_out_of_the_folder_are_not_followed() {
         vec![
             ("file.link-skipped".to_string(), "link.crt".to_string()),
             ("file.link-skipped".to_string(), "loop".to_string()),
+            ("validity.expired".to_string(), "alias.crt".to_string()),
+            ("validity.expired".to_string(), "real/old.crt".to_string()),
         ],
         "{}",
         text(&o)

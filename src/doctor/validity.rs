@@ -110,17 +110,32 @@ pub fn check_group(f: &Loaded, g: &Group, opts: &Options<'_>, out: &mut Vec<Find
     }
 }
 
-/// The command that replaces an expiring certificate, when doctor can tell which.
+/// The command that replaces an expiring certificate, when doctor can tell which: a new
+/// key and certificate from a keychest CA, imported in place of the old entry.
 fn renew_fix(f: &Loaded, g: &Group, c: &Cert) -> Option<String> {
     let leaf = std::ptr::eq(g.certs.first()?, c);
-    (leaf && g.kind == GroupKind::KeyEntry).then(|| {
-        let file = super::shell_quote(&f.path.display().to_string());
-        match &g.alias {
-            Some(a) => format!(
-                "keychest ca sign CA_DIR --csr NEW.csr --out new.crt, then keychest store import {file} --key KEY --chain new.crt --alias {} --force --pass SRC",
-                super::shell_quote(a)
-            ),
-            None => "keychest ca sign CA_DIR --csr NEW.csr --out new.crt --chain, and replace the certificate".to_string(),
+    if !leaf || g.kind != GroupKind::KeyEntry {
+        return None;
+    }
+    let name = c
+        .sans
+        .iter()
+        .flatten()
+        .find_map(|n| match n {
+            x509_cert::ext::pkix::name::GeneralName::DnsName(d) => Some(d.to_string()),
+            _ => None,
+        })
+        .or_else(|| c.common_names().into_iter().next())
+        .unwrap_or_else(|| "NAME".into());
+    let name = super::shell_quote(&name);
+    Some(match &g.alias {
+        Some(a) => format!(
+            "keychest ca issue CA_DIR {name} --out-dir new && keychest store import {} --key new/KEY --chain new/CRT --alias {} --force --pass SRC",
+            super::shell_quote(&f.path.display().to_string()),
+            super::shell_quote(a)
+        ),
+        None => {
+            format!("keychest ca issue CA_DIR {name} (a new key and certificate with its chain)")
         }
     })
 }
