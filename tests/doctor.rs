@@ -1212,6 +1212,83 @@ fn compatibility_targets() {
         ]
     );
     assert_eq!(run("openssl1"), vec![]);
+    // Unencrypted key bags (openssl -keypbe NONE, SHA-1 MAC): Java ignores them.
+    ok(
+        d,
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "pki/server.key",
+            "-in",
+            "pki/server.crt",
+            "-keypbe",
+            "NONE",
+            "-certpbe",
+            "PBE-SHA1-3DES",
+            "-macalg",
+            "sha1",
+            "-passout",
+            "pass:storepw",
+            "-out",
+            "plainkey.p12",
+        ],
+    );
+    let o = doctor(
+        d,
+        &[
+            "plainkey.p12",
+            "--pass",
+            "pass:storepw",
+            "--for",
+            "java11",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["findings"][0]["rule_id"], "store.incompatible");
+    assert!(
+        v["findings"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("unencrypted key bags"),
+        "{v}"
+    );
+    // JKS is for Java only.
+    ok(
+        d,
+        KC,
+        &[
+            "store",
+            "convert",
+            "pki/truststore.p12",
+            "trust.jks",
+            "--pass",
+            "pass:storepw",
+        ],
+    );
+    let o = doctor(
+        d,
+        &[
+            "trust.jks",
+            "--pass",
+            "pass:storepw",
+            "--for",
+            "java8,macos",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        findings(&o, ""),
+        vec![
+            ("store.incompatible".to_string(), "trust.jks".to_string()),
+            ("store.weak-protection".to_string(), "trust.jks".to_string()),
+        ],
+        "{}",
+        text(&o)
+    );
     // The fix names the preset that consumer reads.
     let o = doctor(
         d,
