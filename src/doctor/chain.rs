@@ -80,7 +80,7 @@ pub fn check_group(f: &Loaded, g: &Group, lookup: &Pool<'_>, out: &mut Vec<Findi
     }
     for w in path.windows(2) {
         let (child, parent) = (&g.certs[w[0]], &g.certs[w[1]]);
-        if !child.signed_by(parent) {
+        if !lookup.signed_by(child, parent) {
             out.push(find(
                 "chain.bad-signature",
                 Severity::Error,

@@ -148,9 +148,21 @@ pub fn check(paths: &[PathBuf], opts: &Options<'_>) -> Result<Report, DoctorErro
     // The pool of every certificate seen, for chains that end short.
     let lookup = model::Pool::new(&files);
 
-    // Phase 2: the rules.
+    // Phase 2: the rules, file by file (in parallel: chains verify signatures).
+    let per_file = model::par_map(&files, |f| {
+        let mut out = f.findings.clone();
+        for g in &f.groups {
+            validity::check_group(f, g, opts, &mut out);
+            names::check_group(f, g, &mut out);
+            keys::check_group(f, g, &mut out);
+            chain::check_group(f, g, &lookup, &mut out);
+        }
+        keys::check_file(f, &mut out);
+        stores::check_file(f, opts, &mut out);
+        out
+    });
+    report.findings.extend(per_file.into_iter().flatten());
     for f in &files {
-        report.findings.extend(f.findings.iter().cloned());
         for g in &f.groups {
             for c in &g.certs {
                 report.certificates += 1;
@@ -161,13 +173,7 @@ pub fn check(paths: &[PathBuf], opts: &Options<'_>) -> Result<Report, DoctorErro
                     not_after: c.not_after,
                 });
             }
-            validity::check_group(f, g, opts, &mut report.findings);
-            names::check_group(f, g, &mut report.findings);
-            keys::check_group(f, g, &mut report.findings);
-            chain::check_group(f, g, &lookup, &mut report.findings);
         }
-        keys::check_file(f, &mut report.findings);
-        stores::check_file(f, opts, &mut report.findings);
     }
     for t in &opts.connect {
         live::check(t, &files, &lookup, opts, &mut report.findings);

@@ -143,6 +143,9 @@ impl Cert {
 /// more; byte equality is what issuers copy), to complete chains that stop short.
 pub struct Pool<'a> {
     by_subject: HashMap<&'a [u8], Vec<&'a Cert>>,
+    /// Signature checks done, by (certificate signature, issuer key): the same
+    /// intermediate-by-root check recurs in every store of a fleet.
+    verified: std::sync::Mutex<HashMap<(Vec<u8>, Vec<u8>), bool>>,
 }
 
 impl<'a> Pool<'a> {
@@ -153,7 +156,25 @@ impl<'a> Pool<'a> {
                 by_subject.entry(&facts.subject).or_default().push(c);
             }
         }
-        Pool { by_subject }
+        Pool {
+            by_subject,
+            verified: Default::default(),
+        }
+    }
+
+    /// [`Cert::signed_by`], each pair checked once per run.
+    pub fn signed_by(&self, child: &Cert, issuer: &Cert) -> bool {
+        let key = (
+            child.cert.signature().raw_bytes().to_vec(),
+            issuer.spki_der(),
+        );
+        let lock = || self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&ok) = lock().get(&key) {
+            return ok;
+        }
+        let ok = child.signed_by(issuer);
+        lock().insert(key, ok);
+        ok
     }
 
     /// Certificates whose subject is `name`.
@@ -248,12 +269,24 @@ impl Loaded {
 /// dropped unless named explicitly. Keys alone in a file are paired with the certificate
 /// file of the same name beside them (`server.key` with `server.crt`).
 pub fn load_all(files: &[super::walk::FileRef], opts: &Options<'_>) -> Vec<Loaded> {
+    let mut loaded: Vec<Loaded> = par_map(files, |f| load(f, opts))
+        .into_iter()
+        .flatten()
+        .collect();
+    pair_keys(&mut loaded);
+    loaded
+}
+
+/// `f` over `items` on one thread per core, results in input order. Work is handed out one
+/// item at a time, so a few large stores do not leave the other threads idle.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(files.len().max(1));
+        .min(items.len().max(1));
     let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<Loaded>> = Vec::new();
+    let mut slots: Vec<Option<R>> = Vec::new();
+    slots.resize_with(items.len(), || None);
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
@@ -261,23 +294,21 @@ pub fn load_all(files: &[super::walk::FileRef], opts: &Options<'_>) -> Vec<Loade
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(f) = files.get(i) else { break };
-                        out.push((i, load(f, opts)));
+                        let Some(item) = items.get(i) else { break };
+                        out.push((i, f(item)));
                     }
                     out
                 })
             })
             .collect();
-        slots.resize_with(files.len(), || None);
         for h in handles {
-            for (i, l) in h.join().unwrap_or_default() {
-                slots[i] = l;
+            // A worker that panicked is a bug: let the panic through.
+            for (i, r) in h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
+                slots[i] = Some(r);
             }
         }
     });
-    let mut loaded: Vec<Loaded> = slots.into_iter().flatten().collect();
-    pair_keys(&mut loaded);
-    loaded
+    slots.into_iter().flatten().collect()
 }
 
 /// `X.key` (a key alone) + `X.crt|.pem|.cer` (certificates, no key) in the same folder:
