@@ -145,8 +145,11 @@ pub struct Pool<'a> {
     by_subject: HashMap<&'a [u8], Vec<&'a Cert>>,
     /// Signature checks done, by (certificate signature, issuer key): the same
     /// intermediate-by-root check recurs in every store of a fleet.
-    verified: std::sync::Mutex<HashMap<(Vec<u8>, Vec<u8>), bool>>,
+    verified: std::sync::Mutex<HashMap<SignaturePair, bool>>,
 }
+
+/// (a certificate's signature bytes, its issuer's SubjectPublicKeyInfo DER).
+type SignaturePair = (Vec<u8>, Vec<u8>);
 
 impl<'a> Pool<'a> {
     pub fn new(files: &'a [Loaded]) -> Pool<'a> {
