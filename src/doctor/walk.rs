@@ -66,6 +66,9 @@ fn walk_dir(dir: &Path, root: &Path, depth: usize, w: &mut Walked) {
         }
     };
     entries.sort();
+    // Links not followed, by kind (out of the folder / to a folder): one finding per kind
+    // and folder, so /etc/ssl/certs's hundreds of links do not bury the rest.
+    let mut skipped: [Vec<PathBuf>; 2] = [Vec::new(), Vec::new()];
     for path in entries {
         let Ok(lmeta) = std::fs::symlink_metadata(&path) else {
             continue;
@@ -77,16 +80,7 @@ fn walk_dir(dir: &Path, root: &Path, depth: usize, w: &mut Walked) {
             let inside = std::fs::canonicalize(&path).is_ok_and(|t| t.starts_with(root));
             let target_is_file = std::fs::metadata(&path).is_ok_and(|m| m.is_file());
             if !inside || !target_is_file {
-                w.findings.push(Finding::new(
-                    Severity::Info,
-                    "file.link-skipped",
-                    &path,
-                    if inside {
-                        "symbolic link to a folder: not followed".into()
-                    } else {
-                        "symbolic link out of the folder checked: not followed".into()
-                    },
-                ));
+                skipped[usize::from(inside)].push(path);
                 continue;
             }
             w.files.push(FileRef {
@@ -104,6 +98,30 @@ fn walk_dir(dir: &Path, root: &Path, depth: usize, w: &mut Walked) {
                 path,
                 explicit: false,
             });
+        }
+    }
+    for (links, what) in skipped
+        .iter()
+        .zip(["out of the folder checked", "to a folder"])
+    {
+        match links.as_slice() {
+            [] => {}
+            [one] => w.findings.push(Finding::new(
+                Severity::Info,
+                "file.link-skipped",
+                one,
+                format!("symbolic link {what}: not followed"),
+            )),
+            [first, ..] => w.findings.push(Finding::new(
+                Severity::Info,
+                "file.link-skipped",
+                dir,
+                format!(
+                    "{} symbolic links {what} not followed (the first: {})",
+                    links.len(),
+                    first.file_name().unwrap_or_default().to_string_lossy()
+                ),
+            )),
         }
     }
 }
