@@ -66,10 +66,10 @@ pub fn check(
         ));
         return;
     }
-    let certs: Vec<Cert> = record
+    let certs: Vec<std::sync::Arc<Cert>> = record
         .server_chain
         .iter()
-        .filter_map(|d| Cert::parse(d))
+        .filter_map(|d| Cert::parse(d).map(std::sync::Arc::new))
         .collect();
     let served = Loaded::detached(
         at,

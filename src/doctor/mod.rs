@@ -142,11 +142,11 @@ pub fn check(paths: &[PathBuf], opts: &Options<'_>) -> Result<Report, DoctorErro
     report.findings.extend(walked.findings);
 
     // Phase 1: read and parse each file once.
-    let files: Vec<model::Loaded> = model::load_all(&walked.files, opts);
+    let (files, distinct) = model::load_all(&walked.files, opts);
     report.files_checked = files.len();
 
     // The pool of every certificate seen, for chains that end short.
-    let lookup = model::Pool::new(&files);
+    let lookup = model::Pool::new(&distinct);
 
     // Phase 2: the rules, file by file (in parallel: chains verify signatures).
     let per_file = model::par_map(&files, |f| {

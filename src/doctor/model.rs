@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use der::{Decode, Encode};
 use x509_cert::Certificate;
@@ -152,9 +153,10 @@ pub struct Pool<'a> {
 type SignaturePair = (Vec<u8>, Vec<u8>);
 
 impl<'a> Pool<'a> {
-    pub fn new(files: &'a [Loaded]) -> Pool<'a> {
+    /// `certs`: every distinct certificate of the run ([`Interner::into_certs`]).
+    pub fn new(certs: &'a [Arc<Cert>]) -> Pool<'a> {
         let mut by_subject: HashMap<&'a [u8], Vec<&'a Cert>> = HashMap::new();
-        for c in files.iter().flat_map(|f| &f.groups).flat_map(|g| &g.certs) {
+        for c in certs {
             if let Some(facts) = &c.facts {
                 by_subject.entry(&facts.subject).or_default().push(c);
             }
@@ -171,7 +173,7 @@ impl<'a> Pool<'a> {
             child.cert.signature().raw_bytes().to_vec(),
             issuer.spki_der(),
         );
-        let lock = || self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        let lock = || self.verified.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(&ok) = lock().get(&key) {
             return ok;
         }
@@ -183,6 +185,33 @@ impl<'a> Pool<'a> {
     /// Certificates whose subject is `name`.
     pub fn subjects(&self, name: &[u8]) -> &[&'a Cert] {
         self.by_subject.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Each distinct certificate parsed once per run, shared by every file that holds it (a
+/// fleet's stores repeat the same CA certificates hundreds of times).
+#[derive(Default)]
+pub struct Interner {
+    by_der: Mutex<HashMap<Vec<u8>, Arc<Cert>>>,
+}
+
+impl Interner {
+    pub fn get(&self, der: &[u8]) -> Option<Arc<Cert>> {
+        let lock = || self.by_der.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = lock().get(der) {
+            return Some(c.clone());
+        }
+        // Parsed outside the lock; a race parses twice and keeps the first.
+        let c = Arc::new(Cert::parse(der)?);
+        Some(lock().entry(der.to_vec()).or_insert(c).clone())
+    }
+
+    pub fn into_certs(self) -> Vec<Arc<Cert>> {
+        self.by_der
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_values()
+            .collect()
     }
 }
 
@@ -214,7 +243,7 @@ pub struct Group {
     pub alias: Option<String>,
     pub kind: GroupKind,
     /// In file or chain order, leaf first for key entries and chains.
-    pub certs: Vec<Cert>,
+    pub certs: Vec<Arc<Cert>>,
     pub key: Option<KeyInfo>,
 }
 
@@ -271,13 +300,18 @@ impl Loaded {
 /// Reads and parses every file (in parallel); files that hold nothing doctor knows are
 /// dropped unless named explicitly. Keys alone in a file are paired with the certificate
 /// file of the same name beside them (`server.key` with `server.crt`).
-pub fn load_all(files: &[super::walk::FileRef], opts: &Options<'_>) -> Vec<Loaded> {
-    let mut loaded: Vec<Loaded> = par_map(files, |f| load(f, opts))
+/// Returns the files and every distinct certificate among them.
+pub fn load_all(
+    files: &[super::walk::FileRef],
+    opts: &Options<'_>,
+) -> (Vec<Loaded>, Vec<Arc<Cert>>) {
+    let interner = Interner::default();
+    let mut loaded: Vec<Loaded> = par_map(files, |f| load(f, opts, &interner))
         .into_iter()
         .flatten()
         .collect();
     pair_keys(&mut loaded);
-    loaded
+    (loaded, interner.into_certs())
 }
 
 /// `f` over `items` on one thread per core, results in input order. Work is handed out one
@@ -341,7 +375,7 @@ fn pair_keys(files: &mut [Loaded]) {
             continue;
         };
         if let Some((kpath, spki)) = keys.get(&stem) {
-            let mut certs: Vec<Cert> = Vec::new();
+            let mut certs: Vec<Arc<Cert>> = Vec::new();
             for g in f.groups.drain(..) {
                 certs.extend(g.certs);
             }
@@ -361,7 +395,7 @@ fn pair_keys(files: &mut [Loaded]) {
     }
 }
 
-fn load(f: &super::walk::FileRef, opts: &Options<'_>) -> Option<Loaded> {
+fn load(f: &super::walk::FileRef, opts: &Options<'_>, interner: &Interner) -> Option<Loaded> {
     let path = &f.path;
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -381,12 +415,12 @@ fn load(f: &super::walk::FileRef, opts: &Options<'_>) -> Option<Loaded> {
     };
     let mut l = Loaded::new(path, mode);
     match codec::sniff(&bytes) {
-        Some(Format::Pem) => load_pem(&mut l, &bytes, opts),
+        Some(Format::Pem) => load_pem(&mut l, &bytes, opts, interner),
         Some(format @ (Format::Pkcs12 | Format::Jks | Format::Jceks)) => {
-            load_store(&mut l, format, &bytes, opts)
+            load_store(&mut l, format, &bytes, opts, interner)
         }
         None => {
-            if !load_der(&mut l, &bytes, opts) {
+            if !load_der(&mut l, &bytes, opts, interner) {
                 if f.explicit {
                     l.findings.push(Finding::new(
                         Severity::Warning,
@@ -418,7 +452,7 @@ fn unreadable(path: &Path, mode: u32, why: String) -> Loaded {
     l
 }
 
-fn loose(certs: Vec<Cert>) -> Vec<Group> {
+fn loose(certs: Vec<Arc<Cert>>) -> Vec<Group> {
     certs
         .into_iter()
         .map(|c| Group {
@@ -432,7 +466,7 @@ fn loose(certs: Vec<Cert>) -> Vec<Group> {
 
 /// Groups the certificates of a file without a key: a leaf followed by more certificates
 /// is a chain; anything else is loose certificates (a bundle).
-fn cert_groups(certs: Vec<Cert>) -> Vec<Group> {
+fn cert_groups(certs: Vec<Arc<Cert>>) -> Vec<Group> {
     if certs.len() >= 2 && !certs[0].is_ca() {
         vec![Group {
             alias: None,
@@ -449,7 +483,7 @@ fn public_of(key: &crate::pki::key::PrivateKey) -> Option<Vec<u8>> {
     key.public_key_info().ok()?.to_der().ok()
 }
 
-fn load_pem(l: &mut Loaded, bytes: &[u8], opts: &Options<'_>) {
+fn load_pem(l: &mut Loaded, bytes: &[u8], opts: &Options<'_>, interner: &Interner) {
     let blocks = match crate::pem::parse_all(bytes) {
         Ok(b) => b,
         Err(e) => {
@@ -472,7 +506,7 @@ fn load_pem(l: &mut Loaded, bytes: &[u8], opts: &Options<'_>) {
                     Some((_, total)) => &b.der[..total],
                     None => &b.der[..],
                 };
-                match Cert::parse(der) {
+                match interner.get(der) {
                     Some(c) => certs.push(c),
                     None => l.findings.push(Finding::new(
                         Severity::Error,
@@ -525,11 +559,11 @@ fn load_pem(l: &mut Loaded, bytes: &[u8], opts: &Options<'_>) {
 
 /// DER: a certificate or a private key (CRLs, CSRs and public keys are recognised and
 /// left alone). Returns false when the bytes are none of these.
-fn load_der(l: &mut Loaded, bytes: &[u8], opts: &Options<'_>) -> bool {
+fn load_der(l: &mut Loaded, bytes: &[u8], opts: &Options<'_>, interner: &Interner) -> bool {
     if bytes.first() != Some(&0x30) {
         return false;
     }
-    if let Some(c) = Cert::parse(bytes) {
+    if let Some(c) = interner.get(bytes) {
         l.groups = loose(vec![c]);
         return true;
     }
@@ -553,7 +587,13 @@ fn load_der(l: &mut Loaded, bytes: &[u8], opts: &Options<'_>) -> bool {
         || spki::SubjectPublicKeyInfoOwned::from_der(bytes).is_ok()
 }
 
-fn load_store(l: &mut Loaded, format: Format, bytes: &[u8], opts: &Options<'_>) {
+fn load_store(
+    l: &mut Loaded,
+    format: Format,
+    bytes: &[u8],
+    opts: &Options<'_>,
+    interner: &Interner,
+) {
     let password: Option<Zeroizing<String>> = (opts.passwords)(&l.path);
     let pw = password.as_ref().map(|p| p.as_str());
     let mut facts = StoreFacts {
@@ -623,10 +663,10 @@ fn load_store(l: &mut Loaded, format: Format, bytes: &[u8], opts: &Options<'_>) 
         );
     }
     for e in store.entries {
-        let certs: Vec<Cert> = e
+        let certs: Vec<Arc<Cert>> = e
             .certificates()
             .iter()
-            .filter_map(|d| Cert::parse(d))
+            .filter_map(|d| interner.get(d))
             .collect();
         let (kind, key) = match &e.body {
             EntryBody::PrivateKey { key, .. } => {

@@ -113,7 +113,7 @@ pub fn check_group(f: &Loaded, g: &Group, opts: &Options<'_>, out: &mut Vec<Find
 /// The command that replaces an expiring certificate, when doctor can tell which: a new
 /// key and certificate from a keychest CA, imported in place of the old entry.
 fn renew_fix(f: &Loaded, g: &Group, c: &Cert) -> Option<String> {
-    let leaf = std::ptr::eq(g.certs.first()?, c);
+    let leaf = std::ptr::eq(&**g.certs.first()?, c);
     if !leaf || g.kind != GroupKind::KeyEntry {
         return None;
     }
