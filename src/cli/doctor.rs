@@ -61,7 +61,7 @@ pub struct DoctorArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Same as --format json
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Exit 1 when warnings (but no errors) are found
     #[arg(long)]
