@@ -19,8 +19,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "probe", "select", "trust", "codec", "store", "ca", "pki", "pbe", "asn1", "pem",
-            "fsio", "secret",
+            "doctor", "probe", "select", "trust", "codec", "store", "ca", "pki", "pbe", "asn1",
+            "pem", "fsio", "secret",
+        ],
+    ),
+    (
+        "doctor",
+        &[
+            "probe", "select", "codec", "store", "ca", "pki", "pbe", "pem", "fsio", "secret",
         ],
     ),
     ("probe", &["select", "store", "pki", "pem"]),
