@@ -26,7 +26,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "doctor",
         &[
-            "probe", "select", "codec", "store", "ca", "pki", "pbe", "pem", "fsio", "secret",
+            "probe", "select", "codec", "store", "ca", "pki", "pbe", "asn1", "pem", "fsio",
+            "secret",
         ],
     ),
     ("probe", &["select", "store", "pki", "pem"]),
