@@ -1337,10 +1337,18 @@ fn exit_status_and_usage() {
         &["soon.crt", "--expiring", "soon"],
         &["soon.crt", "--for", "netscape"],
         &["soon.crt", "--connect", "localhost:notaport"],
+        &["soon.crt", "-"],
     ] {
         let o = doctor(d, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
     }
+    // `-` is refused by name, not as a missing file.
+    let o = doctor(d, &["-"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("standard input"),
+        "{}",
+        text(&o)
+    );
     // A file named explicitly that is no certificate, key or store is reported.
     write(&d.join("notes.txt"), "hello");
     let o = doctor(d, &["notes.txt", "--json"]);

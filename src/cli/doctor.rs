@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use super::common::exit::{self, ERRORS_FOUND, ExitError, WARNINGS_FOUND};
-use super::common::io::{read_input, write_output};
+use super::common::io::{is_dash, read_input, write_output};
 use super::common::pass::{PassArg, password};
 use super::common::render::{escape, sanitize};
 use super::common::target::parse_target;
@@ -95,6 +95,12 @@ fn parse_period(s: &str) -> Result<i64, String> {
 }
 
 pub fn run(a: DoctorArgs) -> anyhow::Result<()> {
+    // Modes, links and folders are part of what doctor checks: a stream has none of them.
+    if a.paths.iter().any(|p| is_dash(p)) {
+        return Err(exit::usage(
+            "doctor checks files and folders on disk; it does not read standard input ('-')",
+        ));
+    }
     let format = if a.json { OutputFormat::Json } else { a.format };
     // Every password is read once, up front: a source such as stdin cannot be read twice,
     // and a missing one is a clear error before any work.
