@@ -4,16 +4,17 @@
 # reports medians in milliseconds as a Markdown table (pasted into docs/performance.md).
 #
 #   benches/bench.sh [ROUNDS] [SECTION...]
-#   sections: keys csr pki stores java select ca (default: all). keytool scripts are slow:
+#   sections: keys csr pki stores java select ca doctor (default: all). keytool scripts are slow:
 #   the pki section runs them in every round, so give it few rounds (e.g. 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-31}
 shift || true
-SECTIONS=${*:-keys csr pki stores java select ca}
+SECTIONS=${*:-keys csr pki stores java select ca doctor}
 cargo build --release --quiet --bins --examples
 KC=$PWD/target/release/keychest
 MAKE_STORE=$PWD/target/release/examples/make_store
+MAKE_DOCTOR_TREE=$PWD/target/release/examples/make_doctor_tree
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
@@ -123,6 +124,11 @@ if [[ " $SECTIONS " == *" ca "* ]]; then
       print s, "V", "2030-01-01T00:00:00Z", "-", "-", "CN=host" i ".bench", "DNS:host" i ".bench", "certs/" s ".pem" } }' > bigca/index.tsv
   "$KC" csr new --key ec.key --subject "CN=bench.example.org" --out bench.csr 2>/dev/null
 fi
+if [[ " $SECTIONS " == *" doctor "* ]]; then
+  # 1,000 stores (700 PKCS#12, 300 JKS) of 50 certificates each: 50,000 certificates.
+  echo "making the doctor tree..." >&2
+  "$MAKE_DOCTOR_TREE" fleet 1000 50 changeit
+fi
 peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
 for ((i = 0; i < ROUNDS; i++)); do
@@ -174,6 +180,12 @@ for ((i = 0; i < ROUNDS; i++)); do
         time_cmd kc-sign-100k "$KC" ca sign bigca --csr bench.csr --out signed.crt --force
         time_cmd kc-issue-100k "$KC" ca issue bigca bench.test --out-dir . --force
         time_cmd kc-list-100k "$KC" ca list bigca
+          ;;
+      doctor)
+        # With the password: MACs verified, certificate safes and keys decrypted (the
+        # key-match rule); without: what can be checked without opening the stores.
+        time_cmd kc-doctor "$KC" doctor fleet --pass pass:changeit --json
+        time_cmd kc-doctor-nopass "$KC" doctor fleet --json
         ;;
       csr)
         time_cmd kc-csr "$KC" csr new --key ec.key --subject "CN=bench.example.org,O=Acme" --san dns:bench.example.org --out r1.csr --force
@@ -225,6 +237,10 @@ for s in $SECTIONS; do
     java)
       printf '| %s | %s | - | %s | - | %s× |\n' "convert a 150-entry JKS (system CAs) to PKCS#12" "$(median_ms "${SAMPLES[kc-cacerts]}")" "$(median_ms "${SAMPLES[kt-cacerts]}")" "$(awk -v k="$(median_ms "${SAMPLES[kc-cacerts]}")" -v o="$(median_ms "${SAMPLES[kt-cacerts]}")" 'BEGIN{printf "%.1f", o/k}')"
       printf '| %s | %s | - | %s | - | %s× |\n' "list a 5,000-entry JKS" "$(median_ms "${SAMPLES[kc-jlist5000]}")" "$(median_ms "${SAMPLES[kt-jlist5000]}")" "$(awk -v k="$(median_ms "${SAMPLES[kc-jlist5000]}")" -v o="$(median_ms "${SAMPLES[kt-jlist5000]}")" 'BEGIN{printf "%.1f", o/k}')"
+      ;;
+    doctor)
+      printf '| doctor: 1,000 stores, 50,000 certificates, with password | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-doctor]}")"
+      printf '| doctor: 1,000 stores, without password | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-doctor-nopass]}")"
       ;;
     select)
       printf '| select --ca-names (100 names), 10,000 key entries, PKCS#12 | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-sel-p12]}")"
