@@ -46,7 +46,7 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
     let bytes = read_input(&a.file)?;
     if matches!(
         crate::codec::sniff(&bytes),
-        Some(Format::Pkcs12 | Format::Jks | Format::Jceks)
+        Some(Format::Pkcs12 | Format::Jks | Format::Jceks | Format::Pkcs7)
     ) {
         return show_store(&a.file, bytes, &a.pass, a.json);
     }

@@ -16,7 +16,8 @@
 //! Reading: PBES2 (PBKDF2 with HMAC-SHA1/224/256/384/512; AES-128/192/256-CBC or 3DES),
 //! PKCS#12 PBE (3DES, 2-key 3DES, RC2-128, RC2-40), unencrypted safes, MACs with SHA-1 and
 //! SHA-2 digests, no MAC, empty passwords, nested safeContents bags, secret bags as Java
-//! writes them. Not read: BER indefinite lengths, public-key integrity/privacy modes
+//! writes them, BER encodings (indefinite lengths, chunked OCTET STRINGs: Windows export,
+//! NSS `pk12util`) through [`asn1::ber::to_der`]. Not read: public-key integrity/privacy modes
 //! (signedData/envelopedData), PBMAC1 (RFC 9579), RC4.
 //!
 //! Writing uses named presets ([`Compat`]); see `docs/formats.md` for which consumers read
@@ -39,6 +40,13 @@ pub use encode::encode;
 
 /// Whether `bytes` look like a PKCS#12 file: `SEQUENCE { INTEGER 3, ContentInfo … }`.
 pub fn sniff(bytes: &[u8]) -> bool {
+    if asn1::ber::starts_indefinite(bytes) {
+        return asn1::ber::to_der(bytes).is_ok_and(|der| sniff_der(&der));
+    }
+    sniff_der(bytes)
+}
+
+fn sniff_der(bytes: &[u8]) -> bool {
     let mut r = asn1::Reader::new(bytes);
     let Ok(outer) = r.expect(asn1::SEQUENCE, "PFX") else {
         return false;
