@@ -28,7 +28,7 @@ pub enum KeyCommand {
 
 #[derive(Args, Debug)]
 pub struct KeyNewArgs {
-    /// Key type: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096
+    /// Key type: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096
     #[arg(
         long = "type",
         short = 't',
