@@ -506,3 +506,239 @@ fn ber_pkcs12_exported_by_nss_pk12util_is_read() {
     want.sort();
     assert_eq!(got, want);
 }
+
+// ------------------------------------------------------------------ P-521 keys
+
+#[test]
+fn p521_keys_requests_and_ca_certificates_are_accepted_by_openssl() {
+    if !have(&["openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    ok(&["key", "new", "--type", "ec:p521", "--out", p(&d("k.pem"))]);
+    let text = peer(
+        "openssl",
+        &["ec", "-in", p(&d("k.pem")), "-check", "-noout", "-text"],
+    );
+    assert!(text.contains("NIST CURVE: P-521"), "{text}");
+    ok(&[
+        "csr",
+        "new",
+        "--key",
+        p(&d("k.pem")),
+        "--subject",
+        "CN=p521.test",
+        "-o",
+        p(&d("r.csr")),
+    ]);
+    peer(
+        "openssl",
+        &["req", "-in", p(&d("r.csr")), "-verify", "-noout"],
+    );
+
+    ok(&[
+        "ca",
+        "init",
+        p(&d("ca")),
+        "--subject",
+        "CN=P-521 Root",
+        "--type",
+        "ec:p521",
+    ]);
+    let issued = common::keychest()
+        .current_dir(dir.path())
+        .args(["ca", "issue", "ca", "leaf.p521.test", "--type", "ec:p521"])
+        .output()
+        .unwrap();
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let leaf = d("leaf.p521.test.crt");
+    let root = d("ca/root.crt");
+    peer("openssl", &["verify", "-CAfile", p(&root), p(&leaf)]);
+    let cert = peer("openssl", &["x509", "-in", p(&leaf), "-noout", "-text"]);
+    assert!(
+        cert.contains("ecdsa-with-SHA512") && cert.contains("secp521r1"),
+        "{cert}"
+    );
+
+    // A P-521 key made by openssl (SEC1 and PKCS#8) is shown and imported.
+    peer(
+        "openssl",
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-521",
+            "-out",
+            p(&d("o.pem")),
+        ],
+    );
+    peer(
+        "openssl",
+        &["ec", "-in", p(&d("o.pem")), "-out", p(&d("o-sec1.pem"))],
+    );
+    for key in ["o.pem", "o-sec1.pem"] {
+        let shown = ok(&["show", p(&d(key))]);
+        assert!(shown.contains("EC P-521"), "{shown}");
+    }
+    let store = d("s.p12");
+    ok(&[
+        "store",
+        "import",
+        p(&store),
+        "--pass",
+        "pass:pw",
+        "--key",
+        p(&d("leaf.p521.test.key")),
+        "--chain",
+        p(&leaf),
+        "--alias",
+        "l",
+    ]);
+    let listing = ok(&["store", "list", p(&store), "--pass", "pass:pw"]);
+    assert!(listing.contains("EC P-521"), "{listing}");
+    let key = peer(
+        "openssl",
+        &[
+            "pkcs12",
+            "-in",
+            p(&store),
+            "-passin",
+            "pass:pw",
+            "-nocerts",
+            "-nodes",
+        ],
+    );
+    std::fs::write(d("back.pem"), key).unwrap();
+    let a = peer("openssl", &["pkey", "-in", p(&d("back.pem")), "-pubout"]);
+    let b = peer(
+        "openssl",
+        &["pkey", "-in", p(&d("leaf.p521.test.key")), "-pubout"],
+    );
+    assert_eq!(a, b);
+}
+
+// ------------------------------------------------------------------ Java secret keys
+
+fn secret_keys_java(args: &[&str]) -> std::process::Output {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/SecretKeys.java");
+    std::process::Command::new("java")
+        .arg(src)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run java")
+}
+
+const SECRET_ALIASES: &[&str] = &[
+    "desede",
+    "des",
+    "arcfour",
+    "blowfish",
+    "hmacsha3-256",
+    "hmacsha3-512",
+    "aes",
+];
+
+#[test]
+fn java_secret_keys_keep_their_algorithm_through_pkcs12_and_stay_usable() {
+    if !have(&["java"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let made = secret_keys_java(&["make", p(&d("in.jceks")), "JCEKS", "changeit"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    // RC2 has no PKCS#12 secret-bag OID: refused by name, nothing written.
+    let err = fails(
+        &[
+            "store",
+            "convert",
+            p(&d("in.jceks")),
+            p(&d("mid.p12")),
+            "--pass",
+            "pass:changeit",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("'rc2'") && err.contains("--skip-unsupported"),
+        "{err}"
+    );
+    assert!(!d("mid.p12").exists());
+    let out = common::run(&[
+        "store",
+        "convert",
+        p(&d("in.jceks")),
+        p(&d("mid.p12")),
+        "--pass",
+        "pass:changeit",
+        "--skip-unsupported",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'rc2'"));
+    ok(&[
+        "store",
+        "convert",
+        p(&d("mid.p12")),
+        p(&d("back.jceks")),
+        "--pass",
+        "pass:changeit",
+    ]);
+
+    let back = d("back.jceks");
+    let mut args = vec!["check", p(&back), "JCEKS", "changeit"];
+    args.extend(SECRET_ALIASES);
+    let checked = secret_keys_java(&args);
+    let text = String::from_utf8_lossy(&checked.stdout).into_owned();
+    assert!(
+        checked.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    for (alias, alg) in [
+        ("desede", "DESede"),
+        ("des", "DES"),
+        ("arcfour", "ARCFOUR"),
+        ("blowfish", "Blowfish"),
+        ("hmacsha3-256", "HmacSHA3-256"),
+        ("hmacsha3-512", "HmacSHA3-512"),
+        ("aes", "AES"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{alias} {alg} "))),
+            "{alias}: {text}"
+        );
+    }
+    // Java reading the intermediate PKCS#12 directly: the keys with JDK OIDs are usable too.
+    let checked = secret_keys_java(&[
+        "check",
+        p(&d("mid.p12")),
+        "PKCS12",
+        "changeit",
+        "desede",
+        "arcfour",
+        "hmacsha3-256",
+        "aes",
+    ]);
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+}

@@ -155,6 +155,16 @@ pub fn encode(
     }
 }
 
+/// Whether `format` can hold a secret key of this Java algorithm (JCEKS any; PKCS#12 those
+/// with an OID; the other formats none).
+pub fn holds_secret(format: Format, algorithm: &str) -> bool {
+    match format {
+        Format::Jceks => true,
+        Format::Pkcs12 => pkcs12::holds_secret_algorithm(algorithm),
+        Format::Pem | Format::Jks | Format::Pkcs7 => false,
+    }
+}
+
 /// Opens a secret key sealed by the format that read it.
 pub fn open_secret(
     format: Format,

@@ -38,6 +38,15 @@ mod tests;
 pub use decode::{decode, open_secret};
 pub use encode::encode;
 
+/// Whether a secret key of this Java algorithm can go into a PKCS#12 secret bag: its name
+/// has an OID ([`syntax::SECRET_ALGORITHMS`]) or is one.
+pub fn holds_secret_algorithm(algorithm: &str) -> bool {
+    syntax::SECRET_ALGORITHMS
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(algorithm))
+        || const_oid::ObjectIdentifier::new(algorithm).is_ok()
+}
+
 /// Whether `bytes` look like a PKCS#12 file: `SEQUENCE { INTEGER 3, ContentInfo … }`.
 pub fn sniff(bytes: &[u8]) -> bool {
     if asn1::ber::starts_indefinite(bytes) {
