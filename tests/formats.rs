@@ -742,3 +742,72 @@ fn java_secret_keys_keep_their_algorithm_through_pkcs12_and_stay_usable() {
         String::from_utf8_lossy(&checked.stdout)
     );
 }
+
+// ------------------------------------------------------------------ stores Java cannot see
+
+#[test]
+fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
+    if !have(&["openssl", "keytool"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    make_chain(dir.path());
+    let d = |n: &str| dir.path().join(n);
+    let (key, leaf) = (d("leaf.key"), d("leaf.pem"));
+    let export = |out: &Path, extra: &[&str], pass: &str| {
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-inkey",
+            p(&key),
+            "-in",
+            p(&leaf),
+            "-passout",
+            pass,
+            "-out",
+            p(out),
+        ];
+        args.extend(extra);
+        peer("openssl", &args);
+    };
+    // Unencrypted key bag: keytool lists nothing.
+    let plain = d("plain.p12");
+    export(&plain, &["-keypbe", "NONE", "-certpbe", "NONE"], "pass:pw");
+    let kt = peer(
+        "keytool",
+        &["-list", "-keystore", p(&plain), "-storepass", "pw"],
+    );
+    assert!(kt.contains("contains 0 entries"), "{kt}");
+    let listing = ok(&["store", "list", p(&plain), "--pass", "pass:pw"]);
+    assert!(
+        listing.contains("unencrypted private key") && listing.contains("Java does not list"),
+        "{listing}"
+    );
+
+    // Non-ASCII password: keytool cannot open the file.
+    let uni = d("uni.p12");
+    export(&uni, &[], "pass:pässwörd");
+    let out = std::process::Command::new("keytool")
+        .args(["-list", "-keystore", p(&uni), "-storepass", "pässwörd"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let listing = ok(&["store", "list", p(&uni), "--pass", "pass:pässwörd"]);
+    assert!(
+        listing.contains("non-ASCII") && listing.contains("Java"),
+        "{listing}"
+    );
+    // Writing one warns too.
+    let out = common::run(&[
+        "store",
+        "convert",
+        p(&plain),
+        p(&d("uni2.p12")),
+        "--pass",
+        "pass:pw",
+        "--out-pass",
+        "pass:clé",
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("non-ASCII"));
+}

@@ -114,6 +114,11 @@ pub fn save_store(
         },
     )
     .with_context(|| format!("cannot write {}", path.display()))?;
+    if format == Format::Pkcs12
+        && let Some(w) = password.and_then(codec::pkcs12::java_password_warning)
+    {
+        eprintln!("warning: {}: {w}", path.display());
+    }
     let holds_secrets = store
         .entries
         .iter()

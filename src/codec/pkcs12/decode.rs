@@ -110,7 +110,10 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<(Keystore, Pkcs12I
         }
         read_safe(&ci, &ctx, password, pfx.mac.is_some(), &mut col)?;
     }
-    let (store, info) = assemble(col, pfx.mac.as_ref())?;
+    let (store, mut info) = assemble(col, pfx.mac.as_ref())?;
+    if let Some(w) = password.and_then(java_password_warning) {
+        info.warnings.push(w);
+    }
     Ok((store, info))
 }
 
@@ -148,5 +151,14 @@ pub fn open_secret(sealed: &[u8], password: &str) -> Result<SecretKeyData, Pkcs1
     Ok(SecretKeyData {
         algorithm,
         key: Zeroizing::new(key),
+    })
+}
+
+/// Why Java cannot open a PKCS#12 under this password, if it cannot: JDK 17's keytool reports
+/// "keystore password was incorrect" for a password with non-ASCII characters (checked with a
+/// file OpenSSL wrote; Java and OpenSSL encode such passwords differently for the PKCS#12 KDF).
+pub fn java_password_warning(password: &str) -> Option<String> {
+    (!password.is_ascii()).then(|| {
+        "the password has non-ASCII characters: Java (keytool, JDK 17) cannot open this file".into()
     })
 }

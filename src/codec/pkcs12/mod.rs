@@ -35,7 +35,7 @@ mod syntax;
 #[cfg(test)]
 mod tests;
 
-pub use decode::{decode, open_secret};
+pub use decode::{decode, java_password_warning, open_secret};
 pub use encode::encode;
 
 /// Whether a secret key of this Java algorithm can go into a PKCS#12 secret bag: its name
