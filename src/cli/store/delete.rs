@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::common::aliases::find_entry;
 use crate::cli::common::pass::PassArg;
 use crate::cli::common::render::sanitize;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
@@ -11,7 +12,9 @@ use crate::store::ops;
 
 #[derive(Args, Debug)]
 pub struct StoreDeleteArgs {
+    /// The store to edit
     pub store: PathBuf,
+    /// The entry to delete
     pub alias: String,
     #[command(flatten)]
     pub pass: PassArg,
@@ -24,10 +27,15 @@ pub fn run(a: StoreDeleteArgs) -> anyhow::Result<()> {
         create: None,
     };
     let removed = edit_store(&a.store, &opts, |ed| {
+        find_entry(&ed.store, &a.alias, ed.format.caps().case_sensitive_aliases)?;
         let removed = ops::delete(&mut ed.store, ed.format, &a.alias)?;
         ed.mark_changed();
         Ok(removed)
     })?;
-    eprintln!("deleted '{}'", sanitize(&removed.alias));
+    eprintln!(
+        "deleted '{}' from {}",
+        sanitize(&removed.alias),
+        sanitize(&a.store.display().to_string())
+    );
     Ok(())
 }

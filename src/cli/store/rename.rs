@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::common::aliases::find_entry;
 use crate::cli::common::pass::PassArg;
 use crate::cli::common::render::sanitize;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
@@ -11,8 +12,11 @@ use crate::store::ops;
 
 #[derive(Args, Debug)]
 pub struct StoreRenameArgs {
+    /// The store to edit
     pub store: PathBuf,
+    /// The entry's alias now
     pub old: String,
+    /// Its new alias
     pub new: String,
     #[command(flatten)]
     pub pass: PassArg,
@@ -26,10 +30,11 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
     };
     let stored = edit_store(&a.store, &opts, |ed| {
         let cs = ed.format.caps().case_sensitive_aliases;
-        let before = ed
-            .store
-            .find(&a.old, cs)
-            .map(|i| ed.store.entries[i].alias.clone());
+        let before = Some(
+            ed.store.entries[find_entry(&ed.store, &a.old, cs)?]
+                .alias
+                .clone(),
+        );
         let stored = ops::rename(&mut ed.store, ed.format, &a.old, &a.new)?;
         // Renaming an entry to its own name leaves the file as it is.
         if before.as_deref() != Some(stored.as_str()) {
@@ -43,5 +48,11 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
             sanitize(&stored)
         );
     }
+    eprintln!(
+        "renamed '{}' to '{}' in {}",
+        sanitize(&a.old),
+        sanitize(&stored),
+        sanitize(&a.store.display().to_string())
+    );
     Ok(())
 }
