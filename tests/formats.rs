@@ -224,7 +224,7 @@ fn p7b_bundles_made_by_openssl_are_read_by_list_show_import_and_trust() {
     );
 
     for file in [&der, &pem, &ber] {
-        let listing = ok(&["store", "list", p(file)]);
+        let listing = ok(&["store", "list", "--long", p(file)]);
         assert!(listing.contains("pkcs7"), "{listing}");
         assert_eq!(listed_fingerprints(&listing), want, "{}", file.display());
         let shown = ok(&["show", p(file)]);
@@ -326,6 +326,60 @@ fn p7b_written_by_convert_is_read_by_openssl_and_keytool() {
 }
 
 #[test]
+fn store_export_format_p7b_writes_the_chain_openssl_and_keytool_read() {
+    if !have(&["openssl", "keytool"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let chain = make_chain(dir.path());
+    let want = pem_fingerprints(&std::fs::read_to_string(&chain).unwrap());
+    let p12 = dir.path().join("leaf.p12");
+    peer(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            p(&dir.path().join("leaf.key")),
+            "-in",
+            p(&chain),
+            "-name",
+            "leaf",
+            "-passout",
+            "pass:pw",
+            "-out",
+            p(&p12),
+        ],
+    );
+    // By name (.p7c) and by --format, to a file.
+    for (out, extra) in [("a.p7c", None), ("b.bin", Some("p7b"))] {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "store",
+            "export",
+            p(&p12),
+            "--pass",
+            "pass:pw",
+            "--alias",
+            "leaf",
+            "-o",
+            p(&out),
+        ];
+        if let Some(f) = extra {
+            args.extend(["--format", f]);
+        }
+        ok(&args);
+        let printed = peer(
+            "openssl",
+            &["pkcs7", "-inform", "DER", "-in", p(&out), "-print_certs"],
+        );
+        assert_eq!(pem_fingerprints(&printed), want);
+        let kt = peer("keytool", &["-printcert", "-file", p(&out)]);
+        assert!(kt.contains("Certificate[2]:"), "{kt}");
+    }
+}
+
+#[test]
 fn convert_to_p7b_refuses_a_key_naming_its_entry_and_writes_nothing() {
     if !have(&["openssl"]) {
         return;
@@ -418,7 +472,7 @@ fn ber_pkcs12_rewrapped_with_indefinite_lengths_is_read_like_openssl_reads_it() 
     );
     assert_eq!(pem_fingerprints(&printed), want);
 
-    let listing = ok(&["store", "list", p(&ber), "--pass", "pass:pw"]);
+    let listing = ok(&["store", "list", "--long", p(&ber), "--pass", "pass:pw"]);
     assert!(listing.contains("MAC: HMAC-SHA-256"), "{listing}");
     assert_eq!(listed_fingerprints(&listing)[0], want[0], "{listing}");
     // The key decrypts: export it and compare with openssl's public key.
@@ -489,7 +543,7 @@ fn ber_pkcs12_exported_by_nss_pk12util_is_read() {
         "pk12util writes indefinite lengths"
     );
 
-    let listing = ok(&["store", "list", p(&out), "--pass", "pass:pw2"]);
+    let listing = ok(&["store", "list", "--long", p(&out), "--pass", "pass:pw2"]);
     assert_eq!(listed_fingerprints(&listing)[0], want[0], "{listing}");
     assert!(listing.contains("chain:   2 certificates"), "{listing}");
     // Converted to DER PKCS#12, openssl reads the key and both certificates.
@@ -600,7 +654,7 @@ fn p521_keys_requests_and_ca_certificates_are_accepted_by_openssl() {
         "--alias",
         "l",
     ]);
-    let listing = ok(&["store", "list", p(&store), "--pass", "pass:pw"]);
+    let listing = ok(&["store", "list", "--long", p(&store), "--pass", "pass:pw"]);
     assert!(listing.contains("EC P-521"), "{listing}");
     let key = peer(
         "openssl",
@@ -778,7 +832,7 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
         &["-list", "-keystore", p(&plain), "-storepass", "pw"],
     );
     assert!(kt.contains("contains 0 entries"), "{kt}");
-    let listing = ok(&["store", "list", p(&plain), "--pass", "pass:pw"]);
+    let listing = ok(&["store", "list", "--long", p(&plain), "--pass", "pass:pw"]);
     assert!(
         listing.contains("unencrypted private key") && listing.contains("Java does not list"),
         "{listing}"
@@ -792,7 +846,14 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let listing = ok(&["store", "list", p(&uni), "--pass", "pass:pässwörd"]);
+    let listing = ok(&[
+        "store",
+        "list",
+        "--long",
+        p(&uni),
+        "--pass",
+        "pass:pässwörd",
+    ]);
     assert!(
         listing.contains("non-ASCII") && listing.contains("Java"),
         "{listing}"
