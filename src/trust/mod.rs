@@ -351,40 +351,6 @@ pub(crate) fn pem_fingerprints(text: &[u8]) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixture_leaf_is_refused_and_labels_come_from_the_hash() {
-        let key = crate::pki::key::PrivateKey::generate(crate::pki::key::KeyType::P256).unwrap();
-        let spki = der::Encode::to_der(&key.public_key_info().unwrap()).unwrap();
-        let name = der::Encode::to_der(&name::parse_dn("CN=leaf").unwrap()).unwrap();
-        let cert = |ca: bool| {
-            crate::pki::cert::sign(
-                &crate::pki::cert::CertParams {
-                    serial: &[1],
-                    issuer: &name,
-                    subject: &name,
-                    spki: &spki,
-                    not_before: 1_700_000_000,
-                    not_after: 1_800_000_000,
-                    extensions: vec![crate::pki::cert::basic_constraints(ca, None).unwrap()],
-                },
-                &key,
-            )
-            .unwrap()
-        };
-        assert!(matches!(
-            Anchor::from_der(cert(false)),
-            Err(TrustError::NotCa { .. })
-        ));
-        let a = Anchor::from_der(cert(true)).unwrap();
-        assert_eq!(a.label(), format!("keychest-{}", &a.sha256[..16]));
-        assert!(!a.is_constrained());
-    }
-}
-
 /// The root of a PKCS#7 bundle (`.p7b`, as CAs hand out a chain): its one self-issued CA
 /// certificate, else its one CA certificate; anything else is ambiguous and refused.
 fn bundle_root(bytes: &[u8]) -> Result<Vec<u8>, String> {
@@ -418,5 +384,39 @@ fn bundle_root(bytes: &[u8]) -> Result<Vec<u8>, String> {
             c.len(),
             r.len()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixture_leaf_is_refused_and_labels_come_from_the_hash() {
+        let key = crate::pki::key::PrivateKey::generate(crate::pki::key::KeyType::P256).unwrap();
+        let spki = der::Encode::to_der(&key.public_key_info().unwrap()).unwrap();
+        let name = der::Encode::to_der(&name::parse_dn("CN=leaf").unwrap()).unwrap();
+        let cert = |ca: bool| {
+            crate::pki::cert::sign(
+                &crate::pki::cert::CertParams {
+                    serial: &[1],
+                    issuer: &name,
+                    subject: &name,
+                    spki: &spki,
+                    not_before: 1_700_000_000,
+                    not_after: 1_800_000_000,
+                    extensions: vec![crate::pki::cert::basic_constraints(ca, None).unwrap()],
+                },
+                &key,
+            )
+            .unwrap()
+        };
+        assert!(matches!(
+            Anchor::from_der(cert(false)),
+            Err(TrustError::NotCa { .. })
+        ));
+        let a = Anchor::from_der(cert(true)).unwrap();
+        assert_eq!(a.label(), format!("keychest-{}", &a.sha256[..16]));
+        assert!(!a.is_constrained());
     }
 }
