@@ -496,6 +496,28 @@ fn ber_pkcs12_rewrapped_with_indefinite_lengths_is_read_like_openssl_reads_it() 
         &["pkey", "-in", p(&dir.path().join("leaf.key")), "-pubout"],
     );
     assert_eq!(a, b);
+    // Definite outer length around BER contents: still recognised.
+    let ber_bytes = std::fs::read(&ber).unwrap();
+    let inner = &ber_bytes[2..ber_bytes.len() - 2];
+    let mut mixed = vec![
+        0x30,
+        0x83,
+        (inner.len() >> 16) as u8,
+        (inner.len() >> 8) as u8,
+        inner.len() as u8,
+    ];
+    mixed.extend_from_slice(inner);
+    let mixed_path = dir.path().join("mixed.p12");
+    std::fs::write(&mixed_path, mixed).unwrap();
+    let listing = ok(&[
+        "store",
+        "list",
+        "--long",
+        p(&mixed_path),
+        "--pass",
+        "pass:pw",
+    ]);
+    assert_eq!(listed_fingerprints(&listing)[0], want[0], "{listing}");
     // A wrong password is an integrity failure, not "unrecognised".
     let err = fails(&["store", "list", p(&ber), "--pass", "pass:nope"], 1);
     assert!(!err.contains("recognises"), "{err}");

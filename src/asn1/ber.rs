@@ -33,11 +33,6 @@ fn err<T>(offset: usize, what: impl Into<String>) -> DerResult<T> {
     })
 }
 
-/// Whether `data` starts with an element whose length is indefinite (cheap BER test).
-pub fn starts_indefinite(data: &[u8]) -> bool {
-    data.len() >= 2 && data[0] & CONSTRUCTED != 0 && data[1] == 0x80
-}
-
 /// The DER form of one element filling `data` (trailing bytes are an error), borrowed when
 /// the input needs no change.
 pub fn to_der(data: &[u8]) -> DerResult<Cow<'_, [u8]>> {

@@ -49,10 +49,12 @@ pub fn holds_secret_algorithm(algorithm: &str) -> bool {
 
 /// Whether `bytes` look like a PKCS#12 file: `SEQUENCE { INTEGER 3, ContentInfo … }`.
 pub fn sniff(bytes: &[u8]) -> bool {
-    if asn1::ber::starts_indefinite(bytes) {
-        return asn1::ber::to_der(bytes).is_ok_and(|der| sniff_der(&der));
-    }
+    // BER (indefinite lengths anywhere in the head) is normalised only when the DER test
+    // fails, so recognising a DER file costs nothing extra.
     sniff_der(bytes)
+        || (bytes.first() == Some(&asn1::SEQUENCE)
+            && asn1::ber::to_der(bytes)
+                .is_ok_and(|der| matches!(der, std::borrow::Cow::Owned(_)) && sniff_der(&der)))
 }
 
 fn sniff_der(bytes: &[u8]) -> bool {
