@@ -894,3 +894,59 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("non-ASCII"));
 }
+
+// ------------------------------------------------------------------ Ed448 keys carried
+
+#[test]
+fn ed448_keys_are_shown_and_carried_through_conversions_unchanged() {
+    if !have(&["openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    peer(
+        "openssl",
+        &["genpkey", "-algorithm", "ED448", "-out", p(&d("k.pem"))],
+    );
+    peer(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-key",
+            p(&d("k.pem")),
+            "-out",
+            p(&d("c.pem")),
+            "-subj",
+            "/CN=ed448",
+            "-days",
+            "3",
+        ],
+    );
+    let shown = ok(&["show", p(&d("k.pem"))]);
+    assert!(shown.contains("Ed448"), "{shown}");
+    let both = std::fs::read_to_string(d("k.pem")).unwrap()
+        + &std::fs::read_to_string(d("c.pem")).unwrap();
+    std::fs::write(d("both.pem"), both).unwrap();
+    ok(&[
+        "store",
+        "convert",
+        p(&d("both.pem")),
+        p(&d("s.p12")),
+        "--out-pass",
+        "pass:pw",
+    ]);
+    ok(&[
+        "store",
+        "convert",
+        p(&d("s.p12")),
+        p(&d("back.pem")),
+        "--pass",
+        "pass:pw",
+    ]);
+    let a = peer("openssl", &["pkey", "-in", p(&d("back.pem"))]);
+    let b = peer("openssl", &["pkey", "-in", p(&d("k.pem"))]);
+    assert_eq!(a, b, "the Ed448 key came back unchanged");
+    let listing = ok(&["store", "list", p(&d("s.p12")), "--pass", "pass:pw"]);
+    assert!(listing.contains("Ed448"), "{listing}");
+}
