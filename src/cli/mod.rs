@@ -51,7 +51,7 @@ pub enum Command {
     Csr(csr::CsrCommand),
     /// Show what a file holds: certificates, requests, CRLs, keys, keystores
     Show(show::ShowArgs),
-    /// Keystores and truststores: PKCS#12, PEM, JKS, JCEKS
+    /// Keystores and truststores: PKCS#12, PEM, JKS, JCEKS, PKCS#7 bundles
     #[command(
         subcommand,
         after_help = "EXAMPLES:\n  keychest store list keystore.jks\n  keychest store convert keystore.jks keystore.p12 --pass pass:changeit\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"

@@ -234,7 +234,7 @@ fn render(r: &Report) -> String {
 fn read_certs(path: &Path, pass: &PassArg, role: Role) -> anyhow::Result<Vec<Vec<u8>>> {
     let bytes = read_input(path)?;
     let certs = match crate::codec::sniff(&bytes) {
-        Some(Format::Pkcs12 | Format::Jks | Format::Jceks) => {
+        Some(Format::Pkcs12 | Format::Jks | Format::Jceks | Format::Pkcs7) => {
             let loaded = load_bytes(path, &bytes, pass.source()?, false)?;
             store_certs(path, &loaded.store, role)?
         }

@@ -206,7 +206,20 @@ fn read_key(block: &pem::PemBlock, password: Option<&str>) -> Result<FoundKey, P
         });
     }
     // Legacy encrypted PEM needs the password now: the model holds PKCS#8 or EPKI only.
-    let key = keyfile::load_pem_block(block, &mut pw).map_err(|e| match e {
+    let key = match keyfile::load_pem_block(block, &mut pw) {
+        // A PKCS#8 key of a type keychest does not use (Ed448, …) is carried as it is; without
+        // its public key it pairs like an encrypted key.
+        Err(keyfile::KeyFileError::Key(crate::pki::key::KeyError::UnsupportedAlgorithm(_)))
+            if block.label == "PRIVATE KEY" =>
+        {
+            return Ok(FoundKey {
+                data: PrivateKeyData::Pkcs8(Zeroizing::new(block.der.clone())),
+                spki: None,
+            });
+        }
+        other => other,
+    };
+    let key = key.map_err(|e| match e {
         keyfile::KeyFileError::NeedPassword => PemStoreError::NeedPassword { line },
         other => key_err(other),
     })?;

@@ -411,6 +411,7 @@ fn load(f: &super::walk::FileRef, opts: &Options<'_>, interner: &Interner) -> Op
     let mut l = Loaded::new(path, mode);
     match codec::sniff(&bytes) {
         Some(Format::Pem) => load_pem(&mut l, &bytes, opts, interner),
+        Some(Format::Pkcs7) => load_pkcs7(&mut l, &bytes, interner),
         Some(format @ (Format::Pkcs12 | Format::Jks | Format::Jceks)) => {
             load_store(&mut l, format, &bytes, opts, interner)
         }
@@ -434,6 +435,27 @@ fn load(f: &super::walk::FileRef, opts: &Options<'_>, interner: &Interner) -> Op
         return f.explicit.then_some(l);
     }
     Some(l)
+}
+
+/// A PKCS#7 bundle (`.p7b`) holds certificates only: it is checked as a bundle is.
+fn load_pkcs7(l: &mut Loaded, bytes: &[u8], interner: &Interner) {
+    match codec::pkcs7::decode(bytes) {
+        Ok((store, _)) => {
+            let certs = store
+                .entries
+                .iter()
+                .flat_map(|e| e.certificates())
+                .filter_map(|der| interner.get(der))
+                .collect();
+            l.groups = cert_groups(certs);
+        }
+        Err(e) => l.findings.push(Finding::new(
+            Severity::Error,
+            "file.unreadable",
+            &l.path,
+            format!("bad PKCS#7 bundle: {e}"),
+        )),
+    }
 }
 
 fn unreadable(path: &Path, mode: u32, why: String) -> Loaded {

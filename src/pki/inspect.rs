@@ -160,6 +160,10 @@ pub struct PrivateKeySummary {
     pub encrypted: bool,
     /// Known when the key is not encrypted or was decrypted with the given password.
     pub public_key: Option<PublicKeyInfo>,
+    /// The algorithm of a PKCS#8 key keychest does not use (Ed448, X25519, …): shown, and
+    /// carried through conversions as opaque PKCS#8, but its public key is not derived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsupported_algorithm: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -477,14 +481,24 @@ fn private_key_summary(
             None => None,
         }
     } else {
-        let key =
-            keyfile::load_private_key(bytes, &mut || Err(keyfile::KeyFileError::NeedPassword))?;
-        Some(public_key_info(&key.public_key_info()?))
+        match keyfile::load_private_key(bytes, &mut || Err(keyfile::KeyFileError::NeedPassword)) {
+            Ok(key) => Some(public_key_info(&key.public_key_info()?)),
+            Err(keyfile::KeyFileError::Key(super::key::KeyError::UnsupportedAlgorithm(name))) => {
+                return Ok(PrivateKeySummary {
+                    form: form.to_string(),
+                    encrypted,
+                    public_key: None,
+                    unsupported_algorithm: Some(name),
+                });
+            }
+            Err(e) => return Err(e),
+        }
     };
     Ok(PrivateKeySummary {
         form: form.to_string(),
         encrypted,
         public_key,
+        unsupported_algorithm: None,
     })
 }
 

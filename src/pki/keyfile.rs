@@ -288,6 +288,7 @@ fn sec1_to_pkcs8(der: &[u8], curve_hint: Option<Oid>) -> Result<Zeroizing<Vec<u8
         .or(match parsed.private_key.len() {
             32 => Some(oids::SECP256R1),
             48 => Some(oids::SECP384R1),
+            66 => Some(oids::SECP521R1),
             _ => None,
         })
         .ok_or_else(|| malformed("no curve parameters".into()))?;
@@ -299,6 +300,11 @@ fn sec1_to_pkcs8(der: &[u8], curve_hint: Option<Oid>) -> Result<Zeroizing<Vec<u8
     } else if curve == oids::SECP384R1 {
         PrivateKey::P384(
             p384::SecretKey::from_slice(parsed.private_key)
+                .map_err(|e| malformed(e.to_string()))?,
+        )
+    } else if curve == oids::SECP521R1 {
+        PrivateKey::P521(
+            p521::SecretKey::from_slice(parsed.private_key)
                 .map_err(|e| malformed(e.to_string()))?,
         )
     } else {

@@ -24,7 +24,7 @@ pub struct InitArgs {
     /// Subject DN of the CA: RFC 4514 (CN=Dev Root,O=Acme) or /O=Acme/CN=Dev Root
     #[arg(long, value_name = "DN")]
     pub subject: String,
-    /// Key type: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096
+    /// Key type: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096
     #[arg(
         long = "type",
         short = 't',

@@ -68,7 +68,7 @@ pub fn load_bytes(
 ) -> anyhow::Result<Loaded> {
     let format = codec::sniff(bytes).with_context(|| {
         format!(
-            "{}: not a keystore keychest recognises (PKCS#12, PEM, JKS, JCEKS)",
+            "{}: not a keystore keychest recognises (PKCS#12, PEM, JKS, JCEKS, PKCS#7)",
             shown(path)
         )
     })?;
@@ -127,6 +127,11 @@ pub fn encode_store(
         },
     )
     .with_context(|| format!("cannot write {}", path.display()))?;
+    if format == Format::Pkcs12
+        && let Some(w) = password.and_then(codec::pkcs12::java_password_warning)
+    {
+        eprintln!("warning: {}: {w}", path.display());
+    }
     let holds_secrets = store
         .entries
         .iter()
@@ -167,7 +172,7 @@ pub fn target_format(
     }
     explicit.or(named).with_context(|| {
         format!(
-            "cannot tell the format of {} from its name: give {option} (pkcs12, pem, jks, jceks)",
+            "cannot tell the format of {} from its name: give {option} (pkcs12, pem, jks, jceks, pkcs7)",
             path.display()
         )
     })

@@ -46,7 +46,7 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
     let bytes = read_input(&a.file)?;
     if matches!(
         crate::codec::sniff(&bytes),
-        Some(Format::Pkcs12 | Format::Jks | Format::Jceks)
+        Some(Format::Pkcs12 | Format::Jks | Format::Jceks | Format::Pkcs7)
     ) {
         let style = if a.json {
             ListStyle::Json

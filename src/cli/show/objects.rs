@@ -19,9 +19,17 @@ pub fn render(out: &mut String, o: &Object) {
                     let _ = writeln!(out, "  Algorithm:  {}", p.label());
                     let _ = writeln!(out, "  Public key SHA-256: {}", colon_hex(&p.spki_sha256));
                 }
-                None => {
-                    let _ = writeln!(out, "  Algorithm:  (encrypted; give --pass to see it)");
-                }
+                None => match &k.unsupported_algorithm {
+                    Some(alg) => {
+                        let _ = writeln!(
+                            out,
+                            "  Algorithm:  {alg} (kept as PKCS#8; keychest does not derive its public key)"
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(out, "  Algorithm:  (encrypted; give --pass to see it)");
+                    }
+                },
             }
         }
         Object::PublicKey(p) => {

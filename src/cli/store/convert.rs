@@ -15,7 +15,7 @@ use crate::cli::common::stores::{
     unlock_all,
 };
 use crate::fsio;
-use crate::store::{EntryBody, Format, Keystore, ops};
+use crate::store::{EntryBody, Format, Keystore, SecretEntryData, ops};
 
 #[derive(Args, Debug)]
 pub struct StoreConvertArgs {
@@ -68,6 +68,11 @@ pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
     unlock_all(&mut loaded.store, store_pw, &key_pws)?;
     // Always open secret keys: a sealed one would keep its old (key) password in OUTPUT.
     open_secrets(&mut loaded.store, store_pw, &key_pws)?;
+    let skipped = [
+        skipped,
+        drop_unholdable(&mut loaded.store, to, a.skip_unsupported)?,
+    ]
+    .concat();
     if !to.caps().case_sensitive_aliases {
         lower_aliases(&mut loaded.store, to);
     }
@@ -113,6 +118,35 @@ fn drop_unsupported(store: &mut Keystore, to: Format, skip: bool) -> anyhow::Res
             to
         );
     }
+    store.entries = keep;
+    Ok(drop.into_iter().map(|e| e.alias).collect())
+}
+
+/// Open secret keys whose algorithm `to` has no way to record (a PKCS#12 secret bag needs an
+/// OID): an error naming the first, or with `skip` their aliases (removed from `store`).
+fn drop_unholdable(store: &mut Keystore, to: Format, skip: bool) -> anyhow::Result<Vec<String>> {
+    let unholdable = |e: &crate::store::Entry| match &e.body {
+        EntryBody::SecretKey {
+            key: SecretEntryData::Open(s),
+        } => (!crate::codec::holds_secret(to, &s.algorithm)).then(|| s.algorithm.clone()),
+        _ => None,
+    };
+    if !skip
+        && let Some((e, alg)) = store
+            .entries
+            .iter()
+            .find_map(|e| unholdable(e).map(|a| (e, a)))
+    {
+        bail!(
+            "entry '{}' is a {} secret key, which {} cannot hold (use --skip-unsupported to leave it out)",
+            e.alias,
+            alg,
+            to
+        );
+    }
+    let (keep, drop): (Vec<_>, Vec<_>) = std::mem::take(&mut store.entries)
+        .into_iter()
+        .partition(|e| unholdable(e).is_none());
     store.entries = keep;
     Ok(drop.into_iter().map(|e| e.alias).collect())
 }

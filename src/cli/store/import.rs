@@ -240,10 +240,17 @@ fn report_import(r: &ops::ImportReport, store: &Path, verbose: bool) {
     }
 }
 
-/// Certificates from a PEM bundle or a DER file.
+/// Certificates from a PEM bundle, a PKCS#7 bundle (`.p7b`, DER, BER or PEM) or a DER file.
 fn read_certs(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     let bytes = read_input(path)?;
-    let certs = if crate::pem::looks_like_pem(&bytes) {
+    let certs = if codec::pkcs7::sniff(&bytes) {
+        let (ks, _) = codec::pkcs7::decode(&bytes)
+            .with_context(|| format!("cannot read certificates from {}", path.display()))?;
+        ks.entries
+            .into_iter()
+            .flat_map(|e| e.certificates().to_vec())
+            .collect::<Vec<_>>()
+    } else if crate::pem::looks_like_pem(&bytes) {
         let ks = codec::pem::decode(&bytes, None)
             .with_context(|| format!("cannot read certificates from {}", path.display()))?;
         ks.entries

@@ -194,7 +194,8 @@ fn read_safe_contents(
             "safeContents nested too deeply",
         ));
     }
-    let sc = asn1::single(data, asn1::SEQUENCE, "SafeContents")
+    let data = asn1::ber::to_der(data).map_err(|e| Pkcs12Error::malformed(ctx, e))?;
+    let sc = asn1::single(&data, asn1::SEQUENCE, "SafeContents")
         .map_err(|e| Pkcs12Error::malformed(ctx, e))?;
     let mut r = Reader::contents(&sc);
     let mut i = 0;
