@@ -15,10 +15,11 @@ pub enum CaError {
     AlreadyCa(PathBuf),
     #[error("{0} already exists; refusing to create a CA over it")]
     Exists(PathBuf),
-    #[error("cannot read {path}: {source}")]
+    // Io and Lock print their cause rather than expose it: a `{:#}` chain says it once.
+    #[error("cannot read {}: {cause}", .path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(transparent)]
     Write(#[from] fsio::WriteError),
@@ -65,17 +66,17 @@ pub enum CaError {
         problem: String,
         fix: String,
     },
-    #[error("cannot lock {}: {source}", .path.display())]
+    #[error("cannot lock {}: {cause}", .path.display())]
     Lock {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
 pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
-    move |source| CaError::Io {
+    move |cause| CaError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 

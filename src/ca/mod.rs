@@ -245,9 +245,9 @@ impl Ca {
     }
 
     fn lock(&self) -> Result<Lock, CaError> {
-        Lock::acquire(&self.dir).map_err(|source| CaError::Lock {
+        Lock::acquire(&self.dir).map_err(|cause| CaError::Lock {
             path: self.dir.join(dir::LOCK),
-            source,
+            cause,
         })
     }
 

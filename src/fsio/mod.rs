@@ -42,8 +42,9 @@ impl Mode {
 pub enum WriteError {
     #[error("{0} already exists (use --force to replace it)")]
     Exists(PathBuf),
-    #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    // The cause is printed, not exposed as `source()`, so a `{:#}` chain says it once.
+    #[error("cannot write {}: {cause}", .path.display())]
+    Io { path: PathBuf, cause: io::Error },
     #[error("cannot write {}: the folder {} does not exist", .path.display(), .dir.display())]
     NoFolder { path: PathBuf, dir: PathBuf },
     #[error("cannot write {}: it is a folder", .0.display())]
@@ -56,9 +57,9 @@ pub enum WriteError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError::Io {
+    move |cause| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 

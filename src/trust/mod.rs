@@ -25,10 +25,11 @@ use crate::pki::{name, oids};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    #[error("cannot read {}: {source}", .path.display())]
+    // Prints its cause rather than exposing it: a `{:#}` chain says it once.
+    #[error("cannot read {}: {cause}", .path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{}: {detail}", .path.display())]
     BadInput { path: PathBuf, detail: String },
@@ -93,9 +94,9 @@ impl Anchor {
         } else {
             path.to_path_buf()
         };
-        let bytes = crate::fsio::read_input(&file).map_err(|source| TrustError::Read {
+        let bytes = crate::fsio::read_input(&file).map_err(|cause| TrustError::Read {
             path: file.clone(),
-            source,
+            cause,
         })?;
         let bad = |detail: String| TrustError::BadInput {
             path: file.clone(),

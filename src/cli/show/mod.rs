@@ -7,6 +7,7 @@ mod objects;
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
@@ -63,7 +64,8 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
             .clone()
             .or_else(|| secret::can_prompt().then(|| secret::obtain(None, &prompt, false).ok())?)
     };
-    let objects = inspect::inspect(&bytes, &mut ask)?;
+    let objects =
+        inspect::inspect(&bytes, &mut ask).with_context(|| a.file.display().to_string())?;
     let mut out = String::new();
     if a.json {
         let doc = ShowJson {
@@ -89,7 +91,10 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
         .iter()
         .any(|o| matches!(o, Object::Csr(c) if !c.signature_valid))
     {
-        anyhow::bail!("the certificate request's signature does not verify");
+        anyhow::bail!(
+            "{}: the certificate request's signature does not verify",
+            a.file.display()
+        );
     }
     Ok(())
 }

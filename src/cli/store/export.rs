@@ -57,7 +57,7 @@ pub fn run(a: StoreExportArgs) -> anyhow::Result<()> {
     let i = loaded
         .store
         .find(&a.alias, cs)
-        .with_context(|| format!("no entry with alias '{}'", a.alias))?;
+        .with_context(|| format!("{}: no entry with alias '{}'", a.store.display(), a.alias))?;
     let entry = loaded.store.entries[i].clone();
     let out_pw = opt_secret(&a.out_pass, "Password for the exported key", true)?;
     match a.format {
@@ -97,7 +97,11 @@ fn export_files(
 ) -> anyhow::Result<()> {
     let certs = entry.certificates();
     if let EntryBody::SecretKey { .. } = entry.body {
-        bail!("'{}' is a secret key: export it with --format p12", a.alias);
+        bail!(
+            "{}: '{}' is a secret key: export it with --format p12",
+            a.store.display(),
+            a.alias
+        );
     }
     let data = if a.format == ExportFormat::Der {
         certs.first().cloned().unwrap_or_default()
@@ -106,7 +110,7 @@ fn export_files(
     };
     if let Some(key_out) = &a.key_out {
         let EntryBody::PrivateKey { key, .. } = &entry.body else {
-            bail!("'{}' has no private key", a.alias);
+            bail!("{}: '{}' has no private key", a.store.display(), a.alias);
         };
         let key_pw = opt_secret(&a.key_pass, "Key password", false)?;
         let pw = key_pw
@@ -114,7 +118,8 @@ fn export_files(
             .or(loaded.password.as_deref())
             .map(|s| s.as_str())
             .unwrap_or("");
-        let der = keyprotect::decrypt(key, pw).with_context(|| format!("entry '{}'", a.alias))?;
+        let der = keyprotect::decrypt(key, pw)
+            .with_context(|| format!("{}: entry '{}'", a.store.display(), a.alias))?;
         let key = crate::pki::key::PrivateKey::from_pkcs8_der(&der)?;
         let pem = keyfile::to_pkcs8_pem(&key, out_pw.as_deref().map(|s| s.as_str()))?;
         fsio::write_atomic(key_out, pem.as_bytes(), Mode::Private, a.force)?;
