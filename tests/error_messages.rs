@@ -516,7 +516,7 @@ fn every_error_says_its_cause_once_and_names_its_file() {
     let mut cases = table();
     let locked = dir.join("locked.p12");
     std::fs::copy(dir.join("s.p12"), &locked).unwrap();
-    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0)).unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     if std::fs::read(&locked).is_err() {
         cases.push(case("store list locked.p12", 1, Some("locked.p12")));
         cases.push(case("show locked.p12", 1, Some("locked.p12")));

@@ -14,7 +14,6 @@ use serde::Serialize;
 use super::common::io::read_input;
 use super::common::listing::show_store;
 use super::common::pass::{PassArg, password};
-use super::common::render::sanitize;
 use crate::pki::inspect::{self, Object};
 use crate::secret;
 use crate::store::Format;
@@ -82,9 +81,9 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
             if objects.len() > 1 {
                 let _ = writeln!(out, "[{}]", i + 1);
             }
+            // Values from the file are escaped one by one as they are rendered.
             objects::render(&mut out, o);
         }
-        out = sanitize(&out);
     }
     print!("{out}");
     if objects

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::cli::common::pass::PassArg;
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
 use crate::store::ops;
 
@@ -28,6 +28,6 @@ pub fn run(a: StoreDeleteArgs) -> anyhow::Result<()> {
         ed.mark_changed();
         Ok(removed)
     })?;
-    eprintln!("deleted '{}'", sanitize(&removed.alias));
+    eprintln!("deleted '{}'", escape(&removed.alias));
     Ok(())
 }

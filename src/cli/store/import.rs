@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::FormatArg;
 use crate::cli::common::io::read_input;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, NewStore, StoreEdit, edit_store};
 use crate::cli::common::stores::{CompatArg, load_store, unlock_all};
 use crate::codec;
@@ -178,22 +178,22 @@ fn report_import(r: &ops::ImportReport) {
     for (given, stored) in &r.case_changed {
         eprintln!(
             "note: alias '{}' stored as '{}' (Java aliases are lower-case)",
-            sanitize(given),
-            sanitize(stored)
+            escape(given),
+            escape(stored)
         );
     }
     for (alias, existing) in &r.skipped_duplicates {
         eprintln!(
             "skipped '{}': the same certificate is already in the store as '{}'",
-            sanitize(alias),
-            sanitize(existing)
+            escape(alias),
+            escape(existing)
         );
     }
     for a in &r.replaced {
-        eprintln!("replaced '{}'", sanitize(a));
+        eprintln!("replaced '{}'", escape(a));
     }
     for a in &r.added {
-        eprintln!("added '{}'", sanitize(a));
+        eprintln!("added '{}'", escape(a));
     }
 }
 

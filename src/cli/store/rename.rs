@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::cli::common::pass::PassArg;
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
 use crate::store::ops;
 
@@ -40,7 +40,7 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
     if stored != a.new {
         eprintln!(
             "note: alias stored as '{}' (Java aliases are lower-case)",
-            sanitize(&stored)
+            escape(&stored)
         );
     }
     Ok(())
