@@ -474,6 +474,17 @@ fn table() -> Vec<Case> {
             1,
             Some("flipped.jks"),
         ),
+        case(
+            "store rename s.p12 nope new --pass file:pw.txt",
+            1,
+            Some("s.p12"),
+        ),
+        case(
+            "store delete s.jks nope --pass pass:jkspass",
+            1,
+            Some("s.jks"),
+        ),
+        case("ca init leaf.pem --subject CN=x", 1, Some("leaf.pem")),
         case("show brokenca", 1, Some("brokenca")),
         case("ca list brokenca", 1, Some("brokenca")),
         case("ca list noca", 1, Some("noca")),

@@ -16,8 +16,10 @@ pub enum CaError {
     #[error("{0} already exists; refusing to create a CA over it")]
     Exists(PathBuf),
     // Io and Lock print their cause rather than expose it: a `{:#}` chain says it once.
-    #[error("cannot read {}: {cause}", .path.display())]
+    #[error("cannot {action} {}: {cause}", .path.display())]
     Io {
+        /// What was being done: "read", "create", "append to".
+        action: &'static str,
         path: PathBuf,
         cause: std::io::Error,
     },
@@ -73,8 +75,18 @@ pub enum CaError {
     },
 }
 
+/// An I/O error reading `path`.
 pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
+    io_failed("read", path)
+}
+
+/// An I/O error doing `action` ("create", "append to") to `path`.
+pub(super) fn io_failed<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> CaError + 'a {
     move |cause| CaError::Io {
+        action,
         path: path.to_path_buf(),
         cause,
     }

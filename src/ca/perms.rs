@@ -52,6 +52,7 @@ pub fn check(ca_dir: &Path) -> Result<(), CaError> {
     };
     let stat = |p: &Path| {
         std::fs::metadata(p).map_err(|cause| CaError::Io {
+            action: "read",
             path: p.to_path_buf(),
             cause,
         })

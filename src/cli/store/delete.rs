@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 
 use crate::cli::common::pass::PassArg;
@@ -24,7 +25,8 @@ pub fn run(a: StoreDeleteArgs) -> anyhow::Result<()> {
         create: None,
     };
     let removed = edit_store(&a.store, &opts, |ed| {
-        let removed = ops::delete(&mut ed.store, ed.format, &a.alias)?;
+        let removed = ops::delete(&mut ed.store, ed.format, &a.alias)
+            .with_context(|| a.store.display().to_string())?;
         ed.mark_changed();
         Ok(removed)
     })?;

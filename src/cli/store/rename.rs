@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 
 use crate::cli::common::pass::PassArg;
@@ -30,7 +31,8 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
             .store
             .find(&a.old, cs)
             .map(|i| ed.store.entries[i].alias.clone());
-        let stored = ops::rename(&mut ed.store, ed.format, &a.old, &a.new)?;
+        let stored = ops::rename(&mut ed.store, ed.format, &a.old, &a.new)
+            .with_context(|| a.store.display().to_string())?;
         // Renaming an entry to its own name leaves the file as it is.
         if before.as_deref() != Some(stored.as_str()) {
             ed.mark_changed();
