@@ -555,3 +555,89 @@ fn the_clause_check_catches_a_doubled_cause() {
         repeated_clauses("keychest: error: a.p12: wrong password or corrupted file").is_empty()
     );
 }
+
+/// The fields of a `thiserror` variant that `source()` returns: one marked `#[from]` or
+/// `#[source]` (`0` in a tuple variant), or one named `source`.
+fn source_fields(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for mark in ["#[from]", "#[source]"] {
+        if let Some(at) = body.find(mark) {
+            let rest = body[at + mark.len()..].trim_start();
+            let ident: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            // `Name(#[from] Type)` is field 0; `name: Type` names itself.
+            let after = rest[ident.len()..].trim_start();
+            if after.starts_with(':') && !after.starts_with("::") {
+                out.push(ident);
+            } else {
+                out.push("0".into());
+            }
+        }
+    }
+    let named_source = body.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'));
+    if named_source.into_iter().any(|w| w == "source:") {
+        out.push("source".into());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every `#[error("...")]` in src/: a variant that exposes a source must not also print
+/// it, or anyhow's `{:#}` says the cause twice (the sweep above finds the cases that are
+/// reachable today; this finds the ones that are not yet).
+#[test]
+fn no_error_variant_prints_the_source_it_exposes() {
+    let mut files = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
+    let mut offenders = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("#[error(") {
+            rest = &rest[at + "#[error(".len()..];
+            // The attribute runs to its matching parenthesis.
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map(|(i, _)| i)
+                .unwrap_or(rest.len());
+            let attr = &rest[..end];
+            if attr.trim() == "transparent" {
+                continue;
+            }
+            let after = &rest[end..];
+            let body_end = [after.find("#[error("), after.find("\n}")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(after.len());
+            for field in source_fields(&after[..body_end]) {
+                if attr.contains(&format!("{{{field}")) || attr.contains(&format!(".{field}")) {
+                    offenders.push(format!("{}: #[error({attr})]", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "print the cause or expose it, not both:\n{}",
+        offenders.join("\n")
+    );
+}
