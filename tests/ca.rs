@@ -1280,6 +1280,8 @@ fn unwritable_outputs_leave_the_ca_untouched() {
         ],
         "does not exist",
     );
+    // A missing --out-dir is created, but not under a file: the CA is left as it was.
+    let under_file = d.join("x.key/certs");
     kc_fails(
         d,
         &[
@@ -1288,9 +1290,9 @@ fn unwritable_outputs_leave_the_ca_untouched() {
             "ca",
             "y.test",
             "--out-dir",
-            missing.to_str().unwrap(),
+            under_file.to_str().unwrap(),
         ],
-        "does not exist",
+        "cannot create",
     );
     let crl_out = missing.join("x.crl");
     kc_fails(

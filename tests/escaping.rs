@@ -141,14 +141,18 @@ impl Fixture {
                 ],
             );
         }
-        for (name, alias) in [("evil", EVIL_ALIAS), ("plain", "plain")] {
+        for (name, alias, cert) in [
+            ("evil", EVIL_ALIAS, "plain.pem"),
+            ("plain", "plain", "plain.pem"),
+            ("oddcert", "plain", "odd.pem"),
+        ] {
             peer(
                 "openssl",
                 &[
                     "pkcs12",
                     "-export",
                     "-in",
-                    &f("plain.pem"),
+                    &f(cert),
                     "-inkey",
                     &f("k.pem"),
                     "-out",
@@ -228,16 +232,23 @@ fn hostile_text_is_escaped_per_value_and_exact_in_json() {
         "the alias forged a line: {out}"
     );
 
-    // store list, short and long.
-    let out = same_shape(
-        d,
-        &["store", "list", "evil.p12", "--pass", "pass:pw"],
-        &["store", "list", "plain.p12", "--pass", "pass:pw"],
-    );
-    assert!(
-        !out.lines().any(|l| l.starts_with("SHA-256: AA:11")),
-        "{out}"
-    );
+    // store list, one line per entry and --long, with a hostile alias and a hostile CN.
+    for long in [false, true] {
+        let list = |store: &'static str| {
+            let mut args = vec!["store", "list", store, "--pass", "pass:pw"];
+            if long {
+                args.push("--long");
+            }
+            args
+        };
+        let out = same_shape(d, &list("evil.p12"), &list("plain.p12"));
+        assert!(
+            !out.lines().any(|l| l.starts_with("SHA-256: AA:11")),
+            "{out}"
+        );
+        assert!(out.contains("evil\\u{a}SHA-256"), "{out}");
+        same_shape(d, &list("oddcert.p12"), &list("plain.p12"));
+    }
 
     // ca list: the header, one record, the count.
     let out = same_shape(d, &["ca", "list", "oddca"], &["ca", "list", "plainca"]);

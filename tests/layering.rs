@@ -19,8 +19,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "probe", "select", "trust", "codec", "store", "ca", "pki", "pbe", "asn1", "pem",
-            "fsio", "secret",
+            "doctor", "probe", "select", "trust", "codec", "store", "ca", "pki", "pbe", "asn1",
+            "pem", "fsio", "secret",
+        ],
+    ),
+    (
+        "doctor",
+        &[
+            "probe", "select", "codec", "store", "ca", "pki", "pbe", "asn1", "pem", "fsio",
+            "secret",
         ],
     ),
     ("probe", &["select", "store", "pki", "pem"]),

@@ -1,11 +1,11 @@
-//! The committed man pages (docs/man/) are what this build generates: regenerate them with
-//! `keychest generate man docs/man --force` when a command's help changes.
+//! The committed man pages (docs/man/man1/) are what this build generates: regenerate them
+//! with `keychest generate man docs/man --force` when a command's help changes.
 
 use std::path::Path;
 
 #[test]
 fn committed_man_pages_are_current() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man/man1");
     let stale = keychest::cli::man_pages_current(&dir).unwrap();
     assert!(
         stale.is_empty(),
@@ -20,7 +20,7 @@ fn committed_man_pages_are_current() {
         let name = f.unwrap().file_name().to_string_lossy().into_owned();
         assert!(
             expected.contains(&name),
-            "docs/man/{name} is no longer generated: delete it"
+            "docs/man/man1/{name} is no longer generated: delete it"
         );
     }
 }

@@ -1130,7 +1130,7 @@ fn trust_fetch_keeps_the_store_as_it_was() {
         "{prot:?}"
     );
     for (store, pass) in [(&legacy, Some(PASS)), (&open, None)] {
-        let mut args = vec!["store", "list", p(store)];
+        let mut args = vec!["store", "list", "--long", p(store)];
         if let Some(pass) = pass {
             args.extend(["--pass", pass]);
         }

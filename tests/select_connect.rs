@@ -1010,7 +1010,7 @@ fn trust_fetch_adds_the_top_of_the_chain() {
         ],
     );
     assert!(err.contains("added"), "{err}");
-    let (list, _) = kc(0, &["store", "list", p(&into), "--pass", PASS]);
+    let (list, _) = kc(0, &["store", "list", p(&into), "--pass", PASS, "--long"]);
     assert!(list.contains(&format!("subject: {ROOT_A}")), "{list}");
     assert!(!list.contains("CN=localhost"), "{list}");
     // Fetching the same certificate again adds nothing and leaves the file as it was.

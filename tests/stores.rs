@@ -518,8 +518,10 @@ fn lists_stores_made_by_openssl_and_keytool() {
             .into_iter()
             .collect()
     );
-    let text = ok(&["store", "list", p(&nocert), "--pass", PASS]);
+    let text = ok(&["store", "list", p(&nocert), "--pass", PASS, "--long"]);
     assert!(text.contains("(no certificate)"), "{text}");
+    let text = ok(&["store", "list", p(&nocert), "--pass", PASS]);
+    assert!(text.contains("no-chain"), "{text}");
     // A keytool-made store: compare with keytool's own listing.
     let kt = d.join("kt.p12");
     let kt_args = |extra: &[&str]| {
@@ -581,6 +583,7 @@ fn import_bundles_duplicates_keys() {
         bundle,
         "--pass",
         PASS,
+        "-v",
     ]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -604,6 +607,7 @@ fn import_bundles_duplicates_keys() {
         bundle,
         "--pass",
         PASS,
+        "-v",
     ]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

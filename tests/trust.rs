@@ -361,6 +361,25 @@ fn ca_init_permit_and_exclude_write_critical_constraints_that_issue_enforces() {
     };
     assert!(issue(1, "x.secret.test").contains("excluded by DNS:secret.test"));
     assert!(issue(1, "test").contains("permitted DNS names are DNS:.test"));
+    // A refused issue takes back the --out-dir it created for the files.
+    let fresh = home.join("fresh/certs");
+    let (_, e) = kc(
+        home,
+        1,
+        &[
+            "ca",
+            "issue",
+            p(&root),
+            "x.secret.test",
+            "--out-dir",
+            p(&fresh),
+        ],
+    );
+    assert!(e.contains("excluded by DNS:secret.test"), "{e}");
+    assert!(
+        !home.join("fresh").exists(),
+        "the created --out-dir was left"
+    );
     issue(0, "www.test");
     issue(0, "10.9.8.7");
     let v = Command::new("openssl")

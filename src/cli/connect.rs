@@ -28,10 +28,11 @@ const VERDICT_GRACE: Duration = Duration::from_secs(1);
     "EXAMPLES:\n  keychest connect example.org:443\n",
     "  keychest connect localhost:8443 --truststore ca-bundle.pem --store client.p12 --pass env:P\n",
     "  keychest connect 10.0.0.5:636 --servername ldap.internal --insecure\n\n",
-    "EXIT STATUS:\n  0  handshake succeeded (and the TLS layer accepted the client certificate)\n  1  failure (unreachable, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed or timed out, the server chain is untrusted, no trust anchors to verify it (without --insecure), or the server rejected the client"))]
+    "EXIT STATUS:\n  0  handshake succeeded (and the TLS layer accepted the client certificate)\n  1  failure (refused or unreachable, bad input)\n  2  usage error\n  3, 4, 5  no client certificate could be chosen (as for select)\n  7  the handshake failed (a peer that is not TLS, a timeout), the server chain is untrusted, there are no trust anchors to verify it (without --insecure), or the server rejected the client"))]
 pub struct ConnectArgs {
     /// HOST:PORT (port 443 when omitted)
     pub target: String,
+    /// Server name sent as SNI and checked in its certificate (default: HOST)
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
     /// Stores holding client certificates (repeatable)
@@ -46,10 +47,13 @@ pub struct ConnectArgs {
     /// Password of --truststore, if it has one
     #[arg(long, value_name = "SRC")]
     pub truststore_pass: Option<String>,
+    /// Send the certificate of this entry, without choosing
     #[arg(long, conflicts_with = "first")]
     pub alias: Option<String>,
+    /// Send the best-ranked certificate without asking
     #[arg(long)]
     pub first: bool,
+    /// Never prompt: several equally good certificates are an error (exit 4)
     #[arg(long)]
     pub non_interactive: bool,
     /// Continue when the server chain does not verify or there is nothing to verify it with (the client certificate is then sent to an unverified server)

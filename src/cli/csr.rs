@@ -2,13 +2,15 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use super::common::io::write_output;
+use super::common::exit::usage;
+use super::common::io::{check_output, write_output};
+use super::common::key_type::KeyTypeParser;
 use super::common::keys::{generate, load_key};
 use super::common::pass::{PassArg, password};
-use crate::fsio::{self, Mode};
+use crate::fsio::Mode;
 use crate::pem;
 use crate::pki::key::KeyType;
 use crate::pki::{csr, keyfile, name, san};
@@ -39,16 +41,17 @@ pub struct CsrNewArgs {
         long = "type",
         short = 't',
         default_value = "ec:p256",
-        value_name = "TYPE"
+        value_name = "TYPE",
+        value_parser = KeyTypeParser
     )]
-    pub key_type: String,
-    /// Where to write the new key (required when --key is not given)
+    pub key_type: KeyType,
+    /// Where to write the new key (required when --key is not given; - prints it)
     #[arg(long, value_name = "FILE")]
     pub key_out: Option<PathBuf>,
     /// Password of --key, or to encrypt the new key written to --key-out
     #[command(flatten)]
     pub pass: PassArg,
-    /// Write the request here instead of stdout
+    /// Write the request here instead of stdout (- is stdout)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Replace existing output files
@@ -69,17 +72,23 @@ fn csr_new(a: CsrNewArgs) -> anyhow::Result<()> {
         sans.extend(san::parse_list(list)?);
     }
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        check_output(out, a.force)?;
     }
     let (key, new_key_pem) = match (&a.key, &a.key_out) {
         (Some(path), None) => (load_key(path, &a.pass)?, None),
-        (Some(_), Some(_)) => bail!("--key-out is for a new key; it cannot be used with --key"),
+        (Some(_), Some(_)) => {
+            return Err(usage(
+                "--key-out is for a new key; it cannot be used with --key",
+            ));
+        }
         (None, None) => {
-            bail!("without --key a new key is generated: give --key-out FILE to save it")
+            return Err(usage(
+                "without --key a new key is generated: give --key-out FILE to save it",
+            ));
         }
         (None, Some(key_out)) => {
-            fsio::check_writable(key_out, a.force)?;
-            let kind: KeyType = a.key_type.parse()?;
+            check_output(key_out, a.force)?;
+            let kind: KeyType = a.key_type;
             let pw = password(&a.pass, "Password for the new key", true)?;
             let key = generate(kind)?;
             let pem = keyfile::to_pkcs8_pem(&key, pw.as_deref().map(|s| s.as_str()))?;
@@ -90,7 +99,7 @@ fn csr_new(a: CsrNewArgs) -> anyhow::Result<()> {
     let csr_pem = pem::encode("CERTIFICATE REQUEST", &der);
     // The key first: a request without its key is useless, a key without a request is not.
     if let Some((path, pem)) = new_key_pem {
-        fsio::write_atomic(&path, pem.as_bytes(), Mode::Private, a.force)?;
+        write_output(Some(&path), pem.as_bytes(), Mode::Private, a.force)?;
     }
     write_output(a.out.as_deref(), csr_pem.as_bytes(), Mode::Public, a.force)
 }

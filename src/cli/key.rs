@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::common::io::write_output;
+use super::common::io::{check_output, write_output};
+use super::common::key_type::KeyTypeParser;
 use super::common::keys::{generate, load_key};
 use super::common::pass::{PassArg, password};
-use crate::fsio::{self, Mode};
+use crate::fsio::Mode;
 use crate::pem;
 use crate::pki::key::KeyType;
 use crate::pki::keyfile;
@@ -21,22 +22,23 @@ pub enum KeyCommand {
     New(KeyNewArgs),
     /// Print the public key (SubjectPublicKeyInfo PEM) of a private key
     #[command(after_help = concat!(
-        "EXAMPLES:\n  keychest key pub server.key\n  keychest key pub enc.key --pass file:pw.txt --out server.pub\n\n",
+        "EXAMPLES:\n  keychest key pub server.key\n  keychest key pub enc.key --pass file:pw.txt --out server.pub\n  keychest key new | keychest key pub -\n\n",
         "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, I/O error)\n  2  usage error"))]
     Pub(KeyPubArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct KeyNewArgs {
-    /// Key type: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096
+    /// Key type
     #[arg(
         long = "type",
         short = 't',
         default_value = "ec:p256",
-        value_name = "TYPE"
+        value_name = "TYPE",
+        value_parser = KeyTypeParser
     )]
-    pub key_type: String,
-    /// Write the key here (mode 0600) instead of stdout
+    pub key_type: KeyType,
+    /// Write the key here (mode 0600) instead of stdout (- is stdout)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     #[command(flatten)]
@@ -48,11 +50,11 @@ pub struct KeyNewArgs {
 
 #[derive(Args, Debug)]
 pub struct KeyPubArgs {
-    /// Private key file (PEM or DER, any OpenSSL form)
+    /// Private key file (PEM or DER, any OpenSSL form; - reads stdin)
     pub key: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,
-    /// Write the public key here instead of stdout
+    /// Write the public key here instead of stdout (- is stdout)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Replace an existing output file
@@ -68,9 +70,9 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<()> {
 }
 
 fn key_new(a: KeyNewArgs) -> anyhow::Result<()> {
-    let kind: KeyType = a.key_type.parse()?;
+    let kind: KeyType = a.key_type;
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        check_output(out, a.force)?;
     }
     let pw = password(&a.pass, "Password for the new key", true)?;
     let key = generate(kind)?;
@@ -80,7 +82,7 @@ fn key_new(a: KeyNewArgs) -> anyhow::Result<()> {
 
 fn key_pub(a: KeyPubArgs) -> anyhow::Result<()> {
     if let Some(out) = &a.out {
-        fsio::check_writable(out, a.force)?;
+        check_output(out, a.force)?;
     }
     let key = load_key(&a.key, &a.pass)?;
     let spki = key.public_key_info()?;

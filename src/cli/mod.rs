@@ -93,6 +93,15 @@ pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            // Help with examples is printed unwrapped (common::help_text).
+            if e.kind() == clap::error::ErrorKind::DisplayHelp
+                && common::help_text::print_help(
+                    Cli::command(),
+                    &std::env::args_os().collect::<Vec<_>>(),
+                )
+            {
+                return exit::OK;
+            }
             let code = if e.use_stderr() {
                 exit::USAGE
             } else {
@@ -158,7 +167,33 @@ pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     generate::man_pages(Cli::command())
 }
 
-/// The pages in `dir` that differ from what this build generates.
+/// The pages in `dir` (a `man1` directory, as `generate man` writes) that differ from what
+/// this build generates.
 pub fn man_pages_current(dir: &Path) -> anyhow::Result<Vec<String>> {
     generate::man_pages_current(Cli::command(), dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every argument and option of every command says what it is.
+    #[test]
+    fn every_argument_has_a_description() {
+        let mut missing = Vec::new();
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", a.get_id()));
+                }
+            }
+            for s in cmd.get_subcommands() {
+                walk(s, &format!("{path} {}", s.get_name()), missing);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        walk(&cmd, "keychest", &mut missing);
+        assert!(missing.is_empty(), "without a description: {missing:#?}");
+    }
 }

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::common::choose::{ChoiceOptions, Pool, choose, explain, load_stores};
-use super::common::exit::{self, ExitError};
+use super::common::exit::{self, ExitError, usage};
 use super::common::io::read_input;
 use super::common::pass::{KeyPasswords, opt_secret};
 use super::common::remember;
@@ -123,7 +123,7 @@ fn request_from(a: &SelectArgs) -> anyhow::Result<ServerRequest> {
     let target = a
         .connect
         .as_deref()
-        .context("give --connect HOST:PORT or --ca-names FILE")?;
+        .ok_or_else(|| usage("give --connect HOST:PORT or --ca-names FILE"))?;
     let (host, port) = parse_target(target)?;
     let sni = a.servername.clone().unwrap_or_else(|| host.clone());
     let anchors = trust_anchors(a.truststore.as_deref(), a.truststore_pass.as_ref())?;
@@ -208,21 +208,16 @@ fn print_server(record: &HandshakeRecord, anchored_by: &str, no_anchors: bool) {
 
 /// Option combinations clap cannot express, refused before any handshake (exit 2).
 fn validate(a: &SelectArgs) -> anyhow::Result<()> {
-    let usage = |message: &str| -> anyhow::Result<()> {
-        Err(ExitError {
-            code: exit::USAGE,
-            message: message.to_string(),
-        }
-        .into())
-    };
     if a.connect.is_none() && a.ca_names.is_none() {
-        return usage("give --connect HOST:PORT or --ca-names FILE");
+        return Err(usage("give --connect HOST:PORT or --ca-names FILE"));
     }
     if a.export_p12.is_some() && a.out_pass.is_none() {
-        return usage("--export-p12 needs --out-pass SRC (the exported PKCS#12's password)");
+        return Err(usage(
+            "--export-p12 needs --out-pass SRC (the exported PKCS#12's password)",
+        ));
     }
     if (a.truststore.is_some() || a.truststore_pass.is_some()) && a.connect.is_none() {
-        return usage("--truststore is for --connect");
+        return Err(usage("--truststore is for --connect"));
     }
     Ok(())
 }
@@ -373,7 +368,7 @@ fn export_choice(a: &SelectArgs, pool: &Pool, chosen: &Evaluation) -> anyhow::Re
         )?;
     }
     if let Some(p12) = &a.export_p12 {
-        let pw = out_pw.context("--export-p12 needs --out-pass SRC")?;
+        let pw = out_pw.ok_or_else(|| usage("--export-p12 needs --out-pass SRC"))?;
         let mut one = Keystore {
             entries: vec![crate::store::Entry {
                 alias: chosen.alias.clone(),

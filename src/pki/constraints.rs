@@ -316,7 +316,8 @@ pub fn of_certificate(cert_der: &[u8]) -> Result<Option<Constraints>, Constraint
 }
 
 /// RFC 5280 dNSName matching; a leading dot in the constraint means "strictly below".
-fn dns_matches(name: &str, constraint: &str) -> bool {
+/// The one subtree rule for DNS names (`ca issue` refusals and `pki::path` validation).
+pub fn dns_matches(name: &str, constraint: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     let c = constraint.trim_end_matches('.').to_ascii_lowercase();
     if c.is_empty() {
@@ -338,7 +339,8 @@ fn wildcard_may_match(name: &str, constraint: &str) -> bool {
     dns_matches(name, constraint) || dns_matches(c, &format!(".{parent}"))
 }
 
-fn ip_matches(addr: &[u8], range: &[u8]) -> bool {
+/// An iPAddress constraint is address + mask (8 bytes for IPv4, 32 for IPv6).
+pub fn ip_matches(addr: &[u8], range: &[u8]) -> bool {
     if range.len() != addr.len() * 2 {
         return false;
     }
@@ -349,7 +351,8 @@ fn ip_matches(addr: &[u8], range: &[u8]) -> bool {
         .all(|((a, n), m)| a & m == n & m)
 }
 
-fn email_matches(addr: &str, constraint: &str) -> bool {
+/// `user@host`: that mailbox; `host`: any mailbox at host; `.host`: any mailbox below host.
+pub fn email_matches(addr: &str, constraint: &str) -> bool {
     let Some((_, host)) = addr.rsplit_once('@') else {
         return false;
     };

@@ -7,9 +7,9 @@ use clap::Args;
 use super::{ca_key, open_ca};
 use crate::ca;
 use crate::cli::common::ca_notes::now;
-use crate::cli::common::io::write_output;
+use crate::cli::common::io::{check_output, is_dash, write_output, wrote};
 use crate::cli::common::pass::PassArg;
-use crate::fsio::{self, Mode};
+use crate::fsio::Mode;
 use crate::pem;
 
 #[derive(Args, Debug)]
@@ -33,16 +33,20 @@ pub struct CrlArgs {
 pub fn run(a: CrlArgs) -> anyhow::Result<()> {
     let t = now();
     let ca = open_ca(&a.dir, t)?;
-    if let Some(out) = &a.out {
-        fsio::check_output(out, a.force)?;
+    // `--out -` is stdout: only a real file goes into the CA's output plan.
+    let out = a.out.as_deref().filter(|p| !is_dash(p));
+    if let Some(out) = out {
+        check_output(out, a.force)?;
     }
     let key = ca_key(&ca, &a.pass)?;
     let mut plan = ca::OutputPlan::new(a.force);
-    if let Some(out) = &a.out {
+    if let Some(out) = out {
         plan = plan.file(out, Mode::Public, ca::Content::Crl);
     }
     let (der, number) = ca.crl_to(&key, a.days, t, &plan)?;
-    if a.out.is_none() {
+    if let Some(out) = out {
+        wrote(out);
+    } else {
         write_output(
             None,
             pem::encode("X509 CRL", &der).as_bytes(),

@@ -8,6 +8,7 @@ use der::Encode;
 use super::{ca_key, open_ca};
 use crate::ca::{self, dir, index};
 use crate::cli::common::ca_notes::{note, now, print_notes};
+use crate::cli::common::key_type::KeyTypeParser;
 use crate::cli::common::keys::generate;
 use crate::cli::common::pass::{PassArg, password};
 use crate::cli::common::render::escape;
@@ -28,9 +29,10 @@ pub struct InitArgs {
         long = "type",
         short = 't',
         default_value = "ec:p256",
-        value_name = "TYPE"
+        value_name = "TYPE",
+        value_parser = KeyTypeParser
     )]
-    pub key_type: String,
+    pub key_type: KeyType,
     /// Validity in days [default: 3650 for a root, 1825 for an intermediate]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub days: Option<u32>,
@@ -58,7 +60,7 @@ pub struct InitArgs {
 
 pub fn run(a: InitArgs) -> anyhow::Result<()> {
     let subject = name::parse_dn(&a.subject)?.to_der()?;
-    let kind: KeyType = a.key_type.parse()?;
+    let kind: KeyType = a.key_type;
     let name_constraints = Constraints::from_forms(&a.permit, &a.exclude)?;
     if dir::is_ca(&a.dir) {
         return Err(ca::CaError::AlreadyCa(a.dir.clone()).into());

@@ -46,8 +46,11 @@ pub enum CaCommand {
     #[command(after_help = concat!(
         "EXAMPLES:\n  keychest ca issue ./inter example.test '*.example.test' 127.0.0.1 ::1\n",
         "    writes example.test.key (0600) and example.test.crt (leaf + intermediates)\n",
-        "  keychest ca issue ./inter alice@example.test --profile client --out-dir certs\n\n",
-        "The first name is the subject CN and the file name ('*' becomes '_wildcard').\n\n",
+        "  keychest ca issue ./inter alice@example.test --profile client --out-dir certs\n",
+        "  keychest ca issue ./inter app.internal --subject 'CN=app,OU=Payments,O=Acme'\n\n",
+        "The first name is the subject CN (unless --subject) and the file name ('*' becomes\n",
+        "'_wildcard'). --out-dir is created when missing. A subordinate CA is made with\n",
+        "'ca init --parent', not here.\n\n",
         "EXIT STATUS:\n  0  success\n  1  failure (bad input, not a CA, expired CA, wrong password, I/O error)\n  2  usage error"))]
     Issue(issue::IssueArgs),
     /// List the certificates the CA issued

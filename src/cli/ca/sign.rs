@@ -9,9 +9,9 @@ use der::Encode;
 use super::{ProfileArg, ca_key, open_ca};
 use crate::ca;
 use crate::cli::common::ca_notes::{now, print_notes};
-use crate::cli::common::io::{read_input, write_output};
+use crate::cli::common::io::{check_output, is_dash, read_input, write_output, wrote};
 use crate::cli::common::pass::PassArg;
-use crate::fsio::{self, Mode};
+use crate::fsio::Mode;
 use crate::pem;
 use crate::pki::{name, san};
 
@@ -69,8 +69,10 @@ fn read_csr(path: &Path) -> anyhow::Result<Vec<u8>> {
 pub fn run(a: SignArgs) -> anyhow::Result<()> {
     let t = now();
     let ca = open_ca(&a.dir, t)?;
-    if let Some(out) = &a.out {
-        fsio::check_output(out, a.force)?;
+    // `--out -` is stdout: only a real file goes into the CA's output plan.
+    let out = a.out.as_deref().filter(|p| !is_dash(p));
+    if let Some(out) = out {
+        check_output(out, a.force)?;
     }
     let subject = match &a.subject {
         Some(s) => Some(name::parse_dn(s)?.to_der()?),
@@ -102,13 +104,15 @@ pub fn run(a: SignArgs) -> anyhow::Result<()> {
         ca::Content::Cert
     };
     let mut plan = ca::OutputPlan::new(a.force);
-    if let Some(out) = &a.out {
+    if let Some(out) = out {
         plan = plan.file(out, Mode::Public, content);
     }
     let issued = ca.issue_to(&key, &req, t, &plan)?;
     notes.extend(issued.notes.iter().cloned());
     print_notes(&notes);
-    if a.out.is_none() {
+    if let Some(out) = out {
+        wrote(out);
+    } else {
         let out = if a.chain {
             ca.with_chain(&issued.der)
         } else {

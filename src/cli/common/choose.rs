@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 
 use super::exit::{self, ExitError};
 use super::pass::{KeyPasswords, PassArg};
+use super::prompt_rows::{Cells, DetailTheme, layout};
 use super::render::escape;
 use super::stores::{Loaded, integrity_warning, load_store};
 use crate::select::rank::{self, Candidate, Evaluation, Request};
@@ -129,7 +130,26 @@ fn match_text(e: &Evaluation) -> String {
     }
 }
 
-/// One line describing a candidate, for lists and the prompt.
+/// A candidate's cells for the prompt: alias, store file name, issuer CN, expiry date, key.
+fn cells_of(pool: &Pool, e: &Evaluation) -> Cells {
+    let leaf = e.leaf.as_ref();
+    let file = pool.paths[e.store]
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| pool.path(e.store));
+    Cells {
+        alias: escape(&e.alias),
+        store_file: escape(&file),
+        issuer_cn: escape(&leaf.map(|l| cn_of(&l.issuer)).unwrap_or_default()),
+        expires: escape(
+            leaf.map(|l| l.not_after.get(..10).unwrap_or(&l.not_after))
+                .unwrap_or_default(),
+        ),
+        key: e.key_label(),
+    }
+}
+
+/// One line describing a candidate, for the list printed when no prompt is possible.
 pub fn candidate_line(pool: &Pool, e: &Evaluation) -> String {
     let leaf = e.leaf.as_ref();
     escape(&format!(
@@ -248,15 +268,28 @@ fn ask(
         }
         .into());
     }
-    let items: Vec<String> = indices
+    let term = dialoguer::console::Term::stderr();
+    let width = term.size().1 as usize;
+    let cells: Vec<Cells> = indices
         .iter()
-        .map(|&i| candidate_line(pool, &ranked[i]))
+        .map(|&i| cells_of(pool, &ranked[i]))
         .collect();
-    let picked = dialoguer::Select::new()
+    let items = layout(&cells, width);
+    let theme = DetailTheme {
+        rows: items
+            .iter()
+            .zip(indices)
+            .map(|(r, &i)| (r.clone(), format!("matches: {}", match_text(&ranked[i]))))
+            .collect(),
+        width,
+    };
+    // report(false): nothing is left on screen after the choice (stdout carries it).
+    let picked = dialoguer::Select::with_theme(&theme)
         .with_prompt("Client certificate (Esc cancels)")
         .items(&items)
         .default(0)
-        .interact_on_opt(&dialoguer::console::Term::stderr())
+        .report(false)
+        .interact_on_opt(&term)
         .context("prompt failed")?;
     match picked {
         Some(p) => Ok(indices[p]),

@@ -30,3 +30,12 @@ impl std::fmt::Display for ExitError {
 }
 
 impl std::error::Error for ExitError {}
+
+/// A usage mistake found after parsing (an option another one needs): exit 2, like clap's.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    ExitError {
+        code: USAGE,
+        message: message.into(),
+    }
+    .into()
+}

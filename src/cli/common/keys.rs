@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::io::read_input;
+use super::io::{read_input, shown};
 use super::pass::{PassArg, required_password};
 use super::render::Spinner;
 use crate::pki::key::{KeyType, PrivateKey};
@@ -24,11 +24,11 @@ pub fn generate(kind: KeyType) -> anyhow::Result<PrivateKey> {
 /// Loads a private key file, asking for its password only if it is encrypted.
 pub fn load_key(path: &Path, pass: &PassArg) -> anyhow::Result<PrivateKey> {
     let bytes = zeroize::Zeroizing::new(read_input(path)?);
-    let prompt = format!("Password for {}", path.display());
+    let prompt = format!("Password for {}", shown(path));
     let key = keyfile::load_private_key(&bytes, &mut || {
         required_password(pass, &prompt)
             .map_err(|e| keyfile::KeyFileError::PasswordSource(e.to_string()))
     })
-    .with_context(|| format!("cannot load private key {}", path.display()))?;
+    .with_context(|| format!("cannot load private key {}", shown(path)))?;
     Ok(key)
 }

@@ -1,9 +1,11 @@
-//! Store listings (`store list`, and `show` on a keystore): a header with the store's
-//! protection and warnings, then one entry at a time, as text or streamed JSON.
+//! Store listings (`store list`, and `show` on a keystore): one line per entry with a
+//! totals line (`list_line`), or with `--long` a header with the store's protection and
+//! warnings then a block per entry, or streamed JSON.
 
 use std::io::Write;
 use std::path::Path;
 
+use super::list_line;
 use super::pass::PassArg;
 use super::render::escape;
 use super::stores::{Loaded, load_bytes};
@@ -11,21 +13,40 @@ use crate::codec::{self, StoreInfo};
 use crate::store::summary::{self, EntrySummary};
 use crate::store::{EntryBody, EntryKind, Format, SecretEntryData};
 
-/// Lists a store with its protection details.
-pub fn show_store(path: &Path, bytes: Vec<u8>, pass: &PassArg, json: bool) -> anyhow::Result<()> {
+/// How a store is listed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ListStyle {
+    /// One line per entry and a totals line.
+    Lines,
+    /// The protection header and a block per entry.
+    Long,
+    /// JSON (docs/json.md).
+    Json,
+}
+
+/// Lists a store.
+pub fn show_store(
+    path: &Path,
+    bytes: Vec<u8>,
+    pass: &PassArg,
+    style: ListStyle,
+) -> anyhow::Result<()> {
     let mut loaded = load_bytes(path, &bytes, pass.source()?, false)?;
     drop(bytes);
     describe_secrets(&mut loaded);
-    // Entries are summarised and written one at a time, so a 10,000-entry store never has
-    // all its summaries (or all its output) in memory at once.
+    // Entries are summarised one at a time, so a 10,000-entry store never has all its
+    // summaries in memory at once (the one-line listing keeps only its short rows, to align
+    // the columns).
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if json {
-        write_list_json(&mut out, &loaded)?;
-    } else {
-        write_list_header(&mut out, &loaded)?;
-        for e in &loaded.store.entries {
-            write_list_entry(&mut out, &summary::summarize(e), &loaded.info)?;
+    match style {
+        ListStyle::Json => write_list_json(&mut out, &loaded)?,
+        ListStyle::Long => {
+            write_list_header(&mut out, &loaded)?;
+            for e in &loaded.store.entries {
+                write_list_entry(&mut out, &summary::summarize(e), &loaded.info)?;
+            }
         }
+        ListStyle::Lines => write_lines(&mut out, &loaded)?,
     }
     out.flush()?;
     Ok(())
@@ -71,12 +92,35 @@ fn write_list_json(out: &mut impl Write, loaded: &Loaded) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// One line per entry (rows are small, so all are kept to align the columns), the totals,
+/// then the store's warnings.
+fn write_lines(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<()> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let rows: Vec<list_line::Row> = loaded
+        .store
+        .entries
+        .iter()
+        .map(|e| {
+            let s = summary::summarize(e);
+            let no_trust = loaded.format == Format::Pkcs12
+                && s.kind == EntryKind::TrustedCert
+                && loaded.info.without_java_trust.contains(&s.alias);
+            list_line::row(&s, now, no_trust)
+        })
+        .collect();
+    list_line::write_rows(out, &rows, &loaded.format.to_string())?;
+    for w in &loaded.info.warnings {
+        writeln!(out, "warning: {}", escape(w))?;
+    }
+    Ok(())
+}
+
 fn write_list_header(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<()> {
     writeln!(
         out,
-        "{} store, {} entries",
+        "{} store, {}",
         loaded.format,
-        loaded.store.entries.len()
+        list_line::plural(loaded.store.entries.len(), "entry", "entries")
     )?;
     for p in &loaded.info.protection {
         writeln!(out, "  {}", escape(p))?;

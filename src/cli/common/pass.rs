@@ -26,6 +26,9 @@ pub fn secret_opt(value: &Option<String>) -> anyhow::Result<Option<Option<Secret
     match value.as_deref() {
         None => Ok(None),
         Some("prompt") => Ok(Some(None)),
+        Some("stdin") if super::io::stdin_taken() => Err(super::exit::usage(
+            "a file given as - already reads standard input: give the password with env:, file: or fd:",
+        )),
         Some(s) => Ok(Some(Some(s.parse()?))),
     }
 }

@@ -64,6 +64,9 @@ pub fn edit_store<T>(
 }
 
 fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
+    if super::io::is_dash(path) {
+        anyhow::bail!("STORE cannot be - (standard input): it is rewritten in place");
+    }
     match &opts.create {
         Some(new) if !path.exists() => create(path, opts, new),
         _ => {
@@ -81,7 +84,7 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
 
 /// An empty store, with a new password from `--pass` or (if asked for) the terminal.
 fn create(path: &Path, opts: &EditOptions, new: &NewStore) -> anyhow::Result<StoreEdit> {
-    let format = target_format(path, new.format)?;
+    let format = target_format(path, new.format, "--format", true)?;
     let needs_password =
         format.caps().store_password && opts.compat != Some(CompatArg::Passwordless);
     let password = match opts.pass.source()? {

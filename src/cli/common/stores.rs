@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
-use super::io::read_input;
+use super::io::{read_input, shown};
 use super::pass::{KeyPasswords, PassArg};
 use crate::codec::{self, EncodeOptions, StoreInfo};
 use crate::fsio::{self, Mode};
@@ -69,10 +69,10 @@ pub fn load_bytes(
     let format = codec::sniff(bytes).with_context(|| {
         format!(
             "{}: not a keystore keychest recognises (PKCS#12, PEM, JKS, JCEKS)",
-            path.display()
+            shown(path)
         )
     })?;
-    let prompt = format!("Password for {}", path.display());
+    let prompt = format!("Password for {}", shown(path));
     let mut password = match source {
         Some(src) => Some(secret::obtain(src.as_ref(), &prompt, false)?),
         None if need_password && matches!(format, Format::Jks | Format::Jceks) => {
@@ -87,7 +87,7 @@ pub fn load_bytes(
         }
         other => other,
     };
-    let (store, info) = decoded.with_context(|| format!("cannot read {}", path.display()))?;
+    let (store, info) = decoded.with_context(|| format!("cannot read {}", shown(path)))?;
     Ok(Loaded {
         format,
         store,
@@ -127,16 +127,38 @@ pub fn save_store(
     Ok(())
 }
 
-/// The format of a store that may not exist yet.
-pub fn target_format(path: &Path, explicit: Option<Format>) -> anyhow::Result<Format> {
-    explicit
-        .or_else(|| codec::format_from_extension(path))
-        .with_context(|| {
-            format!(
-                "cannot tell the format of {} from its name: give --format (pkcs12, pem, jks, jceks)",
-                path.display()
-            )
-        })
+/// The format of a store that may not exist yet: `explicit` (given with the command's
+/// `option`, named in the error), else from the file name. An explicit format that the
+/// name contradicts (`y.p12 --to jks`) is refused unless `force_format`: a `.p12` file
+/// holding JKS misleads every tool that trusts the name.
+pub fn target_format(
+    path: &Path,
+    explicit: Option<Format>,
+    option: &str,
+    force_format: bool,
+) -> anyhow::Result<Format> {
+    let named = codec::format_from_extension(path);
+    // .keystore/.truststore name JKS and PKCS#12 stores alike: no contradiction there.
+    let strict = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| !matches!(e.to_ascii_lowercase().as_str(), "keystore" | "truststore"));
+    if let (Some(want), Some(named)) = (explicit, named)
+        && want != named
+        && strict
+        && !force_format
+    {
+        bail!(
+            "{} is named like a {named} file but {option} asks for {want}: rename it, or add --force-format",
+            path.display()
+        );
+    }
+    explicit.or(named).with_context(|| {
+        format!(
+            "cannot tell the format of {} from its name: give {option} (pkcs12, pem, jks, jceks)",
+            path.display()
+        )
+    })
 }
 
 /// Opens every sealed secret key (needed before writing it in another format or under a

@@ -1,7 +1,8 @@
 //! `keychest pki new DIR`: root and intermediate CAs, server and client certificates, and
 //! ready-to-use stores (PKCS#12, PEM, and JKS on request), like mkcert and step, with the
-//! commands to use them printed at the end. Every output is checked before any work, so a
-//! refusal changes nothing.
+//! commands to use them printed at the end. Every input and output is checked before any
+//! work, so a refusal changes nothing; `--force` replaces the whole previous PKI (its CAs
+//! and every certificate file its intermediate issued), so no stale client is left behind.
 
 use std::path::PathBuf;
 
@@ -10,13 +11,16 @@ use clap::Args;
 use der::Encode;
 use x509_cert::ext::pkix::name::GeneralName;
 
-use super::usage::print_usage;
+use super::usage::{Made, print_usage};
 use crate::ca::{self, Ca, IssueRequest};
 use crate::cli::common::ca_notes::{now, print_notes};
+use crate::cli::common::exit::usage;
+use crate::cli::common::key_type::KeyTypeParser;
 use crate::cli::common::keys::generate;
 use crate::cli::common::pass::{PassArg, required_password};
 use crate::cli::common::stores::save_store;
 use crate::fsio::{self, Mode};
+use crate::pki::chain::CertFacts;
 use crate::pki::key::{KeyType, PrivateKey};
 use crate::pki::profile::Profile;
 use crate::pki::{constraints, keyfile, name, san};
@@ -24,6 +28,7 @@ use crate::store::{Entry, EntryBody, Format, Keystore, PrivateKeyData};
 
 #[derive(Args, Debug)]
 pub struct PkiNewArgs {
+    /// Directory for the PKI (created when missing)
     pub dir: PathBuf,
     /// Names and addresses of the server certificate (the first is its CN)
     #[arg(long, default_value = "localhost,127.0.0.1,::1", value_name = "LIST")]
@@ -36,15 +41,22 @@ pub struct PkiNewArgs {
         long = "type",
         short = 't',
         default_value = "ec:p256",
-        value_name = "TYPE"
+        value_name = "TYPE",
+        value_parser = KeyTypeParser
     )]
-    pub key_type: String,
+    pub key_type: KeyType,
     /// Password for the stores and CA keys (default: generated into DIR/password.txt)
     #[command(flatten)]
     pub pass: PassArg,
     /// Also write server.jks, CLIENT.jks and truststore.jks
     #[arg(long)]
     pub jks: bool,
+    /// Validity of the server and client certificates, in days
+    #[arg(long, value_name = "N", default_value_t = ca::LEAF_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub days: u32,
+    /// Organization (O=) of every certificate's subject (default: the CAs' is "keychest test PKI", the leaves have none)
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
     /// Replace existing output files
     #[arg(long)]
     pub force: bool,
@@ -70,6 +82,8 @@ struct Plan {
     force: bool,
     /// Leave the root without name constraints (`--unconstrained`).
     unconstrained: bool,
+    days: u32,
+    org: Option<String>,
 }
 
 /// One end-entity certificate made for the PKI.
@@ -88,16 +102,28 @@ struct Cas {
 pub fn run(a: PkiNewArgs) -> anyhow::Result<()> {
     let plan = plan(&a)?;
     check_outputs(&plan)?;
-    if plan.force {
-        remove_old_cas(&plan)?;
-    }
-    std::fs::create_dir_all(&plan.dir)
-        .with_context(|| format!("cannot create {}", plan.dir.display()))?;
+    // The password before anything is written: a prompt that fails changes nothing.
     let password = if plan.generated {
         zeroize::Zeroizing::new(random_password())
     } else {
         required_password(&a.pass, "Password for the stores and CA keys")?
     };
+    if plan.force {
+        remove_old_pki(&plan)?;
+    }
+    std::fs::create_dir_all(&plan.dir)
+        .with_context(|| format!("cannot create {}", plan.dir.display()))?;
+    // password.txt first, so no store is ever locked with a password that was not saved.
+    if plan.generated {
+        let mut text = password.to_string();
+        text.push('\n');
+        fsio::write_atomic(
+            &plan.password_file,
+            text.as_bytes(),
+            Mode::Private,
+            plan.force,
+        )?;
+    }
     let t = now();
     // CA keys are encrypted with a password the user chose (`--pass`). A generated password
     // is stored in password.txt beside them, where encrypting with it would protect
@@ -123,23 +149,19 @@ pub fn run(a: PkiNewArgs) -> anyhow::Result<()> {
         write_leaf(&plan, &cas, c, leaf, pw, t)?;
     }
     write_trust(&plan, &cas, pw, t)?;
-    if plan.generated {
-        let mut text = password.to_string();
-        text.push('\n');
-        fsio::write_atomic(
-            &plan.password_file,
-            text.as_bytes(),
-            Mode::Private,
-            plan.force,
-        )?;
-    }
     let names: Vec<&str> = plan.clients.iter().map(String::as_str).collect();
-    print_usage(&plan.dir, &plan.hosts[0], &names, plan.generated, plan.jks);
+    print_usage(&Made {
+        dir: &plan.dir,
+        host: &plan.hosts[0],
+        clients: &names,
+        generated: plan.generated,
+        jks: plan.jks,
+    });
     Ok(())
 }
 
 fn plan(a: &PkiNewArgs) -> anyhow::Result<Plan> {
-    let kind: KeyType = a.key_type.parse()?;
+    let kind: KeyType = a.key_type;
     let hosts: Vec<String> = a
         .hosts
         .split(',')
@@ -147,7 +169,7 @@ fn plan(a: &PkiNewArgs) -> anyhow::Result<Plan> {
         .filter(|h| !h.is_empty())
         .collect();
     if hosts.is_empty() {
-        bail!("--hosts needs at least one name or address");
+        return Err(usage("--hosts needs at least one name or address"));
     }
     let sans = hosts
         .iter()
@@ -158,7 +180,12 @@ fn plan(a: &PkiNewArgs) -> anyhow::Result<Plan> {
     } else {
         a.client.clone()
     };
+    let mut seen = std::collections::HashSet::new();
     for c in &clients {
+        // Case-insensitive: on macOS and Windows `Alice.p12` and `alice.p12` are one file.
+        if !seen.insert(c.to_lowercase()) {
+            return Err(usage(format!("--client '{c}' is given twice")));
+        }
         if matches!(
             c.as_str(),
             "server" | "truststore" | "ca-bundle" | "password"
@@ -183,6 +210,8 @@ fn plan(a: &PkiNewArgs) -> anyhow::Result<Plan> {
         jks: a.jks,
         force: a.force,
         unconstrained: a.unconstrained,
+        days: a.days,
+        org: a.org.clone(),
     })
 }
 
@@ -226,9 +255,52 @@ fn check_outputs(plan: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Replacing a test PKI replaces its CAs too; only directories pki new made (CA
-/// directories under the fixed names) are removed.
-fn remove_old_cas(plan: &Plan) -> anyhow::Result<()> {
+/// Replacing a test PKI replaces all of it: its CA directories (under the fixed names), and
+/// every `NAME.crt` the old intermediate issued with its `NAME.key/.p12/.jks` (clients the
+/// new run does not make would otherwise stay, no longer verifying against the new CA).
+fn remove_old_pki(plan: &Plan) -> anyhow::Result<()> {
+    if let Ok(old) = Ca::open(&plan.inter_dir)
+        && let Some(old_inter) = CertFacts::of(&old.cert_der)
+        && let Ok(files) = std::fs::read_dir(&plan.dir)
+    {
+        for f in files.flatten() {
+            let path = f.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("crt") {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let Some(leaf) = crate::pem::parse_all(&bytes)
+                .ok()
+                .and_then(|b| b.into_iter().next())
+                .and_then(|b| CertFacts::of(&b.der))
+            else {
+                continue;
+            };
+            // Files are removed, so the key identifiers must agree too (when both are
+            // present), not only the names.
+            let keys_agree = match (&leaf.aki, &old_inter.ski) {
+                (Some(a), Some(s)) => a == s,
+                _ => true,
+            };
+            if !leaf.issued_by(&old_inter) || !keys_agree {
+                continue;
+            }
+            for ext in ["crt", "key", "p12", "jks"] {
+                let p = path.with_extension(ext);
+                if p.exists() {
+                    std::fs::remove_file(&p)
+                        .with_context(|| format!("cannot remove {}", p.display()))?;
+                }
+            }
+        }
+    }
+    // The old generated password no longer opens anything when the new one is `--pass`.
+    if !plan.generated && ca::dir::is_ca(&plan.inter_dir) && plan.password_file.exists() {
+        std::fs::remove_file(&plan.password_file)
+            .with_context(|| format!("cannot remove {}", plan.password_file.display()))?;
+    }
     for d in [&plan.root_dir, &plan.inter_dir] {
         if ca::dir::is_ca(d) {
             std::fs::remove_dir_all(d).with_context(|| format!("cannot remove {}", d.display()))?;
@@ -243,7 +315,7 @@ fn make_cas(plan: &Plan, key_password: Option<&str>, t: i64) -> anyhow::Result<C
     let (root, _) = ca::init(
         &plan.root_dir,
         &ca::NewCa {
-            subject: ca_subject("root", t)?,
+            subject: ca_subject(plan.org.as_deref(), "root", t)?,
             key: &root_key,
             key_pem: &root_pem,
             days: ca::ROOT_DAYS,
@@ -260,7 +332,7 @@ fn make_cas(plan: &Plan, key_password: Option<&str>, t: i64) -> anyhow::Result<C
     let (inter, notes) = ca::init(
         &plan.inter_dir,
         &ca::NewCa {
-            subject: ca_subject("intermediate", t)?,
+            subject: ca_subject(plan.org.as_deref(), "intermediate", t)?,
             key: &inter_key,
             key_pem: &inter_pem,
             days: ca::INTERMEDIATE_DAYS,
@@ -278,13 +350,23 @@ fn make_cas(plan: &Plan, key_password: Option<&str>, t: i64) -> anyhow::Result<C
     })
 }
 
-/// `CN=keychest test root CA 5f3a...,O=keychest test PKI`, DER.
-fn ca_subject(which: &str, t: i64) -> anyhow::Result<Vec<u8>> {
+/// `CN=keychest test root CA 5f3a...,O=keychest test PKI` (or `O=` `--org`), DER.
+fn ca_subject(org: Option<&str>, which: &str, t: i64) -> anyhow::Result<Vec<u8>> {
     // The short id tells test PKIs apart in trust stores without leaking anything.
     let dn = format!(
-        "CN=keychest test {which} CA {:x},O=keychest test PKI",
-        t & 0xffff_ffff
+        "CN=keychest test {which} CA {:x},O={}",
+        t & 0xffff_ffff,
+        name::escape_value(org.unwrap_or("keychest test PKI"))
     );
+    Ok(name::parse_dn(&dn)?.to_der()?)
+}
+
+/// `CN=NAME`, with `,O=ORG` when `--org` is given, DER.
+fn leaf_subject(cn: &str, org: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    let mut dn = format!("CN={}", name::escape_value(cn));
+    if let Some(o) = org {
+        dn.push_str(&format!(",O={}", name::escape_value(o)));
+    }
     Ok(name::parse_dn(&dn)?.to_der()?)
 }
 
@@ -301,11 +383,11 @@ fn issue(
     let issued = cas.inter.issue(
         &cas.inter_key,
         &IssueRequest {
-            subject: name::parse_dn(&format!("CN={}", name::escape_value(cn)))?.to_der()?,
+            subject: leaf_subject(cn, plan.org.as_deref())?,
             spki: key.public_key_info()?.to_der()?,
             sans,
             profile,
-            days: ca::LEAF_DAYS,
+            days: plan.days,
             path_len: None,
             name_constraints: None,
         },

@@ -12,7 +12,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::common::io::read_input;
-use super::common::listing::show_store;
+use super::common::listing::{ListStyle, show_store};
 use super::common::pass::{PassArg, password};
 use crate::pki::inspect::{self, Object};
 use crate::secret;
@@ -20,10 +20,10 @@ use crate::store::Format;
 
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
-    "EXAMPLES:\n  keychest show server.crt\n  keychest show chain.pem --json\n  keychest show server.key --pass env:KEY_PASS\n\n",
+    "EXAMPLES:\n  keychest show server.crt\n  keychest show chain.pem --json\n  keychest show server.key --pass env:KEY_PASS\n  openssl s_client -connect example.org:443 </dev/null 2>/dev/null | keychest show -\n\n",
     "EXIT STATUS:\n  0  success\n  1  failure (unreadable or unrecognised file, wrong password)\n  2  usage error"))]
 pub struct ShowArgs {
-    /// File to inspect
+    /// File to inspect (- reads stdin)
     pub file: PathBuf,
     /// Password for an encrypted key (without it, an encrypted key is shown undecrypted)
     #[command(flatten)]
@@ -48,7 +48,12 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
         crate::codec::sniff(&bytes),
         Some(Format::Pkcs12 | Format::Jks | Format::Jceks)
     ) {
-        return show_store(&a.file, bytes, &a.pass, a.json);
+        let style = if a.json {
+            ListStyle::Json
+        } else {
+            ListStyle::Long
+        };
+        return show_store(&a.file, bytes, &a.pass, style);
     }
     let given = password(
         &a.pass,

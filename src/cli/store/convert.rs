@@ -17,7 +17,9 @@ use crate::store::{EntryBody, Format, Keystore, ops};
 
 #[derive(Args, Debug)]
 pub struct StoreConvertArgs {
+    /// The store to convert (- reads stdin)
     pub input: PathBuf,
+    /// The new store (its format from --to, else from its extension)
     pub output: PathBuf,
     /// Format of OUTPUT (default: from its extension)
     #[arg(long, value_enum)]
@@ -39,11 +41,14 @@ pub struct StoreConvertArgs {
     /// Replace an existing OUTPUT
     #[arg(long)]
     pub force: bool,
+    /// Write the --to format even when OUTPUT's extension names another
+    #[arg(long, requires = "to")]
+    pub force_format: bool,
 }
 
 pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
     fsio::check_writable(&a.output, a.force)?;
-    let to = target_format(&a.output, a.to.map(Into::into))?;
+    let to = target_format(&a.output, a.to.map(Into::into), "--to", a.force_format)?;
     let mut loaded = load_store_for_keys(&a.input, &a.pass)?;
     let key_pws = KeyPasswords::parse(&a.key_pass)?;
     let skipped = drop_unsupported(&mut loaded.store, to, a.skip_unsupported)?;
@@ -71,8 +76,8 @@ pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
         eprintln!("skipped secret key '{}'", escape(&s));
     }
     eprintln!(
-        "wrote {} entries to {} ({})",
-        loaded.store.entries.len(),
+        "wrote {} to {} ({})",
+        crate::cli::common::list_line::plural(loaded.store.entries.len(), "entry", "entries"),
         a.output.display(),
         to
     );

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use crate::cli::common::aliases::find_entry;
 use crate::cli::common::pass::PassArg;
 use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
@@ -12,7 +13,9 @@ use crate::store::ops;
 
 #[derive(Args, Debug)]
 pub struct StoreDeleteArgs {
+    /// The store to edit
     pub store: PathBuf,
+    /// The entry to delete
     pub alias: String,
     #[command(flatten)]
     pub pass: PassArg,
@@ -25,11 +28,16 @@ pub fn run(a: StoreDeleteArgs) -> anyhow::Result<()> {
         create: None,
     };
     let removed = edit_store(&a.store, &opts, |ed| {
-        let removed = ops::delete(&mut ed.store, ed.format, &a.alias)
+        find_entry(&ed.store, &a.alias, ed.format.caps().case_sensitive_aliases)
             .with_context(|| a.store.display().to_string())?;
+        let removed = ops::delete(&mut ed.store, ed.format, &a.alias)?;
         ed.mark_changed();
         Ok(removed)
     })?;
-    eprintln!("deleted '{}'", escape(&removed.alias));
+    eprintln!(
+        "deleted '{}' from {}",
+        escape(&removed.alias),
+        escape(&a.store.display().to_string())
+    );
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! `keychest store import STORE`: certificates as trusted entries, a key with its chain, or
-//! every entry of another store; STORE is created when missing and otherwise rewritten as
-//! it was (format, preset, password).
+//! `keychest store import STORE`: certificates as trusted entries, a key with its chain (in
+//! any order: the leaf is the certificate of the key, its issuers follow as keytool orders
+//! them), or every entry of another store; STORE is created when missing and otherwise
+//! rewritten as it was (format, preset, password). A bundle is reported as a summary.
 
 use std::path::{Path, PathBuf};
 
@@ -9,17 +10,21 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use super::FormatArg;
+use crate::cli::common::exit::usage;
 use crate::cli::common::io::read_input;
+use crate::cli::common::list_line::plural;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
 use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, NewStore, StoreEdit, edit_store};
 use crate::cli::common::stores::{CompatArg, load_store, unlock_all};
 use crate::codec;
+use crate::pki::chain::{CertFacts, Pool};
 use crate::secret;
 use crate::store::{EntryBody, PrivateKeyData, keyprotect, ops};
 
 #[derive(Args, Debug)]
 pub struct StoreImportArgs {
+    /// The store to add to (created when missing; format from its extension or --format)
     pub store: PathBuf,
     /// Certificates to add as trusted entries (PEM bundle or DER)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "from"])]
@@ -27,7 +32,7 @@ pub struct StoreImportArgs {
     /// Private key to add (any OpenSSL form; its certificates may follow it in the file)
     #[arg(long, value_name = "FILE", conflicts_with = "from")]
     pub key: Option<PathBuf>,
-    /// Certificate chain of --key, leaf first
+    /// Certificate chain of --key, in any order (the leaf is found by the key)
     #[arg(long, value_name = "FILE", requires = "key")]
     pub chain: Option<PathBuf>,
     /// Password of an encrypted --key file
@@ -53,11 +58,14 @@ pub struct StoreImportArgs {
     /// Replace entries with the same alias
     #[arg(long)]
     pub force: bool,
+    /// A line per entry added, replaced or skipped (default: a summary for several)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 pub fn run(a: StoreImportArgs) -> anyhow::Result<()> {
     if a.cert.is_none() && a.key.is_none() && a.from.is_none() {
-        bail!("nothing to import: give --cert, --key or --from");
+        return Err(usage("nothing to import: give --cert, --key or --from"));
     }
     let opts = EditOptions {
         pass: &a.pass,
@@ -82,7 +90,7 @@ pub fn run(a: StoreImportArgs) -> anyhow::Result<()> {
         }
         Ok(report)
     })?;
-    report_import(&report);
+    report_import(&report, &a.store, a.verbose);
     Ok(())
 }
 
@@ -132,10 +140,14 @@ fn add_key(
         }
         k => k,
     };
-    if let Some(chain_path) = &a.chain {
-        chain = read_certs(chain_path)?;
-    }
-    check_key_matches(&key, &chain)?;
+    let certs_from = match &a.chain {
+        Some(chain_path) => {
+            chain = read_certs(chain_path)?;
+            chain_path
+        }
+        None => key_path,
+    };
+    let chain = order_chain(&key, chain, key_path, certs_from)?;
     let alias = match &a.alias {
         Some(x) => x.clone(),
         None => chain
@@ -174,7 +186,34 @@ fn add_store(
     Ok(ops::merge(&mut ed.store, ed.format, other_store, a.force)?)
 }
 
-fn report_import(r: &ops::ImportReport) {
+/// One line per entry (`-v`, or a single one), else a summary: `144 added, 3 already
+/// present`.
+fn report_import(r: &ops::ImportReport, store: &Path, verbose: bool) {
+    let items = r.added.len() + r.replaced.len() + r.skipped_duplicates.len();
+    if !verbose && items > 1 {
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (r.added.len(), "added"),
+            (r.replaced.len(), "replaced"),
+            (r.skipped_duplicates.len(), "already present"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        if !r.case_changed.is_empty() {
+            parts.push(format!(
+                "{} lower-cased (Java aliases are lower-case)",
+                plural(r.case_changed.len(), "alias", "aliases")
+            ));
+        }
+        eprintln!(
+            "{} ({}; -v lists them)",
+            parts.join(", "),
+            escape(&store.display().to_string())
+        );
+        return;
+    }
     for (given, stored) in &r.case_changed {
         eprintln!(
             "note: alias '{}' stored as '{}' (Java aliases are lower-case)",
@@ -219,18 +258,72 @@ fn read_certs(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     Ok(certs)
 }
 
-/// Refuses a key whose certificate is for another key.
-fn check_key_matches(key: &PrivateKeyData, chain: &[Vec<u8>]) -> anyhow::Result<()> {
-    let (PrivateKeyData::Pkcs8(der), Some(leaf)) = (key, chain.first()) else {
-        return Ok(());
+/// Puts `certs` in chain order: the certificate of `key` first, then its issuers as keytool
+/// orders a reply (each the issuer of the one before). A file without the key's certificate,
+/// or with certificates outside its chain, is refused naming them.
+fn order_chain(
+    key: &PrivateKeyData,
+    certs: Vec<Vec<u8>>,
+    key_path: &Path,
+    certs_from: &Path,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let PrivateKeyData::Pkcs8(der) = key else {
+        return Ok(certs);
     };
-    use der::{Decode, Encode};
-    let key = crate::pki::key::PrivateKey::from_pkcs8_der(der)?;
-    let cert = x509_cert::Certificate::from_der(leaf).context("malformed certificate")?;
-    if key.public_key_info()?.to_der()?
-        != cert.tbs_certificate().subject_public_key_info().to_der()?
-    {
-        bail!("the private key does not match the certificate (different public keys)");
+    if certs.is_empty() {
+        return Ok(certs);
     }
-    Ok(())
+    // A certificate given twice (a leaf file that already holds its issuer) counts once.
+    let mut certs = certs;
+    let mut seen = std::collections::HashSet::new();
+    certs.retain(|c| seen.insert(c.clone()));
+    use der::Encode;
+    let spki = crate::pki::key::PrivateKey::from_pkcs8_der(der)?
+        .public_key_info()?
+        .to_der()?;
+    let facts = certs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            CertFacts::of(c).with_context(|| {
+                format!(
+                    "{}: certificate {} is malformed",
+                    certs_from.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let Some(leaf) = facts
+        .iter()
+        .position(|f| f.spki.as_deref() == Some(spki.as_slice()))
+    else {
+        let names: Vec<String> = certs.iter().map(|c| subject_of(c)).collect();
+        bail!(
+            "the private key in {} does not match any of the certificates in {} (compared its public key with {})",
+            key_path.display(),
+            certs_from.display(),
+            names.join("; ")
+        );
+    };
+    // The pool holds every certificate given, leaf included, so its indices are the file's;
+    // chain_of starts at the leaf and never takes it again as an issuer.
+    let order = Pool::new(facts).chain_of(leaf);
+    if let Some(stray) = (0..certs.len()).find(|i| !order.contains(i)) {
+        bail!(
+            "{}: {} is not in the chain of {} (each certificate must issue the one before)",
+            certs_from.display(),
+            subject_of(&certs[stray]),
+            subject_of(&certs[leaf])
+        );
+    }
+    let mut certs: Vec<Option<Vec<u8>>> = certs.into_iter().map(Some).collect();
+    Ok(order.into_iter().filter_map(|i| certs[i].take()).collect())
+}
+
+/// A certificate's subject for messages (RFC 4514, sanitised when printed).
+fn subject_of(der: &[u8]) -> String {
+    crate::store::summary::chain_cert(der)
+        .map(|(c, _)| format!("'{}'", c.subject))
+        .unwrap_or_else(|| "a malformed certificate".into())
 }

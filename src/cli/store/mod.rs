@@ -13,29 +13,41 @@ use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]
 pub enum StoreCommand {
-    /// List the entries of a store (alias, kind, subject, issuer, expiry, key type)
+    /// List a store: a line per entry (alias, kind, key type, subject CN, expiry, flags) and totals
     #[command(after_help = concat!(
-        "EXAMPLES:\n  keychest store list server.p12 --pass env:STORE_PASS\n  keychest store list truststore.jks --json\n  keychest store list /etc/ssl/certs/ca-certificates.crt\n\n",
+        "EXAMPLES:\n  keychest store list server.p12 --pass env:STORE_PASS\n  keychest store list truststore.jks --long\n  keychest store list truststore.jks --json\n",
+        "  curl -s https://example.org/bundle.pem | keychest store list -\n\n",
+        "FLAGS:\n  EXPIRED            the certificate's notAfter has passed\n  expires in N d     it expires within 30 days\n  no-chain           a private key without a certificate\n  no-java-trust      a PKCS#12 trusted certificate Java does not list\n\n",
         "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
     List(list::StoreListArgs),
     /// Add certificates, a key with its chain, or another store's entries (creates STORE if missing)
     #[command(after_help = concat!(
         "EXAMPLES:\n  keychest store import truststore.p12 --cert ca-bundle.pem --pass pass:changeit\n",
         "  keychest store import server.p12 --key server.key --chain server.crt --alias server --pass env:P\n",
-        "  keychest store import all.p12 --from old.jks --from-pass pass:changeit --pass pass:changeit\n\n",
+        "  keychest store import all.p12 --from old.jks --from-pass pass:changeit --pass pass:changeit\n",
+        "  keychest store import truststore.p12 --cert /etc/ssl/certs/ca-certificates.crt --pass pass:changeit -v\n\n",
+        "--chain may hold the chain in any order (and the leaf): the leaf is the certificate of the\n",
+        "key, its issuers follow it. A bundle prints a summary (144 added, 3 already present); -v\n",
+        "prints a line per entry.\n\n",
         "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
     Import(import::StoreImportArgs),
     /// Export an entry: certificate chain, key, or a one-entry PKCS#12
     #[command(after_help = concat!(
         "EXAMPLES:\n  keychest store export server.p12 --alias server --out server.crt --key-out server.key --pass env:P\n",
-        "  keychest store export keystore.jks --alias app --format p12 --out app.p12 --out-pass pass:new --pass pass:changeit\n\n",
+        "  keychest store export keystore.jks --alias app --format p12 --out app.p12 --out-pass pass:new --pass pass:changeit\n",
+        "  keychest store export truststore.p12 --alias root-ca --out root.der --pass pass:changeit\n",
+        "  keychest store export server.p12 --alias server --key-out - --pass env:P | openssl pkey -noout -text\n\n",
+        "A DER file holds one certificate: a chain is refused rather than cut to its leaf. The key\n",
+        "goes to stdout only with an explicit --key-out -.\n\n",
         "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
     Export(export::StoreExportArgs),
     /// Convert a store to another format (every entry, or an error naming what cannot be held)
     #[command(after_help = concat!(
         "EXAMPLES:\n  keychest store convert keystore.jks keystore.p12 --pass pass:changeit\n",
         "  keychest store convert server.p12 server.pem --pass env:P\n",
-        "  keychest store convert ca-bundle.pem truststore.p12 --compat passwordless\n\n",
+        "  keychest store convert ca-bundle.pem truststore.p12 --compat passwordless\n",
+        "  keychest store convert keystore.p12 keystore.keystore --to jks --pass pass:changeit\n\n",
+        "--to must agree with OUTPUT's extension (.p12, .pem, .jks, .jceks) unless --force-format.\n\n",
         "EXIT STATUS:\n  0  success\n  1  failure (bad input, wrong password, unknown alias, I/O error); the store is left unchanged\n  2  usage error"))]
     Convert(convert::StoreConvertArgs),
     /// Delete an entry

@@ -15,6 +15,7 @@ use crate::store::{EntryBody, Format, PrivateKeyData};
 
 #[derive(Args, Debug)]
 pub struct StorePasswdArgs {
+    /// The store to re-encrypt
     pub store: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,

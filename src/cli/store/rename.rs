@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use crate::cli::common::aliases::find_entry;
 use crate::cli::common::pass::PassArg;
 use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
@@ -12,8 +13,11 @@ use crate::store::ops;
 
 #[derive(Args, Debug)]
 pub struct StoreRenameArgs {
+    /// The store to edit
     pub store: PathBuf,
+    /// The entry's alias now
     pub old: String,
+    /// Its new alias
     pub new: String,
     #[command(flatten)]
     pub pass: PassArg,
@@ -27,12 +31,13 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
     };
     let stored = edit_store(&a.store, &opts, |ed| {
         let cs = ed.format.caps().case_sensitive_aliases;
-        let before = ed
-            .store
-            .find(&a.old, cs)
-            .map(|i| ed.store.entries[i].alias.clone());
-        let stored = ops::rename(&mut ed.store, ed.format, &a.old, &a.new)
-            .with_context(|| a.store.display().to_string())?;
+        let before = Some(
+            ed.store.entries[find_entry(&ed.store, &a.old, cs)
+                .with_context(|| a.store.display().to_string())?]
+            .alias
+            .clone(),
+        );
+        let stored = ops::rename(&mut ed.store, ed.format, &a.old, &a.new)?;
         // Renaming an entry to its own name leaves the file as it is.
         if before.as_deref() != Some(stored.as_str()) {
             ed.mark_changed();
@@ -45,5 +50,11 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
             escape(&stored)
         );
     }
+    eprintln!(
+        "renamed '{}' to '{}' in {}",
+        escape(&a.old),
+        escape(&stored),
+        escape(&a.store.display().to_string())
+    );
     Ok(())
 }

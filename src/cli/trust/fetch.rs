@@ -19,21 +19,26 @@ use crate::store::{Format, ops};
 
 #[derive(Args, Debug)]
 pub struct TrustFetchArgs {
+    /// HOST:PORT of the server (port 443 when omitted)
     pub target: String,
+    /// Truststore to add the certificate to (created when missing)
     #[arg(long, value_name = "STORE")]
     pub into: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Server name sent as SNI (default: HOST)
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
     /// Which certificate of the chain to add; only a CA that verifiably issued the chain is accepted (default: the top-most such CA)
     #[arg(long, value_name = "N")]
     pub cert: Option<usize>,
+    /// Alias of the new entry (default: from the certificate's CN)
     #[arg(long)]
     pub alias: Option<String>,
     /// Add without asking
     #[arg(long)]
     pub yes: bool,
+    /// Seconds to wait for the connection and the handshake
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub timeout: u64,
 }

@@ -49,7 +49,22 @@ pub fn comparison_key(name: &Name) -> NameKey {
 
 /// The comparison key of a DER name, or None if it does not parse.
 pub fn comparison_key_der(der: &[u8]) -> Option<NameKey> {
+    #[cfg(test)]
+    KEYS_COMPUTED.with(|c| c.set(c.get() + 1));
     Name::from_der(der).ok().map(|n| comparison_key(&n))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many names [`comparison_key_der`] parsed on this thread: lets tests count work
+    /// (linear vs. pairwise) instead of timing it.
+    static KEYS_COMPUTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Names parsed by [`comparison_key_der`] on this thread so far (tests only).
+#[cfg(test)]
+pub fn comparison_keys_computed() -> usize {
+    KEYS_COMPUTED.with(|c| c.get())
 }
 
 fn rdn_key(rdn: &RelativeDistinguishedName) -> Vec<(String, String)> {

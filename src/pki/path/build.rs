@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 
 use super::pool::PoolCert;
-use crate::pki::chain::CertFacts;
 use crate::pki::{signed, verify};
 
 /// Longest path (certificates, anchor included) the builder will consider.
@@ -91,18 +90,6 @@ pub fn build(pool: &[PoolCert], sigs: &mut Signatures) -> Built {
     })
 }
 
-/// Whether `parent` may have issued `child`: names match, and key identifiers, when both
-/// are present, agree. Stricter than store chain building (`pki::chain`, where key
-/// identifiers only rank candidates): validation skips an issuer the child's AKI rules out,
-/// as OpenSSL's issuer check does.
-fn may_have_issued(child: &CertFacts, parent: &CertFacts) -> bool {
-    child.issued_by(parent)
-        && match (&child.aki, &parent.ski) {
-            (Some(a), Some(s)) => a == s,
-            _ => true,
-        }
-}
-
 struct Search<'a, 'b> {
     pool: &'a [PoolCert],
     sigs: &'b mut Signatures,
@@ -164,7 +151,7 @@ impl Search<'_, '_> {
         let child = &self.pool[cur];
         let mut found: Vec<(bool, bool, bool, usize)> = Vec::new();
         for (i, cand) in self.pool.iter().enumerate() {
-            if path.contains(&i) || !may_have_issued(&child.facts, &cand.facts) {
+            if path.contains(&i) || !child.facts.issued_by(&cand.facts) {
                 continue;
             }
             let aki_exact = matches!(
@@ -194,6 +181,7 @@ mod tests {
     use super::super::testkit::{self, Ca, key};
     use super::*;
     use crate::pki::cert;
+    use crate::pki::chain::CertFacts;
     use crate::pki::key::PrivateKey;
 
     /// A certificate for `subject` with `key`, signed by `issuer` (self-signed when None).

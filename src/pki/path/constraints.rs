@@ -3,15 +3,17 @@
 //! emailAddress, and the leaf's CN as a DNS name when it has no dNSName SAN, as OpenSSL
 //! does) against a CA's permitted and excluded subtrees.
 //!
-//! Kept here, small, while `pki::constraints` (the parse/encode/check module for issuance)
-//! is being written; the two may later be merged. Constraint kinds not evaluated here (URI,
-//! otherName, …) fail closed when the certificate has a name of that kind.
+//! The subtree rules themselves (DNS, e-mail, IP) are `pki::constraints`'s, the same that
+//! `ca issue` refuses by; this module adds what validation needs on top: collecting a
+//! certificate's names (directoryName included) and the CN fallback. Constraint kinds not
+//! evaluated (URI, otherName, …) fail closed when the certificate has a name of that kind.
 
 use std::net::IpAddr;
 
 use x509_cert::ext::pkix::NameConstraints;
 use x509_cert::ext::pkix::name::GeneralName;
 
+use crate::pki::constraints::{dns_matches, email_matches, ip_matches};
 use crate::pki::name::NameKey;
 use crate::pki::san;
 
@@ -141,57 +143,14 @@ pub fn check(nc: &NameConstraints, names: &[CertName]) -> Result<usize, Violatio
 /// Whether `name` lies in the subtree rooted at `base` (same kind).
 fn within(name: &CertName, base: &GeneralName) -> bool {
     match (name, base) {
-        (CertName::Dns(n), GeneralName::DnsName(b)) => dns_within(n, b.as_str()),
-        (CertName::Email(n), GeneralName::Rfc822Name(b)) => email_within(n, b.as_str()),
-        (CertName::Ip(n), GeneralName::IpAddress(b)) => ip_within(n, b.as_bytes()),
+        (CertName::Dns(n), GeneralName::DnsName(b)) => dns_matches(n, b.as_str()),
+        (CertName::Email(n), GeneralName::Rfc822Name(b)) => email_matches(n, b.as_str()),
+        (CertName::Ip(n), GeneralName::IpAddress(b)) => ip_matches(n, b.as_bytes()),
         (CertName::Dir(key, _), GeneralName::DirectoryName(b)) => {
             key.starts_with(&crate::pki::name::comparison_key(b))
         }
         _ => false,
     }
-}
-
-/// `example.com` covers itself and every name below it; `.example.com` only names below it
-/// (the OpenSSL and common CA reading); the empty constraint covers everything.
-fn dns_within(name: &str, base: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let base = base.trim_end_matches('.').to_ascii_lowercase();
-    if base.is_empty() {
-        return true;
-    }
-    if let Some(rest) = base.strip_prefix('.') {
-        return name.len() > rest.len() + 1 && name.ends_with(&base);
-    }
-    name == base || name.ends_with(&format!(".{base}"))
-}
-
-/// `user@host`: that mailbox; `host`: any mailbox at host; `.host`: any mailbox below host.
-fn email_within(name: &str, base: &str) -> bool {
-    let Some((local, domain)) = name.rsplit_once('@') else {
-        return false;
-    };
-    let domain = domain.to_ascii_lowercase();
-    if let Some((blocal, bdomain)) = base.rsplit_once('@') {
-        return local == blocal && domain == bdomain.to_ascii_lowercase();
-    }
-    let base = base.to_ascii_lowercase();
-    if base.starts_with('.') {
-        domain.ends_with(&base)
-    } else {
-        domain == base
-    }
-}
-
-/// An iPAddress constraint is address + mask (8 bytes for IPv4, 32 for IPv6).
-fn ip_within(name: &[u8], base: &[u8]) -> bool {
-    if base.len() != name.len() * 2 {
-        return false;
-    }
-    let (addr, mask) = base.split_at(name.len());
-    name.iter()
-        .zip(addr)
-        .zip(mask)
-        .all(|((n, a), m)| n & m == a & m)
 }
 
 /// Whether a CN looks like a host name (letters, digits, `-`, `*`, at least one dot), the
@@ -229,24 +188,24 @@ mod tests {
 
     #[test]
     fn dns_subtrees() {
-        assert!(dns_within("example.com", "example.com"));
-        assert!(dns_within("a.b.Example.COM", "example.com"));
-        assert!(!dns_within("badexample.com", "example.com"));
-        assert!(!dns_within("example.com", ".example.com"));
-        assert!(dns_within("www.example.com", ".example.com"));
-        assert!(dns_within("anything", ""));
+        assert!(dns_matches("example.com", "example.com"));
+        assert!(dns_matches("a.b.Example.COM", "example.com"));
+        assert!(!dns_matches("badexample.com", "example.com"));
+        assert!(!dns_matches("example.com", ".example.com"));
+        assert!(dns_matches("www.example.com", ".example.com"));
+        assert!(dns_matches("anything", ""));
     }
 
     #[test]
     fn email_and_ip_subtrees() {
-        assert!(email_within("a@example.com", "example.com"));
-        assert!(!email_within("a@x.example.com", "example.com"));
-        assert!(email_within("a@x.example.com", ".example.com"));
-        assert!(email_within("a@Example.com", "a@example.com"));
-        assert!(!email_within("b@example.com", "a@example.com"));
-        assert!(ip_within(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
-        assert!(!ip_within(&[11, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
-        assert!(!ip_within(&[0; 16], &[10, 0, 0, 0, 255, 0, 0, 0]));
+        assert!(email_matches("a@example.com", "example.com"));
+        assert!(!email_matches("a@x.example.com", "example.com"));
+        assert!(email_matches("a@x.example.com", ".example.com"));
+        assert!(email_matches("a@Example.com", "a@example.com"));
+        assert!(!email_matches("b@example.com", "a@example.com"));
+        assert!(ip_matches(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
+        assert!(!ip_matches(&[11, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
+        assert!(!ip_matches(&[0; 16], &[10, 0, 0, 0, 255, 0, 0, 0]));
     }
 
     #[test]
