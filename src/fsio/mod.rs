@@ -65,6 +65,10 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 
 /// Refuses early (before any work) when `path` exists and `overwrite` is false.
 pub fn check_writable(path: &Path, overwrite: bool) -> Result<(), WriteError> {
+    // A folder is never replaced, --force or not: say so rather than "already exists".
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(WriteError::IsFolder(path.to_path_buf()));
+    }
     if !overwrite && fs::symlink_metadata(path).is_ok() {
         return Err(WriteError::Exists(path.to_path_buf()));
     }
@@ -77,9 +81,6 @@ pub fn check_writable(path: &Path, overwrite: bool) -> Result<(), WriteError> {
 /// unless `overwrite`, and never a folder. Lets a command refuse before it changes any state.
 pub fn check_output(path: &Path, overwrite: bool) -> Result<(), WriteError> {
     check_writable(path, overwrite)?;
-    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(WriteError::IsFolder(path.to_path_buf()));
-    }
     let dir = parent_dir(path);
     match fs::metadata(&dir) {
         Ok(m) if m.is_dir() => {}
