@@ -46,6 +46,7 @@ pub struct JavaStore {
 impl JavaStore {
     pub fn new(path: &Path, password: String) -> Result<JavaStore, TrustError> {
         let path = path.canonicalize().map_err(|cause| TrustError::Read {
+            action: "read",
             path: path.to_path_buf(),
             cause,
         })?;
@@ -61,6 +62,7 @@ impl JavaStore {
 
     fn load(&self) -> Result<(Format, Keystore, Option<codec::pkcs12::Compat>), TrustError> {
         let bytes = crate::fsio::read_input(&self.path).map_err(|cause| TrustError::Read {
+            action: "read",
             path: self.path.clone(),
             cause,
         })?;

@@ -26,8 +26,10 @@ use crate::pki::{name, oids};
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
     // Prints its cause rather than exposing it: a `{:#}` chain says it once.
-    #[error("cannot read {}: {cause}", .path.display())]
+    #[error("cannot {action} {}: {cause}", .path.display())]
     Read {
+        /// What was being done: "read", "create", "remove".
+        action: &'static str,
         path: PathBuf,
         cause: std::io::Error,
     },
@@ -95,6 +97,7 @@ impl Anchor {
             path.to_path_buf()
         };
         let bytes = crate::fsio::read_input(&file).map_err(|cause| TrustError::Read {
+            action: "read",
             path: file.clone(),
             cause,
         })?;

@@ -163,6 +163,7 @@ impl TrustStore for NssDb {
         let mut done = Vec::new();
         if !self.exists() {
             std::fs::create_dir_all(&self.dir).map_err(|cause| TrustError::Read {
+                action: "create",
                 path: self.dir.clone(),
                 cause,
             })?;

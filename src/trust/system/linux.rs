@@ -210,6 +210,7 @@ impl TrustStore for LinuxStore {
         let mut done = Vec::new();
         if !self.ours(a) {
             std::fs::create_dir_all(self.distro.anchors).map_err(|cause| TrustError::Read {
+                action: "create",
                 path: self.distro.anchors.into(),
                 cause,
             })?;
@@ -243,6 +244,7 @@ impl TrustStore for LinuxStore {
         }
         let file = self.file(a);
         std::fs::remove_file(&file).map_err(|cause| TrustError::Read {
+            action: "remove",
             path: file.clone(),
             cause,
         })?;
