@@ -250,7 +250,8 @@ impl PublicKeyInfo {
     }
 }
 
-fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
+/// RFC 5280 names of the bits set in a keyUsage.
+pub fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
     let all = [
         (KeyUsages::DigitalSignature, "digitalSignature"),
         (KeyUsages::NonRepudiation, "nonRepudiation"),
