@@ -38,7 +38,7 @@ use crate::pki::key::PrivateKey;
 use crate::pki::name;
 use crate::pki::{inspect, oids, signed};
 use dir::{Config, Kind, Lock};
-use error::{corrupt, io_err};
+use error::{corrupt, io_err, io_failed};
 use index::Index;
 
 /// Default validity of a root CA: 10 years.
@@ -254,9 +254,9 @@ impl Ca {
     }
 
     fn lock(&self) -> Result<Lock, CaError> {
-        Lock::acquire(&self.dir).map_err(|source| CaError::Lock {
+        Lock::acquire(&self.dir).map_err(|cause| CaError::Lock {
             path: self.dir.join(dir::LOCK),
-            source,
+            cause,
         })
     }
 

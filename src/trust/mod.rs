@@ -25,10 +25,13 @@ use crate::pki::{name, oids};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    #[error("cannot read {}: {source}", .path.display())]
+    // Prints its cause rather than exposing it: a `{:#}` chain says it once.
+    #[error("cannot {action} {}: {cause}", .path.display())]
     Read {
+        /// What was being done: "read", "create", "remove".
+        action: &'static str,
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{}: {detail}", .path.display())]
     BadInput { path: PathBuf, detail: String },
@@ -93,9 +96,10 @@ impl Anchor {
         } else {
             path.to_path_buf()
         };
-        let bytes = crate::fsio::read_input(&file).map_err(|source| TrustError::Read {
+        let bytes = crate::fsio::read_input(&file).map_err(|cause| TrustError::Read {
+            action: "read",
             path: file.clone(),
-            source,
+            cause,
         })?;
         let bad = |detail: String| TrustError::BadInput {
             path: file.clone(),

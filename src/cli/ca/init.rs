@@ -11,7 +11,7 @@ use crate::cli::common::ca_notes::{note, now, print_notes};
 use crate::cli::common::key_type::KeyTypeParser;
 use crate::cli::common::keys::generate;
 use crate::cli::common::pass::{PassArg, password};
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::fsio;
 use crate::pki::constraints::Constraints;
 use crate::pki::key::KeyType;
@@ -112,7 +112,7 @@ pub fn run(a: InitArgs) -> anyhow::Result<()> {
         } else {
             "root"
         },
-        sanitize(&created.subject_text()),
+        escape(&created.subject_text()),
         a.dir.display(),
         index::format_time(not_after)
     );

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::io::{read_input, shown};
 use super::pass::{KeyPasswords, PassArg};
-use super::render::sanitize;
+use super::render::escape;
 use super::stores::{CompatArg, encode_store, load_bytes, target_format, unlock_all};
 use crate::codec;
 use crate::fsio;
@@ -149,7 +149,11 @@ pub fn check_unkept(path: &Path, unkept: &[String], skip: bool) -> anyhow::Resul
     if unkept.is_empty() {
         return Ok(());
     }
-    let what = sanitize(&unkept.join(", "));
+    let what = unkept
+        .iter()
+        .map(|u| escape(u))
+        .collect::<Vec<_>>()
+        .join(", ");
     if !skip {
         anyhow::bail!(
             "{} holds what keychest cannot keep ({what}): writing the store again would lose it; use --skip-unsupported to drop it",

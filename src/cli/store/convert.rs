@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::FormatArg;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{check_unkept, lock_wait};
 use crate::cli::common::stores::{
     CompatArg, encode_store, load_store_for_keys, open_secrets, save_store, target_format,
@@ -89,7 +89,7 @@ pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
         save_store(&a.output, to, &loaded.store, out_pw, a.compat, a.force)?;
     }
     for s in skipped {
-        eprintln!("skipped secret key '{}'", sanitize(&s));
+        eprintln!("skipped secret key '{}'", escape(&s));
     }
     eprintln!(
         "wrote {} to {} ({})",
@@ -158,8 +158,8 @@ fn lower_aliases(store: &mut Keystore, to: Format) {
         if lower != e.alias {
             eprintln!(
                 "note: alias '{}' becomes '{}' (Java aliases are lower-case)",
-                sanitize(&e.alias),
-                sanitize(&lower)
+                escape(&e.alias),
+                escape(&lower)
             );
             e.alias = lower;
         }

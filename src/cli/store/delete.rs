@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 
 use crate::cli::common::aliases::find_entry;
 use crate::cli::common::pass::PassArg;
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
 use crate::store::ops;
 
@@ -31,15 +32,16 @@ pub fn run(a: StoreDeleteArgs) -> anyhow::Result<()> {
         create: None,
     };
     let removed = edit_store(&a.store, &opts, |ed| {
-        find_entry(&ed.store, &a.alias, ed.format.caps().case_sensitive_aliases)?;
+        find_entry(&ed.store, &a.alias, ed.format.caps().case_sensitive_aliases)
+            .with_context(|| a.store.display().to_string())?;
         let removed = ops::delete(&mut ed.store, ed.format, &a.alias)?;
         ed.mark_changed();
         Ok(removed)
     })?;
     eprintln!(
         "deleted '{}' from {}",
-        sanitize(&removed.alias),
-        sanitize(&a.store.display().to_string())
+        escape(&removed.alias),
+        escape(&a.store.display().to_string())
     );
     Ok(())
 }

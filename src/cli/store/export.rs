@@ -95,7 +95,8 @@ pub fn run(a: StoreExportArgs) -> anyhow::Result<()> {
     }
     let loaded = load_store_for_keys(&a.store, &a.pass)?;
     let cs = loaded.format.caps().case_sensitive_aliases;
-    let i = find_entry(&loaded.store, &a.alias, cs)?;
+    let i =
+        find_entry(&loaded.store, &a.alias, cs).with_context(|| a.store.display().to_string())?;
     let entry = loaded.store.entries[i].clone();
     let out_pw = opt_secret(&a.out_pass, "Password for the exported key", true)?;
     match format {
@@ -145,7 +146,11 @@ fn export_files(
 ) -> anyhow::Result<()> {
     let certs = entry.certificates();
     if let EntryBody::SecretKey { .. } = entry.body {
-        bail!("'{}' is a secret key: export it with --format p12", a.alias);
+        bail!(
+            "{}: '{}' is a secret key: export it with --format p12",
+            a.store.display(),
+            a.alias
+        );
     }
     let data = if format == ExportFormat::Der {
         if certs.len() > 1 {
@@ -163,7 +168,7 @@ fn export_files(
     };
     if let Some(key_out) = &a.key_out {
         let EntryBody::PrivateKey { key, .. } = &entry.body else {
-            bail!("'{}' has no private key", a.alias);
+            bail!("{}: '{}' has no private key", a.store.display(), a.alias);
         };
         let key_pw = opt_secret(&a.key_pass, "Key password", false)?;
         let pw = key_pw
@@ -171,7 +176,8 @@ fn export_files(
             .or(loaded.password.as_deref())
             .map(|s| s.as_str())
             .unwrap_or("");
-        let der = keyprotect::decrypt(key, pw).with_context(|| format!("entry '{}'", a.alias))?;
+        let der = keyprotect::decrypt(key, pw)
+            .with_context(|| format!("{}: entry '{}'", a.store.display(), a.alias))?;
         let out_pw = out_pw.as_deref().map(|s| s.as_str());
         let key_der = extension(key_out).as_deref() == Some("der")
             || (format == ExportFormat::Der && extension(key_out).as_deref() != Some("pem"));

@@ -14,7 +14,7 @@ use crate::cli::common::exit::usage;
 use crate::cli::common::io::read_input;
 use crate::cli::common::list_line::plural;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, NewStore, StoreEdit, edit_store};
 use crate::cli::common::stores::{CompatArg, load_store, unlock_all};
 use crate::codec;
@@ -214,29 +214,29 @@ fn report_import(r: &ops::ImportReport, store: &Path, verbose: bool) {
         eprintln!(
             "{} ({}; -v lists them)",
             parts.join(", "),
-            sanitize(&store.display().to_string())
+            escape(&store.display().to_string())
         );
         return;
     }
     for (given, stored) in &r.case_changed {
         eprintln!(
             "note: alias '{}' stored as '{}' (Java aliases are lower-case)",
-            sanitize(given),
-            sanitize(stored)
+            escape(given),
+            escape(stored)
         );
     }
     for (alias, existing) in &r.skipped_duplicates {
         eprintln!(
             "skipped '{}': the same certificate is already in the store as '{}'",
-            sanitize(alias),
-            sanitize(existing)
+            escape(alias),
+            escape(existing)
         );
     }
     for a in &r.replaced {
-        eprintln!("replaced '{}'", sanitize(a));
+        eprintln!("replaced '{}'", escape(a));
     }
     for a in &r.added {
-        eprintln!("added '{}'", sanitize(a));
+        eprintln!("added '{}'", escape(a));
     }
 }
 

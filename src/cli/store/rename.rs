@@ -4,12 +4,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::cli::common::aliases::find_entry;
 use crate::cli::common::pass::PassArg;
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, edit_store};
 use crate::store::{Format, ops};
 
@@ -44,9 +44,10 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
         }
         let cs = ed.format.caps().case_sensitive_aliases;
         let before = Some(
-            ed.store.entries[find_entry(&ed.store, &a.old, cs)?]
-                .alias
-                .clone(),
+            ed.store.entries[find_entry(&ed.store, &a.old, cs)
+                .with_context(|| a.store.display().to_string())?]
+            .alias
+            .clone(),
         );
         let stored = ops::rename(&mut ed.store, ed.format, &a.old, &a.new)?;
         // Renaming an entry to its own name leaves the file as it is.
@@ -58,14 +59,14 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
     if stored != a.new {
         eprintln!(
             "note: alias stored as '{}' (Java aliases are lower-case)",
-            sanitize(&stored)
+            escape(&stored)
         );
     }
     eprintln!(
         "renamed '{}' to '{}' in {}",
-        sanitize(&a.old),
-        sanitize(&stored),
-        sanitize(&a.store.display().to_string())
+        escape(&a.old),
+        escape(&stored),
+        escape(&a.store.display().to_string())
     );
     Ok(())
 }
