@@ -19,10 +19,11 @@ pub struct PassMap {
 pub enum PassMapError {
     #[error("line {line}: expected 'GLOB SOURCE'")]
     Syntax { line: usize },
-    #[error("line {line}: {source}")]
+    /// Prints its cause rather than exposing it, so the cause is said once.
+    #[error("line {line}: {cause}")]
     Source {
         line: usize,
-        source: crate::secret::SecretError,
+        cause: crate::secret::SecretError,
     },
 }
 
@@ -37,10 +38,10 @@ impl PassMap {
             let (glob, src) = line
                 .split_once(char::is_whitespace)
                 .ok_or(PassMapError::Syntax { line: i + 1 })?;
-            let src: SecretSource = src.trim().parse().map_err(|source| PassMapError::Source {
-                line: i + 1,
-                source,
-            })?;
+            let src: SecretSource = src
+                .trim()
+                .parse()
+                .map_err(|cause| PassMapError::Source { line: i + 1, cause })?;
             rules.push((glob.to_string(), src));
         }
         Ok(PassMap { rules })
