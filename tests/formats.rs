@@ -925,6 +925,26 @@ fn ed448_keys_are_shown_and_carried_through_conversions_unchanged() {
     );
     let shown = ok(&["show", p(&d("k.pem"))]);
     assert!(shown.contains("Ed448"), "{shown}");
+    // The fingerprint is the SHA-256 of the public key openssl derives from the same file.
+    peer(
+        "openssl",
+        &[
+            "pkey",
+            "-in",
+            p(&d("k.pem")),
+            "-pubout",
+            "-outform",
+            "DER",
+            "-out",
+            p(&d("pub.der")),
+        ],
+    );
+    let spki_sha256 = hex(&sha2::Sha256::digest(std::fs::read(d("pub.der")).unwrap()));
+    let json = ok(&["show", p(&d("k.pem")), "--json"]);
+    assert!(
+        json.contains(&spki_sha256),
+        "{json}\nexpected {spki_sha256}"
+    );
     let both = std::fs::read_to_string(d("k.pem")).unwrap()
         + &std::fs::read_to_string(d("c.pem")).unwrap();
     std::fs::write(d("both.pem"), both).unwrap();

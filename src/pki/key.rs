@@ -185,6 +185,15 @@ impl PrivateKey {
         }
     }
 
+    /// The SubjectPublicKeyInfo (DER) of a PKCS#8 key of a type keychest only carries (not
+    /// signs with), where it can be derived: Ed448. `None` for other types.
+    pub fn carried_public_key(pkcs8_der: &[u8]) -> Option<Vec<u8>> {
+        use pkcs8::{DecodePrivateKey, EncodePublicKey};
+        let key = ed448_goldilocks::SigningKey::from_pkcs8_der(pkcs8_der).ok()?;
+        let spki = key.verifying_key().to_public_key_der().ok()?;
+        Some(spki.as_bytes().to_vec())
+    }
+
     /// Encodes as an unencrypted PKCS#8 `PrivateKeyInfo` (version 1, as OpenSSL writes it).
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         let enc = |r: Result<pkcs8::SecretDocument, pkcs8::Error>| {

@@ -227,6 +227,15 @@ pub fn load_private_key(
     Ok(PrivateKey::from_pkcs8_der(&pkcs8)?)
 }
 
+/// The unencrypted PKCS#8 `PrivateKeyInfo` of any key form, decrypting with `password` when
+/// needed; for keys keychest carries without using (Ed448, …).
+pub fn load_pkcs8(
+    bytes: &[u8],
+    password: &mut dyn FnMut() -> Result<Zeroizing<String>, KeyFileError>,
+) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
+    decrypt_to_pkcs8(find_key(bytes)?, password)
+}
+
 fn decrypt_to_pkcs8(
     raw: RawKey,
     password: &mut dyn FnMut() -> Result<Zeroizing<String>, KeyFileError>,
