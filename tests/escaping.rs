@@ -167,6 +167,29 @@ impl Fixture {
         for ca in ["oddca", "plainca"] {
             run_in(d, &["ca", "init", ca, "--subject", "CN=Escaping CA"]);
         }
+        // A CA refuses to certify a DNS name holding control characters, and says so without
+        // echoing it; with the SANs replaced, the hostile CN still reaches the CA's index.
+        let refused = keychest()
+            .current_dir(d)
+            .args([
+                "ca",
+                "sign",
+                "oddca",
+                "--csr",
+                "odd.csr",
+                "-o",
+                "odd-issued.pem",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("a DNS name holds a control character"),
+            "{stderr}"
+        );
+        assert_clean(&stderr, "stderr of the refused ca sign");
+        assert!(!d.join("odd-issued.pem").exists());
         run_in(
             d,
             &[
@@ -175,6 +198,8 @@ impl Fixture {
                 "oddca",
                 "--csr",
                 "odd.csr",
+                "--san",
+                "dns:odd.test",
                 "-o",
                 "odd-issued.pem",
             ],
@@ -274,5 +299,11 @@ fn hostile_text_is_escaped_per_value_and_exact_in_json() {
     );
     json_has(d, &["show", "odd.pem", "--json"], EVIL_SAN);
     json_has(d, &["show", "odd.csr", "--json"], EVIL_SAN);
-    json_has(d, &["ca", "list", "oddca", "--json"], EVIL_SAN);
+    // The CA refused the hostile SAN (the fixture replaced it); its index keeps the hostile
+    // CN, which a DN always prints with RFC 4514 escapes, in JSON too.
+    json_has(
+        d,
+        &["ca", "list", "oddca", "--json"],
+        "CN=bad\\0Acn\\0D\\1B[31m\\E2\\80\\AERED",
+    );
 }
