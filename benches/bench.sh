@@ -4,9 +4,9 @@
 # reports medians in milliseconds as a Markdown table (pasted into docs/performance.md).
 #
 #   benches/bench.sh [ROUNDS] [SECTION...]
-#   sections: keys csr pki stores java select ca (default: all), and growth (only when
-#   named). keytool scripts are slow: the pki section runs them in every round, so give it
-#   few rounds (e.g. 5).
+#   sections: keys csr pki stores java select ca doctor (default: all), and growth (only
+#   when named). keytool scripts are slow: the pki section runs them in every round, so give
+#   it few rounds (e.g. 5).
 #
 #   growth (benches/growth.sh): issue 11's cases — leaf-only key stores, PEM bundles of
 #   100,000 certificates and 4,000 copies of one, a CA of 100,000 records, a 2^31-iteration
@@ -18,10 +18,11 @@ cd "$(dirname "$0")/.."
 BENCHES=$PWD/benches
 ROUNDS=${1:-31}
 shift || true
-SECTIONS=${*:-keys csr pki stores java select ca}
+SECTIONS=${*:-keys csr pki stores java select ca doctor}
 cargo build --release --quiet --bins --examples
 KC=$PWD/target/release/keychest
 MAKE_STORE=$PWD/target/release/examples/make_store
+MAKE_DOCTOR_TREE=$PWD/target/release/examples/make_doctor_tree
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
@@ -133,6 +134,11 @@ make_bigca() {
   "$KC" csr new --key ec.key --subject "CN=bench.example.org" --out bench.csr 2>/dev/null
 }
 if [[ " $SECTIONS " == *" ca "* ]]; then make_bigca; fi
+if [[ " $SECTIONS " == *" doctor "* ]]; then
+  # 1,000 stores (700 PKCS#12, 300 JKS) of 50 certificates each: 50,000 certificates.
+  echo "making the doctor tree..." >&2
+  "$MAKE_DOCTOR_TREE" fleet 1000 50 changeit
+fi
 peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
 for ((i = 0; i < ROUNDS; i++)); do
@@ -184,6 +190,12 @@ for ((i = 0; i < ROUNDS; i++)); do
         time_cmd kc-sign-100k "$KC" ca sign bigca --csr bench.csr --out signed.crt --force
         time_cmd kc-issue-100k "$KC" ca issue bigca bench.test --out-dir . --force
         time_cmd kc-list-100k "$KC" ca list bigca
+          ;;
+      doctor)
+        # With the password: MACs verified, certificate safes and keys decrypted (the
+        # key-match rule); without: what can be checked without opening the stores.
+        time_cmd kc-doctor "$KC" doctor fleet --pass pass:changeit --json
+        time_cmd kc-doctor-nopass "$KC" doctor fleet --json
         ;;
       growth) ;; # its own rounds, below
       csr)
@@ -243,6 +255,10 @@ for s in $SECTIONS; do
     java)
       printf '| %s | %s | - | %s | - | %s× |\n' "convert a 150-entry JKS (system CAs) to PKCS#12" "$(median_ms "${SAMPLES[kc-cacerts]}")" "$(median_ms "${SAMPLES[kt-cacerts]}")" "$(awk -v k="$(median_ms "${SAMPLES[kc-cacerts]}")" -v o="$(median_ms "${SAMPLES[kt-cacerts]}")" 'BEGIN{printf "%.1f", o/k}')"
       printf '| %s | %s | - | %s | - | %s× |\n' "list a 5,000-entry JKS" "$(median_ms "${SAMPLES[kc-jlist5000]}")" "$(median_ms "${SAMPLES[kt-jlist5000]}")" "$(awk -v k="$(median_ms "${SAMPLES[kc-jlist5000]}")" -v o="$(median_ms "${SAMPLES[kt-jlist5000]}")" 'BEGIN{printf "%.1f", o/k}')"
+      ;;
+    doctor)
+      printf '| doctor: 1,000 stores, 50,000 certificates, with password | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-doctor]}")"
+      printf '| doctor: 1,000 stores, without password | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-doctor-nopass]}")"
       ;;
     select)
       printf '| select --ca-names (100 names), 10,000 key entries, PKCS#12 | %s | | | | |\n' "$(median_ms "${SAMPLES[kc-sel-p12]}")"

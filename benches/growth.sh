@@ -1,6 +1,6 @@
 # The "growth" section of benches/bench.sh (sourced by it, in its working folder, with KC,
-# MAKE_STORE, ROUNDS and its helpers set): inputs that once made keychest slow down faster
-# than linearly (issue 11), and doctor's folder of stores. Each case runs ROUNDS times,
+# MAKE_STORE, MAKE_DOCTOR_TREE, ROUNDS and its helpers set): inputs that once made keychest
+# slow down faster than linearly (issue 11), and doctor's folder of stores. Each case runs ROUNDS times,
 # interleaved with the same case run by an older keychest (KC_OLD=PATH, optional) and by
 # openssl/keytool where they do the same work. Every run is capped at GROW_CAP seconds
 # (default 60): a contender that hits the cap is reported as "> 60 s" and not run again.
@@ -110,18 +110,12 @@ if grow_wants ca; then
   printf '[ca]\ndefault_ca=c\n[c]\ndir=.\ndatabase=index.txt\nserial=serial\nnew_certs_dir=new\ncertificate=ca.crt\nprivate_key=../ec.key\ndefault_md=sha256\ndefault_days=398\npolicy=p\n[p]\ncommonName=supplied\n' > ca.cnf
   cd ..
 fi
-# Doctor (when this keychest has it): 1,000 stores of 50 certificates, three formats.
+# Doctor (when this keychest has it): 1,000 stores of 50 certificates (the doctor section's
+# fleet: a key entry with its chain and trusted certificates each; PKCS#12 and JKS).
 HAVE_DOCTOR=
 if grow_wants doctor && "$KC" doctor --help >/dev/null 2>&1; then
   HAVE_DOCTOR=1
-  mkdir -p doctor1000
-  for ((i = 0; i < 1000; i++)); do
-    case $((i % 3)) in
-      0) "$MAKE_STORE" trust pkcs12 50 "doctor1000/s$i.p12" changeit ;;
-      1) "$MAKE_STORE" trust jks 50 "doctor1000/s$i.jks" changeit ;;
-      2) "$MAKE_STORE" trust pem 50 "doctor1000/s$i.pem" changeit ;;
-    esac
-  done
+  "$MAKE_DOCTOR_TREE" doctor1000 1000 50 changeit
 fi
 
 for ((i = 0; i < ROUNDS; i++)); do

@@ -9,8 +9,13 @@
 //! against the bytes that remain before anything is sliced, and there is no recursion (callers
 //! walk the fixed PKCS#12 shape, so nesting is bounded by the code, not by the input). Offsets
 //! are absolute within the buffer being read, for error messages.
+//!
+//! BER input (indefinite lengths, chunked OCTET STRINGs) is first rewritten to DER by
+//! [`ber::to_der`], so this reader stays DER-only.
 
 use const_oid::ObjectIdentifier as Oid;
+
+pub mod ber;
 
 pub const SEQUENCE: u8 = 0x30;
 pub const SET: u8 = 0x31;
@@ -112,7 +117,10 @@ impl<'a> Reader<'a> {
         let (hdr, len) = if l0 < 0x80 {
             (2usize, l0 as usize)
         } else if l0 == 0x80 {
-            return err(at, "indefinite length (BER) is not supported");
+            return err(
+                at,
+                "indefinite length (BER) where DER is expected (inputs are normalised by `ber::to_der`)",
+            );
         } else {
             let n = (l0 & 0x7f) as usize;
             if n > 4 {

@@ -5,6 +5,7 @@ pub mod asn1;
 pub mod ca;
 pub mod cli;
 pub mod codec;
+pub mod doctor;
 pub mod fsio;
 pub mod pbe;
 pub mod pem;

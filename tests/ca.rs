@@ -326,14 +326,17 @@ fn s_server(dir: &Path, port: u16, extra: &[&str]) -> (Reap, std::sync::mpsc::Re
 }
 
 /// Everything the server printed until it exits (or 10 s).
+/// What s_server printed, until both its pipes close (it exits after `-naccept 1`) or 10 s.
+/// Its stdout and stderr are read by two threads, so "CONNECTION CLOSED" (stdout) can arrive
+/// before the verify lines (stderr): after it, keep reading for up to 2 s more.
 fn drain(rx: &std::sync::mpsc::Receiver<String>) -> String {
     let mut out = String::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut deadline = Instant::now() + Duration::from_secs(10);
     while let Ok(l) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         out.push_str(&l);
         out.push('\n');
         if l.contains("CONNECTION CLOSED") || l.contains("ERROR") {
-            break;
+            deadline = deadline.min(Instant::now() + Duration::from_secs(2));
         }
     }
     out

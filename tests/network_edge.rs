@@ -460,10 +460,11 @@ fn timeout_bounds_the_whole_operation() {
             "3",
         ],
     );
-    // Generous for a loaded machine: 3 s plus start-up; before the whole-operation deadline
-    // this server kept `connect` reading for 40 s and more.
+    // A behaviour bound, not a speed target: before the whole-operation deadline this server
+    // kept `connect` reading for as long as it dripped (40 s and more). 20 s leaves a loaded
+    // CI machine room for process start-up while still failing the old behaviour.
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(8), "took {took:?}: {stderr}");
+    assert!(took < Duration::from_secs(20), "took {took:?}: {stderr}");
     assert!(stderr.contains("timed out"), "{stderr}");
     // A huge timeout is clamped, never a panic.
     let closed = free_port();

@@ -15,10 +15,13 @@ pub enum CaError {
     AlreadyCa(PathBuf),
     #[error("{0} already exists; refusing to create a CA over it")]
     Exists(PathBuf),
-    #[error("cannot read {path}: {source}")]
+    // Io and Lock print their cause rather than expose it: a `{:#}` chain says it once.
+    #[error("cannot {action} {}: {cause}", .path.display())]
     Io {
+        /// What was being done: "read", "create", "append to".
+        action: &'static str,
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(transparent)]
     Write(#[from] fsio::WriteError),
@@ -65,17 +68,27 @@ pub enum CaError {
         problem: String,
         fix: String,
     },
-    #[error("cannot lock {}: {source}", .path.display())]
+    #[error("cannot lock {}: {cause}", .path.display())]
     Lock {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
+/// An I/O error reading `path`.
 pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
-    move |source| CaError::Io {
+    io_failed("read", path)
+}
+
+/// An I/O error doing `action` ("create", "append to") to `path`.
+pub(super) fn io_failed<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> CaError + 'a {
+    move |cause| CaError::Io {
+        action,
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 

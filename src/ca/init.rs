@@ -17,7 +17,7 @@ use super::dir::{self, Config, Kind};
 use super::index::{self, Index};
 use super::issue::new_serial;
 use super::policy::{IssueRequest, Note};
-use super::{BACKDATE, Ca, CaError, DAY, io_err, perms};
+use super::{BACKDATE, Ca, CaError, DAY, io_failed, perms};
 
 /// What `ca init` creates.
 pub struct NewCa<'a> {
@@ -50,7 +50,7 @@ pub fn init(
             return Err(CaError::Exists(f));
         }
     }
-    perms::create_private_dir(dir_path).map_err(io_err(dir_path))?;
+    perms::create_private_dir(dir_path).map_err(io_failed("create", dir_path))?;
     // Before a parent records the new intermediate: every file can be written.
     for f in dir::state_files(dir_path) {
         fsio::check_output(&f, false)?;

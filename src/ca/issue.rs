@@ -13,7 +13,7 @@ use crate::pki::san;
 use super::index::{self, Record, Status};
 use super::output::{OutputPlan, Product};
 use super::policy::{self, IssueRequest, Note};
-use super::{Ca, CaError, dir, io_err, perms};
+use super::{Ca, CaError, dir, io_failed, perms};
 
 /// The result of an issuance.
 #[derive(Debug, Clone)]
@@ -68,7 +68,7 @@ impl Ca {
         })?;
         let record = (|| {
             let certs = self.dir.join(dir::CERTS);
-            perms::create_private_dir(&certs).map_err(io_err(&certs))?;
+            perms::create_private_dir(&certs).map_err(io_failed("create", &certs))?;
             let rel = format!("{}/{serial_hex}.pem", dir::CERTS);
             fsio::write_atomic(
                 &self.dir.join(&rel),
@@ -87,7 +87,7 @@ impl Ca {
                 file: Some(rel),
             };
             let path = self.index_path();
-            index::append(&path, &rec).map_err(io_err(&path))
+            index::append(&path, &rec).map_err(io_failed("append to", &path))
         })();
         if let Err(e) = record {
             OutputPlan::undo(&created);

@@ -38,7 +38,7 @@ use crate::pki::key::PrivateKey;
 use crate::pki::name;
 use crate::pki::{inspect, oids, signed};
 use dir::{Config, Kind, Lock};
-use error::{corrupt, io_err};
+use error::{corrupt, io_err, io_failed};
 use index::Index;
 
 /// Default validity of a root CA: 10 years.
@@ -100,12 +100,21 @@ fn basic_constraints(cert: &Certificate) -> Option<BasicConstraints> {
 }
 
 impl Ca {
-    /// Opens the CA in `dir`, checking that its files are readable and consistent.
+    /// Opens the CA in `dir`, checking that its files are readable and consistent, and
+    /// refusing a folder or key others could read or swap (`perms::check`).
     pub fn open(dir: &Path) -> Result<Ca, CaError> {
+        if dir::is_ca(dir) {
+            perms::check(dir)?;
+        }
+        Ca::open_to_inspect(dir)
+    }
+
+    /// [`Ca::open`] without the permission check, for read-only inspection that reports
+    /// unsafe permissions itself (`doctor`); never for signing with the key.
+    pub fn open_to_inspect(dir: &Path) -> Result<Ca, CaError> {
         if !dir::is_ca(dir) {
             return Err(CaError::NotACa(dir.to_path_buf()));
         }
-        perms::check(dir)?;
         let cfg_path = dir.join(dir::CONFIG);
         let config: Config = serde_json::from_slice(&read(&cfg_path)?)
             .map_err(|e| corrupt(&cfg_path, e.to_string()))?;
@@ -245,9 +254,9 @@ impl Ca {
     }
 
     fn lock(&self) -> Result<Lock, CaError> {
-        Lock::acquire(&self.dir).map_err(|source| CaError::Lock {
+        Lock::acquire(&self.dir).map_err(|cause| CaError::Lock {
             path: self.dir.join(dir::LOCK),
-            source,
+            cause,
         })
     }
 

@@ -96,7 +96,7 @@ impl OutputPlan {
                     Self::undo(&created);
                     return Err(fsio::WriteError::Io {
                         path: f.path.clone(),
-                        source: std::io::Error::other("this command does not produce it"),
+                        cause: std::io::Error::other("this command does not produce it"),
                     }
                     .into());
                 }

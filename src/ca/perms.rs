@@ -51,9 +51,10 @@ pub fn check(ca_dir: &Path) -> Result<(), CaError> {
         fix,
     };
     let stat = |p: &Path| {
-        std::fs::metadata(p).map_err(|source| CaError::Io {
+        std::fs::metadata(p).map_err(|cause| CaError::Io {
+            action: "read",
             path: p.to_path_buf(),
-            source,
+            cause,
         })
     };
     let d = stat(ca_dir)?;

@@ -87,7 +87,15 @@ pub fn request_from_csr(
             }
             s
         }
-        None => csr_sans,
+        // The names the request asks for are certified only if a CA may certify them.
+        None => {
+            for (i, name) in csr_sans.iter().enumerate() {
+                san::check_requested(name).map_err(|why| {
+                    CsrError::Malformed(format!("subjectAltName entry {}: {why}", i + 1))
+                })?;
+            }
+            csr_sans
+        }
     };
     Ok((
         IssueRequest {

@@ -7,6 +7,7 @@ mod ca;
 mod common;
 mod connect;
 mod csr;
+mod doctor;
 mod generate;
 mod key;
 mod pki;
@@ -50,7 +51,7 @@ pub enum Command {
     Csr(csr::CsrCommand),
     /// Show what a file holds: certificates, requests, CRLs, keys, keystores
     Show(show::ShowArgs),
-    /// Keystores and truststores: PKCS#12, PEM, JKS, JCEKS
+    /// Keystores and truststores: PKCS#12, PEM, JKS, JCEKS, PKCS#7 bundles
     #[command(
         subcommand,
         after_help = "EXAMPLES:\n  keychest store list keystore.jks\n  keychest store convert keystore.jks keystore.p12 --pass pass:changeit\n\nEXIT STATUS:\n  0  success\n  1  failure (see each subcommand)\n  2  usage error"
@@ -86,6 +87,8 @@ pub enum Command {
     Ca(ca::CaCommand),
     /// Validate a certificate's path to trust anchors, explaining every check
     Verify(verify::VerifyArgs),
+    /// Find what will break in certificates, keys, stores and CA directories, with the fix
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -111,10 +114,12 @@ pub fn run() -> i32 {
             return code;
         }
     };
-    if !matches!(
-        cli.command,
-        Command::Select(_) | Command::Connect(_) | Command::Trust(_)
-    ) {
+    let network = match &cli.command {
+        Command::Select(_) | Command::Connect(_) | Command::Trust(_) => true,
+        Command::Doctor(d) => !d.connect.is_empty(),
+        _ => false,
+    };
+    if !network {
         end_quietly_on_closed_pipe();
     }
     let dir_syncs = crate::fsio::defer_dir_syncs();
@@ -159,6 +164,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(g) => generate::run(g, Cli::command()),
         Command::Pki(p) => pki::run(p),
         Command::Verify(v) => verify::run(v),
+        Command::Doctor(d) => doctor::run(d),
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::common::exit::{ExitError, NOT_VALID};
 use super::common::io::read_input;
 use super::common::pass::PassArg;
-use super::common::render::sanitize;
+use super::common::render::escape;
 use super::common::stores::load_bytes;
 use crate::pki::path::{self, Input, Inputs, Outcome, PathError, Purpose, Report, Source};
 use crate::store::{EntryBody, Format};
@@ -167,7 +167,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<()> {
         };
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}", sanitize(&render(&report)));
+        print!("{}", render(&report));
     }
     if report.valid {
         return Ok(());
@@ -188,6 +188,8 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<()> {
     .into())
 }
 
+/// The report as text; every value from a certificate or the command line is escaped on
+/// its own, so each line is keychest's.
 fn render(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Path:");
@@ -198,14 +200,14 @@ fn render(r: &Report) -> String {
             Source::Trust => "trust",
         };
         let anchor = if c.anchor { ", trust anchor" } else { "" };
-        let _ = writeln!(out, "  [{i}] {} ({from}{anchor})", c.subject);
+        let _ = writeln!(out, "  [{i}] {} ({from}{anchor})", escape(&c.subject));
     }
     let mut context = vec![format!("at {}", r.at)];
     if let Some(p) = &r.purpose {
-        context.push(format!("purpose {p}"));
+        context.push(format!("purpose {}", escape(p)));
     }
     if let Some(h) = &r.host {
-        context.push(format!("host {h}"));
+        context.push(format!("host {}", escape(h)));
     }
     let _ = writeln!(out, "Checks ({}):", context.join(", "));
     for s in &r.steps {
@@ -218,7 +220,8 @@ fn render(r: &Report) -> String {
             Outcome::Fail { failure } => ("FAIL", failure.to_string()),
             Outcome::Skipped { why } => ("skip", why.clone()),
         };
-        let _ = writeln!(out, "  {status:<4}  {what:<26} {text}");
+        // A step's text quotes names from the certificates: escaped whole, it stays one line.
+        let _ = writeln!(out, "  {status:<4}  {what:<26} {}", escape(&text));
     }
     let _ = writeln!(
         out,
@@ -234,7 +237,7 @@ fn render(r: &Report) -> String {
 fn read_certs(path: &Path, pass: &PassArg, role: Role) -> anyhow::Result<Vec<Vec<u8>>> {
     let bytes = read_input(path)?;
     let certs = match crate::codec::sniff(&bytes) {
-        Some(Format::Pkcs12 | Format::Jks | Format::Jceks) => {
+        Some(Format::Pkcs12 | Format::Jks | Format::Jceks | Format::Pkcs7) => {
             let loaded = load_bytes(path, &bytes, pass.source()?, false)?;
             store_certs(path, &loaded.store, role)?
         }

@@ -5,16 +5,20 @@
 pub mod java;
 pub mod pem;
 pub mod pkcs12;
+pub mod pkcs7;
 
 use crate::store::{Format, Keystore};
 
-/// Recognises a store by content, cheapest test first (magic numbers, then PEM text,
-/// then PKCS#12's DER shape).
+/// Recognises a store by content, cheapest test first (magic numbers, then PKCS#7 — DER,
+/// BER or PEM `PKCS7` blocks —, then other PEM text, then PKCS#12's DER or BER shape).
 pub fn sniff(bytes: &[u8]) -> Option<Format> {
     match bytes.get(..4) {
         Some([0xfe, 0xed, 0xfe, 0xed]) => return Some(Format::Jks),
         Some([0xce, 0xce, 0xce, 0xce]) => return Some(Format::Jceks),
         _ => {}
+    }
+    if pkcs7::sniff(bytes) {
+        return Some(Format::Pkcs7);
     }
     if pem::sniff(bytes) {
         return Some(Format::Pem);
@@ -33,6 +37,7 @@ pub fn format_from_extension(path: &std::path::Path) -> Option<Format> {
         "pem" | "crt" | "cer" => Format::Pem,
         "jks" | "keystore" | "truststore" => Format::Jks,
         "jceks" => Format::Jceks,
+        "p7b" | "p7c" => Format::Pkcs7,
         _ => return None,
     })
 }
@@ -50,6 +55,10 @@ pub struct StoreInfo {
     pub preset: Option<pkcs12::Compat>,
     /// PKCS#12: trusted entries without Java's trust attribute (Java does not list them).
     pub without_java_trust: Vec<String>,
+    /// What the file holds that the model cannot ("a CRL bag"): rewriting the store would
+    /// drop it, so edits refuse unless told to drop it (`--skip-unsupported`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unkept: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +69,8 @@ pub enum CodecError {
     Java(#[from] java::JavaStoreError),
     #[error(transparent)]
     Pkcs12(#[from] pkcs12::Pkcs12Error),
+    #[error(transparent)]
+    Pkcs7(#[from] pkcs7::Pkcs7Error),
 }
 
 impl CodecError {
@@ -86,6 +97,14 @@ pub fn decode(
             let (store, info) = pkcs12::decode(bytes, password)?;
             Ok((store, pkcs12_info(info)))
         }
+        Format::Pkcs7 => {
+            let (store, warnings) = pkcs7::decode(bytes)?;
+            let info = StoreInfo {
+                warnings,
+                ..StoreInfo::default()
+            };
+            Ok((store, info))
+        }
     }
 }
 
@@ -109,6 +128,7 @@ fn pkcs12_info(info: pkcs12::Pkcs12Info) -> StoreInfo {
         warnings: info.warnings,
         preset: info.preset,
         without_java_trust: info.trusted_without_java_attribute,
+        unkept: info.unkept,
     }
 }
 
@@ -136,6 +156,17 @@ pub fn encode(
         .to_vec()),
         Format::Jks | Format::Jceks => Ok(java::encode(format, store, opts.password)?),
         Format::Pkcs12 => Ok(pkcs12::encode(store, opts.password, opts.compat)?),
+        Format::Pkcs7 => Ok(pkcs7::encode(store)?),
+    }
+}
+
+/// Whether `format` can hold a secret key of this Java algorithm (JCEKS any; PKCS#12 those
+/// with an OID; the other formats none).
+pub fn holds_secret(format: Format, algorithm: &str) -> bool {
+    match format {
+        Format::Jceks => true,
+        Format::Pkcs12 => pkcs12::holds_secret_algorithm(algorithm),
+        Format::Pem | Format::Jks | Format::Pkcs7 => false,
     }
 }
 

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::pem::{self, PemError};
 use crate::pki::chain::{CertFacts, Pool};
 use crate::pki::{keyfile, name};
-use crate::store::alias::unique;
+use crate::store::alias::UniqueAliases;
 use crate::store::{Entry, EntryBody, Keystore, PrivateKeyData};
 
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +97,7 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStore
     let facts = pool.facts();
     let mut used = vec![false; certs.len()];
     let mut store = Keystore::default();
-    let mut aliases: Vec<String> = Vec::new();
+    let mut aliases = UniqueAliases::default();
     for key in keys {
         let leaf = match &key.spki {
             Some(spki) => facts.iter().position(|f| f.spki.as_ref() == Some(spki)),
@@ -116,8 +116,7 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStore
             .first()
             .map(|c| cert_label(c))
             .unwrap_or_else(|| "key".to_string());
-        let alias = unique(&base, &aliases);
-        aliases.push(alias.clone());
+        let alias = aliases.claim(&base);
         store.entries.push(Entry {
             alias,
             created_ms: None,
@@ -131,8 +130,7 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStore
         if used[i] {
             continue;
         }
-        let alias = unique(&cert_label(cert), &aliases);
-        aliases.push(alias.clone());
+        let alias = aliases.claim(&cert_label(cert));
         store.entries.push(Entry {
             alias,
             created_ms: None,
@@ -140,6 +138,38 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStore
         });
     }
     Ok(store)
+}
+
+/// The PKCS#8 DER of every key the file holds unencrypted, so that rewriting the store can
+/// leave those keys unencrypted (and encrypt only keys that were encrypted, or are new).
+/// Encrypted keys of either scheme, and blocks that are not readable keys, are not listed.
+pub fn plain_keys(bytes: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    let Ok(blocks) = pem::parse_all(bytes) else {
+        return Vec::new();
+    };
+    blocks
+        .iter()
+        .filter(|b| KEY_LABELS.contains(&b.label.as_str()) && b.label != "ENCRYPTED PRIVATE KEY")
+        .filter_map(|b| match read_key(b, None) {
+            Ok(FoundKey {
+                data: PrivateKeyData::Pkcs8(der),
+                ..
+            }) => Some(der),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Encrypts a PKCS#8 key as an `ENCRYPTED PRIVATE KEY` of a PEM store (PBES2, AES-256).
+pub fn protect_key(
+    pkcs8_der: &[u8],
+    password: &str,
+    alias: &str,
+) -> Result<Vec<u8>, PemStoreError> {
+    keyfile::encrypt_pkcs8(pkcs8_der, password).map_err(|e| PemStoreError::Encrypt {
+        alias: alias.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 fn first_non_ca(certs: &[Vec<u8>], used: &[bool]) -> Option<usize> {
@@ -176,7 +206,20 @@ fn read_key(block: &pem::PemBlock, password: Option<&str>) -> Result<FoundKey, P
         });
     }
     // Legacy encrypted PEM needs the password now: the model holds PKCS#8 or EPKI only.
-    let key = keyfile::load_pem_block(block, &mut pw).map_err(|e| match e {
+    let key = match keyfile::load_pem_block(block, &mut pw) {
+        // A PKCS#8 key of a type keychest does not use (Ed448, …) is carried as it is; without
+        // its public key it pairs like an encrypted key.
+        Err(keyfile::KeyFileError::Key(crate::pki::key::KeyError::UnsupportedAlgorithm(_)))
+            if block.label == "PRIVATE KEY" =>
+        {
+            return Ok(FoundKey {
+                data: PrivateKeyData::Pkcs8(Zeroizing::new(block.der.clone())),
+                spki: None,
+            });
+        }
+        other => other,
+    };
+    let key = key.map_err(|e| match e {
         keyfile::KeyFileError::NeedPassword => PemStoreError::NeedPassword { line },
         other => key_err(other),
     })?;

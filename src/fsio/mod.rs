@@ -11,7 +11,7 @@ mod platform;
 mod replace;
 
 pub use lock::{FileLock, lock_exclusive};
-pub use replace::write_replacing;
+pub use replace::{resolve_symlinks, write_replacing};
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -42,8 +42,9 @@ impl Mode {
 pub enum WriteError {
     #[error("{0} already exists (use --force to replace it)")]
     Exists(PathBuf),
-    #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    // The cause is printed, not exposed as `source()`, so a `{:#}` chain says it once.
+    #[error("cannot write {}: {cause}", .path.display())]
+    Io { path: PathBuf, cause: io::Error },
     #[error("cannot write {}: the folder {} does not exist", .path.display(), .dir.display())]
     NoFolder { path: PathBuf, dir: PathBuf },
     #[error("cannot write {}: it is a folder", .0.display())]
@@ -56,14 +57,18 @@ pub enum WriteError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError::Io {
+    move |cause| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 
 /// Refuses early (before any work) when `path` exists and `overwrite` is false.
 pub fn check_writable(path: &Path, overwrite: bool) -> Result<(), WriteError> {
+    // A folder is never replaced, --force or not: say so rather than "already exists".
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(WriteError::IsFolder(path.to_path_buf()));
+    }
     if !overwrite && fs::symlink_metadata(path).is_ok() {
         return Err(WriteError::Exists(path.to_path_buf()));
     }
@@ -76,9 +81,6 @@ pub fn check_writable(path: &Path, overwrite: bool) -> Result<(), WriteError> {
 /// unless `overwrite`, and never a folder. Lets a command refuse before it changes any state.
 pub fn check_output(path: &Path, overwrite: bool) -> Result<(), WriteError> {
     check_writable(path, overwrite)?;
-    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(WriteError::IsFolder(path.to_path_buf()));
-    }
     let dir = parent_dir(path);
     match fs::metadata(&dir) {
         Ok(m) if m.is_dir() => {}

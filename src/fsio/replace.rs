@@ -14,7 +14,9 @@ use super::{Mode, WriteError, io_err, write_atomic, write_via_temp};
 /// old file's permission bits and group, and its owner when running as root. A file that
 /// does not exist yet is created with `new_mode` (0600 for secrets, 0644 otherwise). Group
 /// and owner are kept where the system allows: a user who is not in the file's group ends
-/// up with the new file in their own group, as any editor would.
+/// up with the new file in their own group, as any editor would. New content that holds
+/// secrets (`new_mode` Private) never keeps the old file's bits for others: a world-readable
+/// truststore that a key is imported into becomes 0640-like, not a world-readable key.
 pub fn write_replacing(path: &Path, data: &[u8], new_mode: Mode) -> Result<(), WriteError> {
     let target = resolve_symlinks(path).map_err(io_err(path))?;
     let meta = match fs::metadata(&target) {
@@ -27,13 +29,14 @@ pub fn write_replacing(path: &Path, data: &[u8], new_mode: Mode) -> Result<(), W
     if meta.is_dir() {
         return Err(WriteError::IsFolder(path.to_path_buf()));
     }
+    let others = if new_mode == Mode::Private { 0 } else { 0o007 };
     write_via_temp(&target, data, Mode::Private, true, |file| {
-        keep_identity(file, &meta)
+        keep_identity(file, &meta, 0o770 | others)
     })
 }
 
 #[cfg(unix)]
-fn keep_identity(file: &fs::File, old: &fs::Metadata) -> io::Result<()> {
+fn keep_identity(file: &fs::File, old: &fs::Metadata, keep_bits: u32) -> io::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     // SAFETY: geteuid has no preconditions and cannot fail.
     let root = unsafe { libc::geteuid() } == 0;
@@ -45,18 +48,18 @@ fn keep_identity(file: &fs::File, old: &fs::Metadata) -> io::Result<()> {
         Err(e) => return Err(e),
     }
     // After chown, which may clear set-id bits; the umask does not apply to fchmod.
-    file.set_permissions(fs::Permissions::from_mode(old.mode() & 0o777))
+    file.set_permissions(fs::Permissions::from_mode(old.mode() & keep_bits))
 }
 
 #[cfg(not(unix))]
-fn keep_identity(file: &fs::File, old: &fs::Metadata) -> io::Result<()> {
+fn keep_identity(file: &fs::File, old: &fs::Metadata, _keep_bits: u32) -> io::Result<()> {
     file.set_permissions(old.permissions())
 }
 
 /// The file a path finally names, following every symlink (relative ones from their own
 /// folder). Unlike `canonicalize` it accepts a dangling final link: writing creates its
-/// target.
-fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
+/// target. Locks are taken beside this path, so every link to one store shares its lock.
+pub fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
     let mut cur = path.to_path_buf();
     // As the kernel's MAXSYMLINKS.
     for _ in 0..40 {
@@ -115,6 +118,9 @@ mod tests {
                 "root keeps the owner"
             );
         }
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        write_replacing(&p, b"key", Mode::Private).unwrap();
+        assert_eq!(mode(&p), 0o640, "secrets never stay readable by others");
         let leftovers = fs::read_dir(t.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left");
     }

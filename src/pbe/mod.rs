@@ -106,16 +106,18 @@ pub fn epki_oid(epki: &[u8]) -> Result<const_oid::ObjectIdentifier, PbeError> {
 /// BMPString, the JKS protector as UTF-16.
 pub fn decrypt_epki(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, PbeError> {
     let oid = epki_oid(epki)?;
+    let is_pki = |plain: &[u8]| {
+        der::Decode::from_der(plain)
+            .map(|_: pkcs8::PrivateKeyInfoRef<'_>| ())
+            .is_ok()
+    };
     let plain = if oid == sun::JKS_KEY_PROTECTOR_OID || oid == sun::PBE_MD5_3DES_OID {
         decrypt_sun(epki, password)?
     } else {
         let (scheme, data) = parse_epki(epki)?;
-        scheme.decrypt(password, data)?
+        scheme.decrypt_valid(password, data, is_pki)?
     };
-    if der::Decode::from_der(&plain)
-        .map(|_: pkcs8::PrivateKeyInfoRef<'_>| ())
-        .is_err()
-    {
+    if !is_pki(&plain) {
         return Err(PbeError::Decrypt);
     }
     Ok(plain)

@@ -282,17 +282,50 @@ impl Scheme {
 
     /// Decrypts `data`; the derivation is charged to the command's budget first.
     pub fn decrypt(&self, password: &str, data: &[u8]) -> Result<Zeroizing<Vec<u8>>, PbeError> {
-        let (key, iv, cipher) = self.key_iv(password)?;
+        let (key, iv, cipher) = self.key_iv(password, false)?;
         cipher.decrypt(&key, &iv, data)
+    }
+
+    /// Decrypts `data` to plaintext that `valid` accepts. An empty password has two
+    /// encodings for the PKCS#12 KDF: the BMPString terminator alone (what OpenSSL writes
+    /// for `-passout pass:`) and no bytes at all (the NULL password, as pyca/cryptography
+    /// writes for `password=None`); both are tried, as OpenSSL does. A wrong form that
+    /// happens to leave valid padding is caught by `valid`.
+    pub fn decrypt_valid(
+        &self,
+        password: &str,
+        data: &[u8],
+        valid: impl Fn(&[u8]) -> bool,
+    ) -> Result<Zeroizing<Vec<u8>>, PbeError> {
+        let first = self.decrypt(password, data);
+        if let Ok(plain) = &first
+            && valid(plain)
+        {
+            return first;
+        }
+        if password.is_empty() && matches!(self, Scheme::Pkcs12 { .. }) {
+            let (key, iv, cipher) = self.key_iv(password, true)?;
+            if let Ok(plain) = cipher.decrypt(&key, &iv, data)
+                && valid(&plain)
+            {
+                return Ok(plain);
+            }
+        }
+        match first {
+            Ok(_) => Err(PbeError::Decrypt),
+            Err(e) => Err(e),
+        }
     }
 
     /// Encrypts `data` (keychest's own parameters: not charged to the budget).
     pub fn encrypt(&self, password: &str, data: &[u8]) -> Result<Vec<u8>, PbeError> {
-        let (key, iv, cipher) = budget::unmetered(|| self.key_iv(password))?;
+        let (key, iv, cipher) = budget::unmetered(|| self.key_iv(password, false))?;
         cipher.encrypt(&key, &iv, data)
     }
 
-    fn key_iv(&self, password: &str) -> Result<KeyIv, PbeError> {
+    /// The key, IV and cipher for `password`; `null_password` gives the PKCS#12 KDF no
+    /// bytes at all instead of the BMPString of `password` (see [`Scheme::decrypt_valid`]).
+    fn key_iv(&self, password: &str, null_password: bool) -> Result<KeyIv, PbeError> {
         match self {
             Scheme::Pbes2 {
                 prf,
@@ -335,7 +368,11 @@ impl Scheme {
                 salt,
                 iterations,
             } => {
-                let pw = kdf::bmp_password(password)?;
+                let pw = if null_password {
+                    Zeroizing::new(Vec::new())
+                } else {
+                    kdf::bmp_password(password)?
+                };
                 let derive =
                     |id, len| kdf::pkcs12_kdf(Digest::Sha1, &pw, salt, id, *iterations, len);
                 let (key_len, cipher) = match kind {

@@ -25,7 +25,7 @@ use super::oids;
 pub enum CertError {
     #[error(transparent)]
     Key(#[from] KeyError),
-    #[error("encoding the certificate failed: {0}")]
+    #[error("encoding the certificate failed")]
     Encode(#[from] der::Error),
     #[error("malformed {what}: {detail}")]
     Malformed { what: &'static str, detail: String },

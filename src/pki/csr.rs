@@ -18,7 +18,7 @@ use super::verify::{VerifyError, verify_signature};
 pub enum CsrError {
     #[error(transparent)]
     Key(#[from] KeyError),
-    #[error("encoding the request failed: {0}")]
+    #[error("encoding the request failed")]
     Encode(#[from] der::Error),
     #[error("malformed certificate request: {0}")]
     Malformed(String),

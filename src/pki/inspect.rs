@@ -160,6 +160,10 @@ pub struct PrivateKeySummary {
     pub encrypted: bool,
     /// Known when the key is not encrypted or was decrypted with the given password.
     pub public_key: Option<PublicKeyInfo>,
+    /// The algorithm of a PKCS#8 key keychest does not use (Ed448, X25519, …): shown, and
+    /// carried through conversions as opaque PKCS#8; its public key is derived for Ed448.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsupported_algorithm: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -250,7 +254,8 @@ impl PublicKeyInfo {
     }
 }
 
-fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
+/// RFC 5280 names of the bits set in a keyUsage.
+pub fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
     let all = [
         (KeyUsages::DigitalSignature, "digitalSignature"),
         (KeyUsages::NonRepudiation, "nonRepudiation"),
@@ -467,23 +472,40 @@ fn private_key_summary(
         form,
         KeyForm::Pkcs8Encrypted { .. } | KeyForm::LegacyPemEncrypted { .. }
     );
-    let public_key = if encrypted {
+    let pkcs8 = if encrypted {
         match password() {
-            Some(pw) => {
-                let key = keyfile::load_private_key(bytes, &mut || Ok(pw.clone()))?;
-                Some(public_key_info(&key.public_key_info()?))
-            }
+            Some(pw) => Some(keyfile::load_pkcs8(bytes, &mut || Ok(pw.clone()))?),
             None => None,
         }
     } else {
-        let key =
-            keyfile::load_private_key(bytes, &mut || Err(keyfile::KeyFileError::NeedPassword))?;
-        Some(public_key_info(&key.public_key_info()?))
+        Some(keyfile::load_pkcs8(bytes, &mut || {
+            Err(keyfile::KeyFileError::NeedPassword)
+        })?)
+    };
+    let Some(pkcs8) = pkcs8 else {
+        return Ok(PrivateKeySummary {
+            form: form.to_string(),
+            encrypted,
+            public_key: None,
+            unsupported_algorithm: None,
+        });
+    };
+    let (public_key, unsupported_algorithm) = match super::key::PrivateKey::from_pkcs8_der(&pkcs8) {
+        Ok(key) => (Some(public_key_info(&key.public_key_info()?)), None),
+        // A key keychest only carries: its public key where it can be derived (Ed448).
+        Err(super::key::KeyError::UnsupportedAlgorithm(name)) => (
+            super::key::PrivateKey::carried_public_key(&pkcs8)
+                .and_then(|der| SubjectPublicKeyInfoOwned::from_der(&der).ok())
+                .map(|spki| public_key_info(&spki)),
+            Some(name),
+        ),
+        Err(e) => return Err(keyfile::KeyFileError::Key(e)),
     };
     Ok(PrivateKeySummary {
         form: form.to_string(),
         encrypted,
         public_key,
+        unsupported_algorithm,
     })
 }
 

@@ -23,12 +23,13 @@ pub enum KeyType {
     Rsa(usize),
     P256,
     P384,
+    P521,
     Ed25519,
 }
 
 impl KeyType {
     pub const NAMES: &'static [&'static str] = &[
-        "ec:p256", "ec:p384", "ed25519", "rsa:2048", "rsa:3072", "rsa:4096",
+        "ec:p256", "ec:p384", "ec:p521", "ed25519", "rsa:2048", "rsa:3072", "rsa:4096",
     ];
 
     /// Generation slow enough to deserve a spinner on a terminal.
@@ -43,6 +44,7 @@ impl FromStr for KeyType {
         match s.to_ascii_lowercase().as_str() {
             "ec:p256" | "p256" | "ec" | "p-256" | "ec:p-256" | "prime256v1" => Ok(KeyType::P256),
             "ec:p384" | "p384" | "p-384" | "ec:p-384" | "secp384r1" => Ok(KeyType::P384),
+            "ec:p521" | "p521" | "p-521" | "ec:p-521" | "secp521r1" => Ok(KeyType::P521),
             "ed25519" => Ok(KeyType::Ed25519),
             "rsa" | "rsa:2048" => Ok(KeyType::Rsa(2048)),
             "rsa:3072" => Ok(KeyType::Rsa(3072)),
@@ -58,6 +60,7 @@ impl fmt::Display for KeyType {
             KeyType::Rsa(bits) => write!(f, "rsa:{bits}"),
             KeyType::P256 => f.write_str("ec:p256"),
             KeyType::P384 => f.write_str("ec:p384"),
+            KeyType::P521 => f.write_str("ec:p521"),
             KeyType::Ed25519 => f.write_str("ed25519"),
         }
     }
@@ -66,12 +69,12 @@ impl fmt::Display for KeyType {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error(
-        "unknown key type '{0}' (expected one of: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096)"
+        "unknown key type '{0}' (expected one of: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096)"
     )]
     UnknownType(String),
-    #[error("unsupported key algorithm {0} (supported: RSA, EC P-256/P-384, Ed25519)")]
+    #[error("unsupported key algorithm {0} (supported: RSA, EC P-256/P-384/P-521, Ed25519)")]
     UnsupportedAlgorithm(String),
-    #[error("unsupported EC curve {0} (supported: P-256, P-384)")]
+    #[error("unsupported EC curve {0} (supported: P-256, P-384, P-521)")]
     UnsupportedCurve(String),
     #[error("malformed {what} private key: {detail}")]
     Malformed { what: &'static str, detail: String },
@@ -86,6 +89,7 @@ pub enum PrivateKey {
     Rsa(Box<rsa::PrivateKey>),
     P256(p256::SecretKey),
     P384(p384::SecretKey),
+    P521(p521::SecretKey),
     Ed25519(ed25519_dalek::SigningKey),
 }
 
@@ -109,6 +113,9 @@ impl PrivateKey {
             ),
             KeyType::P384 => PrivateKey::P384(
                 <p384::SecretKey as rsa::Generate>::generate_from_rng(&mut rng),
+            ),
+            KeyType::P521 => PrivateKey::P521(
+                <p521::SecretKey as rsa::Generate>::generate_from_rng(&mut rng),
             ),
             KeyType::Ed25519 => PrivateKey::Ed25519(ed25519_dalek::SigningKey::generate(&mut rng)),
         })
@@ -147,6 +154,10 @@ impl PrivateKey {
                 Ok(PrivateKey::P384(
                     p384::SecretKey::from_pkcs8_der(der).map_err(malformed("EC"))?,
                 ))
+            } else if curve == oids::SECP521R1 {
+                Ok(PrivateKey::P521(
+                    p521::SecretKey::from_pkcs8_der(der).map_err(malformed("EC"))?,
+                ))
             } else {
                 Err(KeyError::UnsupportedCurve(oids::name(&curve)))
             }
@@ -174,6 +185,15 @@ impl PrivateKey {
         }
     }
 
+    /// The SubjectPublicKeyInfo (DER) of a PKCS#8 key of a type keychest only carries (not
+    /// signs with), where it can be derived: Ed448. `None` for other types.
+    pub fn carried_public_key(pkcs8_der: &[u8]) -> Option<Vec<u8>> {
+        use pkcs8::{DecodePrivateKey, EncodePublicKey};
+        let key = ed448_goldilocks::SigningKey::from_pkcs8_der(pkcs8_der).ok()?;
+        let spki = key.verifying_key().to_public_key_der().ok()?;
+        Some(spki.as_bytes().to_vec())
+    }
+
     /// Encodes as an unencrypted PKCS#8 `PrivateKeyInfo` (version 1, as OpenSSL writes it).
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         let enc = |r: Result<pkcs8::SecretDocument, pkcs8::Error>| {
@@ -187,6 +207,7 @@ impl PrivateKey {
             PrivateKey::Rsa(k) => enc(k.to_pkcs8_der()),
             PrivateKey::P256(k) => enc(k.to_pkcs8_der()),
             PrivateKey::P384(k) => enc(k.to_pkcs8_der()),
+            PrivateKey::P521(k) => enc(k.to_pkcs8_der()),
             PrivateKey::Ed25519(k) => {
                 let seed = Zeroizing::new(
                     OctetString::new(k.to_bytes().as_slice())
@@ -221,6 +242,7 @@ impl PrivateKey {
             PrivateKey::Rsa(k) => k.to_public_key().to_public_key_der(),
             PrivateKey::P256(k) => k.public_key().to_public_key_der(),
             PrivateKey::P384(k) => k.public_key().to_public_key_der(),
+            PrivateKey::P521(k) => k.public_key().to_public_key_der(),
             PrivateKey::Ed25519(k) => k.verifying_key().to_public_key_der(),
         }
         .map_err(|e| KeyError::Malformed {
@@ -239,12 +261,14 @@ impl PrivateKey {
             PrivateKey::Rsa(k) => format!("RSA {}", k.size() * 8),
             PrivateKey::P256(_) => "EC P-256".into(),
             PrivateKey::P384(_) => "EC P-384".into(),
+            PrivateKey::P521(_) => "EC P-521".into(),
             PrivateKey::Ed25519(_) => "Ed25519".into(),
         }
     }
 
     /// The signature algorithm this key signs certificates and requests with:
-    /// sha256WithRSAEncryption, ecdsa-with-SHA256 (P-256), ecdsa-with-SHA384 (P-384), Ed25519.
+    /// sha256WithRSAEncryption, ecdsa-with-SHA256 (P-256), ecdsa-with-SHA384 (P-384),
+    /// ecdsa-with-SHA512 (P-521), Ed25519.
     pub fn signature_algorithm(&self) -> AlgorithmIdentifierOwned {
         match self {
             PrivateKey::Rsa(_) => AlgorithmIdentifierOwned {
@@ -257,6 +281,10 @@ impl PrivateKey {
             },
             PrivateKey::P384(_) => AlgorithmIdentifierOwned {
                 oid: oids::ECDSA_WITH_SHA384,
+                parameters: None,
+            },
+            PrivateKey::P521(_) => AlgorithmIdentifierOwned {
+                oid: oids::ECDSA_WITH_SHA512,
                 parameters: None,
             },
             PrivateKey::Ed25519(_) => AlgorithmIdentifierOwned {
@@ -282,6 +310,11 @@ impl PrivateKey {
             PrivateKey::P384(k) => {
                 let signer = p384::ecdsa::SigningKey::from(k);
                 let sig: p384::ecdsa::Signature = signer.try_sign(msg).map_err(err)?;
+                sig.to_der().to_bytes().to_vec()
+            }
+            PrivateKey::P521(k) => {
+                let signer = p521::ecdsa::SigningKey::from(k);
+                let sig: p521::ecdsa::Signature = signer.try_sign(msg).map_err(err)?;
                 sig.to_der().to_bytes().to_vec()
             }
             PrivateKey::Ed25519(k) => k.try_sign(msg).map_err(err)?.to_bytes().to_vec(),

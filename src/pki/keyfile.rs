@@ -227,6 +227,15 @@ pub fn load_private_key(
     Ok(PrivateKey::from_pkcs8_der(&pkcs8)?)
 }
 
+/// The unencrypted PKCS#8 `PrivateKeyInfo` of any key form, decrypting with `password` when
+/// needed; for keys keychest carries without using (Ed448, …).
+pub fn load_pkcs8(
+    bytes: &[u8],
+    password: &mut dyn FnMut() -> Result<Zeroizing<String>, KeyFileError>,
+) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
+    decrypt_to_pkcs8(find_key(bytes)?, password)
+}
+
 fn decrypt_to_pkcs8(
     raw: RawKey,
     password: &mut dyn FnMut() -> Result<Zeroizing<String>, KeyFileError>,
@@ -288,6 +297,7 @@ fn sec1_to_pkcs8(der: &[u8], curve_hint: Option<Oid>) -> Result<Zeroizing<Vec<u8
         .or(match parsed.private_key.len() {
             32 => Some(oids::SECP256R1),
             48 => Some(oids::SECP384R1),
+            66 => Some(oids::SECP521R1),
             _ => None,
         })
         .ok_or_else(|| malformed("no curve parameters".into()))?;
@@ -299,6 +309,11 @@ fn sec1_to_pkcs8(der: &[u8], curve_hint: Option<Oid>) -> Result<Zeroizing<Vec<u8
     } else if curve == oids::SECP384R1 {
         PrivateKey::P384(
             p384::SecretKey::from_slice(parsed.private_key)
+                .map_err(|e| malformed(e.to_string()))?,
+        )
+    } else if curve == oids::SECP521R1 {
+        PrivateKey::P521(
+            p521::SecretKey::from_slice(parsed.private_key)
                 .map_err(|e| malformed(e.to_string()))?,
         )
     } else {

@@ -38,6 +38,28 @@ fn dns(item: &str, name: &str) -> Result<GeneralName, SanError> {
     Ok(GeneralName::DnsName(ia5(item, name)?))
 }
 
+/// Whether a name a CSR asks for is one a CA may certify: a DNS name must be a valid
+/// (possibly wildcard) host name, and no text name may hold a control character. Returns
+/// what is wrong, without echoing the name (it may be built to corrupt a terminal).
+pub fn check_requested(name: &GeneralName) -> Result<(), &'static str> {
+    let has_control = |s: &str| s.chars().any(|c| c.is_control());
+    match name {
+        GeneralName::DnsName(d) if has_control(d.as_str()) => {
+            Err("a DNS name holds a control character")
+        }
+        GeneralName::DnsName(d) => dns(d.as_str(), d.as_str())
+            .map(|_| ())
+            .map_err(|_| "a DNS name is not a valid host name"),
+        GeneralName::Rfc822Name(e) if has_control(e.as_str()) => {
+            Err("an e-mail address holds a control character")
+        }
+        GeneralName::UniformResourceIdentifier(u) if has_control(u.as_str()) => {
+            Err("a URI holds a control character")
+        }
+        _ => Ok(()),
+    }
+}
+
 fn email(item: &str, addr: &str) -> Result<GeneralName, SanError> {
     match addr.split_once('@') {
         Some((l, d)) if !l.is_empty() && !d.is_empty() && !d.contains('@') => {

@@ -15,7 +15,7 @@ use crate::pki::name;
 pub enum CaNamesError {
     #[error("line {line}: {reason}")]
     Line { line: usize, reason: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Pem(#[from] pem::PemError),
     #[error("certificate {index}: {reason}")]
     Cert { index: usize, reason: String },

@@ -3,6 +3,8 @@
 //! does (`String.toLowerCase(Locale.ENGLISH)`), so `ZERTIFIKAT-Ä` finds `zertifikat-ä`;
 //! PEM and PKCS#12 keep case. (Codecs import this downward; nothing here knows bytes.)
 
+use std::collections::{HashMap, HashSet};
+
 use super::Format;
 
 /// Java's `alias.toLowerCase(Locale.ENGLISH)`: Unicode default lower-casing, which both
@@ -46,16 +48,46 @@ impl AliasKey {
 /// `base`, or `base-2`, `base-3`… so that it is unique among `taken` (ignoring case as Java
 /// does, since the store may be converted to a Java format later).
 pub fn unique(base: &str, taken: &[String]) -> String {
-    let taken: std::collections::HashSet<AliasKey> =
-        taken.iter().map(|t| AliasKey::folded(t)).collect();
-    let clash = |a: &str| taken.contains(&AliasKey::folded(a));
-    if !clash(base) {
-        return base.to_string();
+    UniqueAliases::new(taken.iter().map(String::as_str)).claim(base)
+}
+
+/// Hands out unique aliases one after another ([`unique`] for many): a set of the folded
+/// aliases taken, and per base the next suffix to try, so that naming n certificates with
+/// the same CN costs O(n), not O(n²) (a bundle of 100,000 copies of one certificate).
+#[derive(Default)]
+pub struct UniqueAliases {
+    taken: HashSet<AliasKey>,
+    next_suffix: HashMap<AliasKey, u64>,
+}
+
+impl UniqueAliases {
+    pub fn new<'a>(taken: impl IntoIterator<Item = &'a str>) -> UniqueAliases {
+        UniqueAliases {
+            taken: taken.into_iter().map(AliasKey::folded).collect(),
+            next_suffix: HashMap::new(),
+        }
     }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|a| !clash(a))
-        .unwrap_or_else(|| base.to_string())
+
+    /// `base` or the first free `base-N`, now taken.
+    pub fn claim(&mut self, base: &str) -> String {
+        let key = AliasKey::folded(base);
+        if self.taken.insert(key.clone()) {
+            return base.to_string();
+        }
+        let n = self.next_suffix.entry(key).or_insert(2);
+        loop {
+            let alias = format!("{base}-{n}");
+            *n += 1;
+            if self.taken.insert(AliasKey::folded(&alias)) {
+                return alias;
+            }
+        }
+    }
+
+    /// Records an alias chosen elsewhere (given by the user) as taken.
+    pub fn take(&mut self, alias: &str) {
+        self.taken.insert(AliasKey::folded(alias));
+    }
 }
 
 #[cfg(test)]
@@ -87,5 +119,14 @@ mod tests {
         let taken = vec!["Ärger".to_string(), "ärger-2".to_string()];
         assert_eq!(unique("ÄRGER", &taken), "ÄRGER-3");
         assert_eq!(unique("other", &taken), "other");
+    }
+
+    #[test]
+    fn claiming_many_copies_of_one_name_numbers_them_in_order() {
+        let mut u = UniqueAliases::new(["ca-3"]);
+        let got: Vec<String> = (0..5).map(|_| u.claim("CA")).collect();
+        assert_eq!(got, ["CA", "CA-2", "CA-4", "CA-5", "CA-6"]);
+        u.take("ca-7");
+        assert_eq!(u.claim("ca"), "ca-8");
     }
 }

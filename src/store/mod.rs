@@ -23,6 +23,8 @@ pub enum Format {
     Pem,
     Jks,
     Jceks,
+    /// PKCS#7 certificate bundle (`.p7b`): certificates only.
+    Pkcs7,
 }
 
 impl fmt::Display for Format {
@@ -32,6 +34,7 @@ impl fmt::Display for Format {
             Format::Pem => "pem",
             Format::Jks => "jks",
             Format::Jceks => "jceks",
+            Format::Pkcs7 => "pkcs7",
         })
     }
 }
@@ -57,7 +60,7 @@ impl Format {
                 per_entry_passwords: false,
                 store_password: true,
             },
-            Format::Pem => Caps {
+            Format::Pem | Format::Pkcs7 => Caps {
                 case_sensitive_aliases: true,
                 secret_keys: false,
                 per_entry_passwords: false,

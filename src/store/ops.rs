@@ -38,11 +38,15 @@ pub fn normalize_alias(alias: &str, format: Format) -> String {
     super::alias::AliasKey::of(alias, format).into_string()
 }
 
+/// Puts `entry` in the store under its alias (as the format stores it): replaced with
+/// `force`, else an error if the alias is taken. `fresh` says the caller already made the
+/// alias unique, which spares a search of the store (linear bulk imports).
 fn place(
     store: &mut Keystore,
     format: Format,
     entry: Entry,
     force: bool,
+    fresh: bool,
     report: &mut ImportReport,
 ) -> Result<(), OpError> {
     let alias = normalize_alias(&entry.alias, format);
@@ -58,7 +62,12 @@ fn place(
         alias: alias.clone(),
         ..entry
     };
-    match store.find(&alias, format.caps().case_sensitive_aliases) {
+    let existing = if fresh {
+        None
+    } else {
+        store.find(&alias, format.caps().case_sensitive_aliases)
+    };
+    match existing {
         Some(i) if force => {
             store.entries[i] = entry;
             report.replaced.push(alias);
@@ -86,14 +95,15 @@ pub fn add_trusted(
     let mut report = ImportReport::default();
     // Only trusted entries make a certificate a duplicate: one that is merely in a key
     // entry's chain is not trusted, so it must still be addable as a trusted entry.
-    let mut seen: Vec<(String, String)> = store
-        .entries
-        .iter()
-        .filter_map(|e| match &e.body {
-            EntryBody::TrustedCert { cert } => Some((sha256_hex(cert), e.alias.clone())),
-            _ => None,
-        })
-        .collect();
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for e in &store.entries {
+        if let EntryBody::TrustedCert { cert } = &e.body {
+            seen.entry(sha256_hex(cert))
+                .or_insert_with(|| e.alias.clone());
+        }
+    }
+    let mut taken =
+        super::alias::UniqueAliases::new(store.entries.iter().map(|e| e.alias.as_str()));
     for (n, cert) in certs.iter().enumerate() {
         let base = match alias {
             Some(a) if certs.len() == 1 || n == 0 => a.to_string(),
@@ -101,15 +111,16 @@ pub fn add_trusted(
             None => label(cert),
         };
         let fp = sha256_hex(cert);
-        if let Some((_, existing)) = seen.iter().find(|(f, _)| *f == fp) {
+        if let Some(existing) = seen.get(&fp) {
             report.skipped_duplicates.push((base, existing.clone()));
             continue;
         }
-        let name = if alias.is_some() || force {
-            base
+        let fresh = alias.is_none() && !force;
+        let name = if fresh {
+            taken.claim(&normalize_alias(&base, format))
         } else {
-            let taken: Vec<String> = store.entries.iter().map(|e| e.alias.clone()).collect();
-            super::alias::unique(&normalize_alias(&base, format), &taken)
+            taken.take(&base);
+            base
         };
         place(
             store,
@@ -120,9 +131,10 @@ pub fn add_trusted(
                 body: EntryBody::TrustedCert { cert: cert.clone() },
             },
             force,
+            fresh,
             &mut report,
         )?;
-        seen.push((fp, normalize_alias(&name, format)));
+        seen.insert(fp, normalize_alias(&name, format));
     }
     Ok(report)
 }
@@ -146,6 +158,7 @@ pub fn add_key(
             body: EntryBody::PrivateKey { key, chain },
         },
         force,
+        false,
         &mut report,
     )?;
     Ok(report)
@@ -166,7 +179,7 @@ pub fn merge(
                 alias: entry.alias,
             });
         }
-        place(store, format, entry, force, &mut report)?;
+        place(store, format, entry, force, false, &mut report)?;
     }
     Ok(report)
 }

@@ -45,9 +45,10 @@ pub struct JavaStore {
 
 impl JavaStore {
     pub fn new(path: &Path, password: String) -> Result<JavaStore, TrustError> {
-        let path = path.canonicalize().map_err(|source| TrustError::Read {
+        let path = path.canonicalize().map_err(|cause| TrustError::Read {
+            action: "read",
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Ok(JavaStore { path, password })
     }
@@ -60,9 +61,10 @@ impl JavaStore {
     }
 
     fn load(&self) -> Result<(Format, Keystore, Option<codec::pkcs12::Compat>), TrustError> {
-        let bytes = crate::fsio::read_input(&self.path).map_err(|source| TrustError::Read {
+        let bytes = crate::fsio::read_input(&self.path).map_err(|cause| TrustError::Read {
+            action: "read",
             path: self.path.clone(),
-            source,
+            cause,
         })?;
         let format = codec::sniff(&bytes)
             .filter(|f| matches!(f, Format::Jks | Format::Jceks | Format::Pkcs12))

@@ -25,10 +25,13 @@ use crate::pki::{name, oids};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    #[error("cannot read {}: {source}", .path.display())]
+    // Prints its cause rather than exposing it: a `{:#}` chain says it once.
+    #[error("cannot {action} {}: {cause}", .path.display())]
     Read {
+        /// What was being done: "read", "create", "remove".
+        action: &'static str,
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{}: {detail}", .path.display())]
     BadInput { path: PathBuf, detail: String },
@@ -93,15 +96,18 @@ impl Anchor {
         } else {
             path.to_path_buf()
         };
-        let bytes = crate::fsio::read_input(&file).map_err(|source| TrustError::Read {
+        let bytes = crate::fsio::read_input(&file).map_err(|cause| TrustError::Read {
+            action: "read",
             path: file.clone(),
-            source,
+            cause,
         })?;
         let bad = |detail: String| TrustError::BadInput {
             path: file.clone(),
             detail,
         };
-        let der = if pem::looks_like_pem(&bytes) {
+        let der = if crate::codec::pkcs7::sniff(&bytes) {
+            bundle_root(&bytes).map_err(bad)?
+        } else if pem::looks_like_pem(&bytes) {
             pem::parse_all(&bytes)
                 .map_err(|e| bad(e.to_string()))?
                 .into_iter()
@@ -347,6 +353,42 @@ pub(crate) fn pem_fingerprints(text: &[u8]) -> Vec<String> {
         .filter(|b| b.label == "CERTIFICATE")
         .map(|b| sha256_hex(&b.der))
         .collect()
+}
+
+/// The root of a PKCS#7 bundle (`.p7b`, as CAs hand out a chain): its one self-issued CA
+/// certificate, else its one CA certificate; anything else is ambiguous and refused.
+fn bundle_root(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let (store, _) = crate::codec::pkcs7::decode(bytes).map_err(|e| e.to_string())?;
+    let certs: Vec<Vec<u8>> = store
+        .entries
+        .iter()
+        .flat_map(|e| e.certificates().to_vec())
+        .collect();
+    let facts: Vec<(Vec<u8>, bool, bool)> = certs
+        .into_iter()
+        .filter_map(|der| {
+            let cert = Certificate::from_der(&der).ok()?;
+            let tbs = cert.tbs_certificate();
+            let self_issued = tbs.issuer() == tbs.subject();
+            let is_ca = tbs
+                .extensions()
+                .and_then(|e| e.iter().find(|e| e.extn_id == oids::EXT_BASIC_CONSTRAINTS))
+                .and_then(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
+                .is_some_and(|b| b.ca);
+            Some((der, is_ca, self_issued))
+        })
+        .collect();
+    let roots: Vec<&Vec<u8>> = facts.iter().filter(|f| f.1 && f.2).map(|f| &f.0).collect();
+    let cas: Vec<&Vec<u8>> = facts.iter().filter(|f| f.1).map(|f| &f.0).collect();
+    match (roots.as_slice(), cas.as_slice()) {
+        ([one], _) | ([], [one]) => Ok((*one).clone()),
+        ([], []) => Err("the PKCS#7 bundle holds no CA certificate".into()),
+        (r, c) => Err(format!(
+            "the PKCS#7 bundle holds {} CA certificates ({} self-issued): give the root alone",
+            c.len(),
+            r.len()
+        )),
+    }
 }
 
 #[cfg(test)]

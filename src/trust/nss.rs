@@ -162,9 +162,10 @@ impl TrustStore for NssDb {
         let db = self.db_arg();
         let mut done = Vec::new();
         if !self.exists() {
-            std::fs::create_dir_all(&self.dir).map_err(|source| TrustError::Read {
+            std::fs::create_dir_all(&self.dir).map_err(|cause| TrustError::Read {
+                action: "create",
                 path: self.dir.clone(),
-                source,
+                cause,
             })?;
             run("certutil", &["-N", "-d", &db, "--empty-password"], None)?;
             done.push(format!("created {}", self.dir.display()));

@@ -11,7 +11,7 @@ use crate::cli::common::ca_notes::{note, now, print_notes};
 use crate::cli::common::key_type::KeyTypeParser;
 use crate::cli::common::keys::generate;
 use crate::cli::common::pass::{PassArg, password};
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::fsio;
 use crate::pki::constraints::Constraints;
 use crate::pki::key::KeyType;
@@ -24,7 +24,7 @@ pub struct InitArgs {
     /// Subject DN of the CA: RFC 4514 (CN=Dev Root,O=Acme) or /O=Acme/CN=Dev Root
     #[arg(long, value_name = "DN")]
     pub subject: String,
-    /// Key type: ec:p256, ec:p384, ed25519, rsa:2048, rsa:3072, rsa:4096
+    /// Key type: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096
     #[arg(
         long = "type",
         short = 't',
@@ -112,7 +112,7 @@ pub fn run(a: InitArgs) -> anyhow::Result<()> {
         } else {
             "root"
         },
-        sanitize(&created.subject_text()),
+        escape(&created.subject_text()),
         a.dir.display(),
         index::format_time(not_after)
     );

@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::ca::{Ca, index};
 use crate::cli::common::ca_notes::now;
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -48,21 +48,29 @@ pub fn run(a: ListArgs) -> anyhow::Result<()> {
             };
             let line = format!(
                 "{:<32}  {:<7}  {:<20}  {}{}",
-                r.serial,
+                escape(&r.serial),
                 status,
                 index::format_time(r.not_after),
                 if r.subject.is_empty() {
-                    "-"
+                    "-".to_string()
                 } else {
-                    &r.subject
+                    escape(&r.subject)
                 },
                 if r.sans.is_empty() {
                     String::new()
                 } else {
-                    format!(" [{}]", r.sans.join(", "))
+                    format!(
+                        " [{}]",
+                        r.sans
+                            .iter()
+                            .map(|s| escape(s))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 }
             );
-            writeln!(stdout, "{}", sanitize(&line))?;
+            // Each value from the index is escaped on its own above, so the line is ours.
+            writeln!(stdout, "{line}")?;
         }
         issued += 1;
         revoked += usize::from(r.status == index::Status::Revoked);

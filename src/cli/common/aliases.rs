@@ -3,7 +3,7 @@
 
 use anyhow::bail;
 
-use super::render::sanitize;
+use super::render::escape;
 use crate::store::Keystore;
 use crate::store::alias::AliasKey;
 
@@ -27,7 +27,7 @@ pub fn unknown_alias(store: &Keystore, alias: &str) -> String {
     let names: Vec<&str> = store.entries.iter().map(|e| e.alias.as_str()).collect();
     let quoted = |v: &[&str]| {
         v.iter()
-            .map(|a| format!("'{}'", sanitize(a)))
+            .map(|a| format!("'{}'", escape(a)))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -45,7 +45,7 @@ pub fn unknown_alias(store: &Keystore, alias: &str) -> String {
             format!("nearest of its {n} entries: {}", quoted(&near))
         }
     };
-    format!("no entry with alias '{}' ({hint})", sanitize(alias))
+    format!("no entry with alias '{}' ({hint})", escape(alias))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! What the commands that issue certificates (`ca`, `pki new`) share: the clock they issue
 //! at, and how the CA's notes (clamped validity, dropped extensions, ...) are printed.
 
-use super::render::sanitize;
+use super::render::escape;
 use crate::ca::{Note, index};
 
 /// The current time. `KEYCHEST_TEST_NOW` (Unix seconds) overrides it, for tests of expiry.
@@ -17,7 +17,7 @@ pub fn now() -> i64 {
 
 /// A `keychest: note: ...` line on stderr.
 pub fn note(text: &str) {
-    eprintln!("keychest: note: {}", sanitize(text));
+    eprintln!("keychest: note: {}", escape(text));
 }
 
 pub fn print_notes(notes: &[Note]) {

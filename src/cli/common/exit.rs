@@ -15,6 +15,10 @@ pub const NO_CLIENT_AUTH: i32 = 6;
 pub const HANDSHAKE_FAILED: i32 = 7;
 /// verify: the certificate's path is not valid (the report says which check failed).
 pub const NOT_VALID: i32 = 8;
+/// doctor: errors were found.
+pub const ERRORS_FOUND: i32 = 3;
+/// doctor --strict: warnings (and no errors) were found.
+pub const WARNINGS_FOUND: i32 = 1;
 
 /// An error that carries its own exit code (anything else exits 1).
 #[derive(Debug)]

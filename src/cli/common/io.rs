@@ -84,6 +84,6 @@ pub fn write_output(
 pub fn wrote(path: &Path) {
     eprintln!(
         "wrote {}",
-        super::render::sanitize(&path.display().to_string())
+        super::render::escape(&path.display().to_string())
     );
 }

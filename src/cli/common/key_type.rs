@@ -10,8 +10,8 @@ use clap::error::ErrorKind;
 use crate::pki::key::KeyType;
 
 /// The names offered in help and completions.
-const NAMES: [&str; 6] = [
-    "ec:p256", "ec:p384", "ed25519", "rsa:2048", "rsa:3072", "rsa:4096",
+const NAMES: [&str; 7] = [
+    "ec:p256", "ec:p384", "ec:p521", "ed25519", "rsa:2048", "rsa:3072", "rsa:4096",
 ];
 
 /// `value_parser = KeyTypeParser` on a `KeyType` field.

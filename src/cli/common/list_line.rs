@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use super::render::sanitize;
+use super::render::escape;
 use crate::store::EntryKind;
 use crate::store::summary::EntrySummary;
 
@@ -16,7 +16,7 @@ const CN_MAX: usize = 40;
 /// Columns are padded to at most this width; a longer alias pushes only its own row.
 const ALIAS_PAD: usize = 32;
 
-/// One entry's columns, already sanitised.
+/// One entry's columns, each value from the store already escaped.
 pub struct Row {
     alias: String,
     kind: EntryKind,
@@ -33,7 +33,7 @@ pub fn row(e: &EntrySummary, now: i64, no_java_trust: bool) -> Row {
     let key = e.key.as_ref().map(key_text).unwrap_or_else(|| "-".into());
     let leaf = e.chain.first();
     let cn = leaf
-        .map(|c| truncate(&sanitize(&common_name(&c.subject)), CN_MAX))
+        .map(|c| truncate(&escape(&common_name(&c.subject)), CN_MAX))
         .unwrap_or_else(|| "-".into());
     let mut flags = Vec::new();
     let mut expired = false;
@@ -49,7 +49,7 @@ pub fn row(e: &EntrySummary, now: i64, no_java_trust: bool) -> Row {
                     flags.push(format!("expires in {} d", left / 86_400));
                 }
             }
-            sanitize(&date)
+            escape(&date)
         }
         None => "-".into(),
     };
@@ -60,7 +60,7 @@ pub fn row(e: &EntrySummary, now: i64, no_java_trust: bool) -> Row {
         flags.push("no-java-trust".into());
     }
     Row {
-        alias: sanitize(&e.alias),
+        alias: escape(&e.alias),
         kind: e.kind,
         key,
         cn,

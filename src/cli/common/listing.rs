@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::list_line;
 use super::pass::PassArg;
-use super::render::sanitize;
+use super::render::escape;
 use super::stores::{Loaded, load_bytes};
 use crate::codec::{self, StoreInfo};
 use crate::store::summary::{self, EntrySummary};
@@ -110,7 +110,7 @@ fn write_lines(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<()> {
         .collect();
     list_line::write_rows(out, &rows, &loaded.format.to_string())?;
     for w in &loaded.info.warnings {
-        writeln!(out, "warning: {}", sanitize(w))?;
+        writeln!(out, "warning: {}", escape(w))?;
     }
     Ok(())
 }
@@ -123,10 +123,10 @@ fn write_list_header(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<(
         list_line::plural(loaded.store.entries.len(), "entry", "entries")
     )?;
     for p in &loaded.info.protection {
-        writeln!(out, "  {}", sanitize(p))?;
+        writeln!(out, "  {}", escape(p))?;
     }
     for w in &loaded.info.warnings {
-        writeln!(out, "  warning: {}", sanitize(w))?;
+        writeln!(out, "  warning: {}", escape(w))?;
     }
     Ok(())
 }
@@ -153,15 +153,20 @@ fn write_list_entry(
     } else {
         ""
     };
+    // Each value from the store is escaped on its own: a line break in an alias must not
+    // start a line that looks like keychest's.
     writeln!(
         out,
-        "{}",
-        sanitize(&format!("{}  {}  {}{}", e.alias, e.kind, key, note))
+        "{}  {}  {}{}",
+        escape(&e.alias),
+        e.kind,
+        escape(&key),
+        note
     )?;
     if let Some(leaf) = e.chain.first() {
-        writeln!(out, "    subject: {}", sanitize(&leaf.subject))?;
-        writeln!(out, "    issuer:  {}", sanitize(&leaf.issuer))?;
-        writeln!(out, "    expires: {}", leaf.not_after)?;
+        writeln!(out, "    subject: {}", escape(&leaf.subject))?;
+        writeln!(out, "    issuer:  {}", escape(&leaf.issuer))?;
+        writeln!(out, "    expires: {}", escape(&leaf.not_after))?;
         writeln!(out, "    sha256:  {}", leaf.sha256)?;
         if e.chain.len() > 1 {
             writeln!(out, "    chain:   {} certificates", e.chain.len())?;

@@ -8,7 +8,7 @@ use std::fmt;
 use dialoguer::theme::{SimpleTheme, Theme};
 
 use super::list_line::truncate;
-use super::render::sanitize;
+use super::render::escape;
 
 /// One candidate's cells, before layout.
 pub struct Cells {
@@ -102,7 +102,7 @@ impl Theme for DetailTheme {
         write!(f, "{} {}", if active { ">" } else { " " }, text)?;
         if active && let Some(d) = self.detail(text) {
             let room = self.width.saturating_sub(5);
-            write!(f, "\n    {}", truncate(&sanitize(d), room))?;
+            write!(f, "\n    {}", truncate(&escape(d), room))?;
         }
         Ok(())
     }

@@ -27,8 +27,9 @@ pub fn escape(s: &str) -> String {
 }
 
 /// [`escape`] for a block keychest laid out itself: its line breaks stay, everything else
-/// is escaped line by line. Untrusted values should be escaped one by one with [`escape`]
-/// instead, since a newline inside a value passes here.
+/// is escaped line by line. Only the final error line uses it (its line breaks then become
+/// spaces); untrusted values are escaped one by one with [`escape`] where they are printed,
+/// since a newline inside a value passes here.
 pub fn sanitize(s: &str) -> String {
     s.split('\n').map(escape).collect::<Vec<_>>().join("\n")
 }

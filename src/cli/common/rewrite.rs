@@ -1,16 +1,35 @@
 //! Rewriting a store in place, "as it was": every command that edits a store (`store
 //! import|delete|rename|passwd`, `trust fetch`) loads it here, edits the model in a closure,
 //! and has it written back with the same format, preset and password, to the same file.
-//! Writing happens in one place ([`save`]) so a lock or identity-preserving writes can be
-//! added there once; an edit that changed nothing writes nothing (the encoding cannot tell,
-//! its salts are random, so the edit says so with [`StoreEdit::mark_changed`]).
+//!
+//! The whole cycle runs under the store's exclusive lock (`fsio::lock_exclusive`, on the
+//! file a symlink finally names), taken before the file is read and released after the
+//! rename, so concurrent edits are serialised instead of losing each other's changes. The
+//! file is replaced keeping its identity (`fsio::write_replacing`: mode, group, owner as
+//! root, symlinks). An edit that changed nothing writes nothing (the encoding cannot tell,
+//! its salts are random, so the edit says so with [`StoreEdit::mark_changed`]). Keys of a
+//! PEM store that were unencrypted stay unencrypted when `--pass` is given; only new keys
+//! (and ones that were encrypted) are encrypted with it.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::time::Duration;
 
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use super::io::{read_input, shown};
 use super::pass::{KeyPasswords, PassArg};
-use super::stores::{CompatArg, load_store_for_keys, save_store, target_format, unlock_all};
+use super::render::escape;
+use super::stores::{CompatArg, encode_store, load_bytes, target_format, unlock_all};
+use crate::codec;
+use crate::fsio;
 use crate::secret::{self, Secret};
-use crate::store::{Format, Keystore};
+use crate::store::{EntryBody, Format, Keystore, PrivateKeyData};
+
+/// How long an edit waits for another keychest editing the same store, unless
+/// `KEYCHEST_LOCK_WAIT` (seconds) says otherwise.
+const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// A store open for editing.
 pub struct StoreEdit {
@@ -21,12 +40,22 @@ pub struct StoreEdit {
     /// The PKCS#12 preset it is written with: the one it was read with, or `--compat`.
     pub compat: Option<CompatArg>,
     changed: bool,
+    /// SHA-256 of the PKCS#8 of each key a PEM store held unencrypted.
+    plain_keys: HashSet<[u8; 32]>,
+    /// What the file holds that the model cannot (dropped by a rewrite).
+    unkept: Vec<String>,
 }
 
 impl StoreEdit {
     /// Records that the model now differs from the file, so the file is rewritten.
     pub fn mark_changed(&mut self) {
         self.changed = true;
+    }
+
+    /// Every key of a PEM store is written encrypted with the password, including those
+    /// the file held unencrypted (`store passwd`).
+    pub fn encrypt_all_keys(&mut self) {
+        self.plain_keys.clear();
     }
 }
 
@@ -38,6 +67,9 @@ pub struct EditOptions<'a> {
     pub compat: Option<CompatArg>,
     /// Start an empty store when the file does not exist (else reading it fails).
     pub create: Option<NewStore>,
+    /// Rewrite a store holding content the model cannot (`StoreInfo::unkept`), dropping
+    /// it; without this the edit is refused, naming it.
+    pub skip_unsupported: bool,
 }
 
 /// A store that does not exist yet.
@@ -55,31 +87,81 @@ pub fn edit_store<T>(
     opts: &EditOptions,
     edit: impl FnOnce(&mut StoreEdit) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
+    if super::io::is_dash(path) {
+        anyhow::bail!("STORE cannot be - (standard input): it is rewritten in place");
+    }
+    let target = fsio::resolve_symlinks(path)
+        .with_context(|| format!("cannot resolve {}", path.display()))?;
+    if opts.create.is_some() {
+        // A missing folder is named as such, not as a failure to create the lock file.
+        fsio::check_output(&target, true)?;
+    }
+    let _lock = fsio::lock_exclusive(&target, lock_wait())?;
     let mut ed = open(path, opts)?;
     let result = edit(&mut ed)?;
     if ed.changed {
+        check_unkept(path, &ed.unkept, opts.skip_unsupported)?;
         save(path, &mut ed)?;
     }
     Ok(result)
 }
 
+/// How long to wait for the lock of a store another keychest is changing.
+pub fn lock_wait() -> Duration {
+    std::env::var("KEYCHEST_LOCK_WAIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(DEFAULT_LOCK_WAIT)
+}
+
 fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
-    if super::io::is_dash(path) {
-        anyhow::bail!("STORE cannot be - (standard input): it is rewritten in place");
-    }
     match &opts.create {
         Some(new) if !path.exists() => create(path, opts, new),
         _ => {
-            let loaded = load_store_for_keys(path, opts.pass)?;
+            let bytes = read_input(path)?;
+            let loaded = load_bytes(path, &bytes, opts.pass.source()?, true)?;
+            let plain_keys = if loaded.format == Format::Pem {
+                codec::pem::plain_keys(&bytes)
+                    .iter()
+                    .map(|k| Sha256::digest(k).into())
+                    .collect()
+            } else {
+                HashSet::new()
+            };
             Ok(StoreEdit {
                 format: loaded.format,
                 compat: opts.compat.or(loaded.info.preset),
                 store: loaded.store,
                 password: loaded.password,
                 changed: false,
+                plain_keys,
+                unkept: loaded.info.unkept,
             })
         }
     }
+}
+
+/// Refuses to rewrite a store holding what the model cannot (which the rewrite would
+/// drop), unless `skip`: then says what is dropped. Called only when something is written.
+pub fn check_unkept(path: &Path, unkept: &[String], skip: bool) -> anyhow::Result<()> {
+    if unkept.is_empty() {
+        return Ok(());
+    }
+    let what = unkept
+        .iter()
+        .map(|u| escape(u))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !skip {
+        anyhow::bail!(
+            "{} holds what keychest cannot keep ({what}): writing the store again would lose it; use --skip-unsupported to drop it",
+            shown(path)
+        );
+    }
+    eprintln!("dropped from {}: {what}", shown(path));
+    Ok(())
 }
 
 /// An empty store, with a new password from `--pass` or (if asked for) the terminal.
@@ -106,6 +188,8 @@ fn create(path: &Path, opts: &EditOptions, new: &NewStore) -> anyhow::Result<Sto
         password,
         compat: opts.compat,
         changed: false,
+        plain_keys: HashSet::new(),
+        unkept: Vec::new(),
     })
 }
 
@@ -115,9 +199,39 @@ fn create(path: &Path, opts: &EditOptions, new: &NewStore) -> anyhow::Result<Sto
 fn save(path: &Path, ed: &mut StoreEdit) -> anyhow::Result<()> {
     let pw = ed.password.clone();
     let pw = pw.as_deref().map(|s| s.as_str());
-    if save_store(path, ed.format, &ed.store, pw, ed.compat, true).is_ok() {
-        return Ok(());
+    let encoded = match encode_as_it_was(path, ed, pw) {
+        Ok(encoded) => encoded,
+        Err(_) => {
+            unlock_all(&mut ed.store, pw, &KeyPasswords::none())?;
+            encode_as_it_was(path, ed, pw)?
+        }
+    };
+    let (bytes, mode) = encoded;
+    fsio::write_replacing(path, &bytes, mode)?;
+    Ok(())
+}
+
+/// Encodes the store; a PEM store's keys are encrypted here (new ones, and ones that were
+/// encrypted), so that keys the file held unencrypted are written unencrypted again.
+fn encode_as_it_was(
+    path: &Path,
+    ed: &mut StoreEdit,
+    pw: Option<&str>,
+) -> anyhow::Result<(Vec<u8>, fsio::Mode)> {
+    if ed.format != Format::Pem {
+        return encode_store(path, ed.format, &ed.store, pw, ed.compat);
     }
-    unlock_all(&mut ed.store, pw, &KeyPasswords::none())?;
-    save_store(path, ed.format, &ed.store, pw, ed.compat, true)
+    if let Some(pw) = pw {
+        for entry in &mut ed.store.entries {
+            if let EntryBody::PrivateKey { key, .. } = &mut entry.body
+                && let PrivateKeyData::Pkcs8(der) = key
+                && !ed
+                    .plain_keys
+                    .contains(&<[u8; 32]>::from(Sha256::digest(&der[..])))
+            {
+                *key = PrivateKeyData::Encrypted(codec::pem::protect_key(der, pw, &entry.alias)?);
+            }
+        }
+    }
+    encode_store(path, ed.format, &ed.store, None, ed.compat)
 }

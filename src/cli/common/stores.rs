@@ -68,7 +68,7 @@ pub fn load_bytes(
 ) -> anyhow::Result<Loaded> {
     let format = codec::sniff(bytes).with_context(|| {
         format!(
-            "{}: not a keystore keychest recognises (PKCS#12, PEM, JKS, JCEKS)",
+            "{}: not a keystore keychest recognises (PKCS#12, PEM, JKS, JCEKS, PKCS#7)",
             shown(path)
         )
     })?;
@@ -105,6 +105,19 @@ pub fn save_store(
     compat: Option<CompatArg>,
     overwrite: bool,
 ) -> anyhow::Result<()> {
+    let (bytes, mode) = encode_store(path, format, store, password, compat)?;
+    fsio::write_atomic(path, &bytes, mode, overwrite)?;
+    Ok(())
+}
+
+/// Encodes a store, with the mode a new file holding it gets (0600 when it holds keys).
+pub fn encode_store(
+    path: &Path,
+    format: Format,
+    store: &Keystore,
+    password: Option<&str>,
+    compat: Option<CompatArg>,
+) -> anyhow::Result<(Vec<u8>, Mode)> {
     let bytes = codec::encode(
         format,
         store,
@@ -114,6 +127,11 @@ pub fn save_store(
         },
     )
     .with_context(|| format!("cannot write {}", path.display()))?;
+    if format == Format::Pkcs12
+        && let Some(w) = password.and_then(codec::pkcs12::java_password_warning)
+    {
+        eprintln!("warning: {}: {w}", path.display());
+    }
     let holds_secrets = store
         .entries
         .iter()
@@ -123,8 +141,7 @@ pub fn save_store(
     } else {
         Mode::Public
     };
-    fsio::write_atomic(path, &bytes, mode, overwrite)?;
-    Ok(())
+    Ok((bytes, mode))
 }
 
 /// The format of a store that may not exist yet: `explicit` (given with the command's
@@ -155,7 +172,7 @@ pub fn target_format(
     }
     explicit.or(named).with_context(|| {
         format!(
-            "cannot tell the format of {} from its name: give {option} (pkcs12, pem, jks, jceks)",
+            "cannot tell the format of {} from its name: give {option} (pkcs12, pem, jks, jceks, pkcs7)",
             path.display()
         )
     })

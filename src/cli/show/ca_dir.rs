@@ -8,7 +8,7 @@ use anyhow::bail;
 
 use super::objects::render_cert;
 use crate::ca::{self, Ca, dir};
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 
 /// `keychest show DIR` for a CA directory.
 pub fn show(path: &Path, json: bool) -> anyhow::Result<()> {
@@ -38,7 +38,7 @@ pub fn show(path: &Path, json: bool) -> anyhow::Result<()> {
             dir::Kind::Root => "root",
             dir::Kind::Intermediate => "intermediate",
         };
-        let _ = writeln!(out, "CA directory {}", s.directory);
+        let _ = writeln!(out, "CA directory {}", escape(&s.directory));
         let _ = writeln!(out, "  Kind:        {kind}");
         let _ = writeln!(
             out,
@@ -50,7 +50,7 @@ pub fn show(path: &Path, json: bool) -> anyhow::Result<()> {
                 None => "unreadable",
             }
         );
-        let chain: Vec<&str> = s.chain.iter().map(|c| c.subject.as_str()).collect();
+        let chain: Vec<String> = s.chain.iter().map(|c| escape(&c.subject)).collect();
         let _ = writeln!(
             out,
             "  Chain:       {}",
@@ -61,13 +61,14 @@ pub fn show(path: &Path, json: bool) -> anyhow::Result<()> {
             }
         );
         if let Some(r) = &s.root {
-            let _ = writeln!(out, "  Root:        {}", r.subject);
+            let _ = writeln!(out, "  Root:        {}", escape(&r.subject));
         }
         let _ = writeln!(out, "  Issued:      {} ({} revoked)", s.issued, s.revoked);
         let _ = writeln!(out, "  CRL number:  {}", s.crl_number);
         out.push('\n');
+        // Every value from the CA's files is escaped where it is written (here and in
+        // render_cert), so the block's line breaks are keychest's own.
         render_cert(&mut out, &s.certificate);
-        out = sanitize(&out);
     }
     print!("{out}");
     Ok(())

@@ -7,13 +7,13 @@ mod objects;
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
 use super::common::io::read_input;
 use super::common::listing::{ListStyle, show_store};
 use super::common::pass::{PassArg, password};
-use super::common::render::sanitize;
 use crate::pki::inspect::{self, Object};
 use crate::secret;
 use crate::store::Format;
@@ -46,7 +46,7 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
     let bytes = read_input(&a.file)?;
     if matches!(
         crate::codec::sniff(&bytes),
-        Some(Format::Pkcs12 | Format::Jks | Format::Jceks)
+        Some(Format::Pkcs12 | Format::Jks | Format::Jceks | Format::Pkcs7)
     ) {
         let style = if a.json {
             ListStyle::Json
@@ -68,7 +68,8 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
             .clone()
             .or_else(|| secret::can_prompt().then(|| secret::obtain(None, &prompt, false).ok())?)
     };
-    let objects = inspect::inspect(&bytes, &mut ask)?;
+    let objects =
+        inspect::inspect(&bytes, &mut ask).with_context(|| a.file.display().to_string())?;
     let mut out = String::new();
     if a.json {
         let doc = ShowJson {
@@ -85,16 +86,19 @@ pub fn run(a: ShowArgs) -> anyhow::Result<()> {
             if objects.len() > 1 {
                 let _ = writeln!(out, "[{}]", i + 1);
             }
+            // Values from the file are escaped one by one as they are rendered.
             objects::render(&mut out, o);
         }
-        out = sanitize(&out);
     }
     print!("{out}");
     if objects
         .iter()
         .any(|o| matches!(o, Object::Csr(c) if !c.signature_valid))
     {
-        anyhow::bail!("the certificate request's signature does not verify");
+        anyhow::bail!(
+            "{}: the certificate request's signature does not verify",
+            a.file.display()
+        );
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! Text rendering of the objects `show` finds: certificates (with their extensions and
-//! time left), requests, CRLs, private and public keys.
+//! time left), requests, CRLs, private and public keys. Every value read from the file is
+//! escaped on its own (`escape`), so a line break inside a name or SAN cannot start a line.
 
 use std::fmt::Write;
 
-use crate::cli::common::render::colon_hex;
+use crate::cli::common::render::{colon_hex, escape};
 use crate::pki::inspect::{CertSummary, CrlSummary, CsrSummary, Extensions, Object};
 
 pub fn render(out: &mut String, o: &Object) {
@@ -13,20 +14,28 @@ pub fn render(out: &mut String, o: &Object) {
         Object::Crl(c) => render_crl(out, c),
         Object::PrivateKey(k) => {
             let _ = writeln!(out, "Private key");
-            let _ = writeln!(out, "  Form:       {}", k.form);
+            let _ = writeln!(out, "  Form:       {}", escape(&k.form));
             match &k.public_key {
                 Some(p) => {
-                    let _ = writeln!(out, "  Algorithm:  {}", p.label());
+                    let _ = writeln!(out, "  Algorithm:  {}", escape(&p.label()));
                     let _ = writeln!(out, "  Public key SHA-256: {}", colon_hex(&p.spki_sha256));
                 }
-                None => {
-                    let _ = writeln!(out, "  Algorithm:  (encrypted; give --pass to see it)");
-                }
+                None => match &k.unsupported_algorithm {
+                    Some(alg) => {
+                        let _ = writeln!(
+                            out,
+                            "  Algorithm:  {alg} (kept as PKCS#8; keychest does not derive its public key)"
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(out, "  Algorithm:  (encrypted; give --pass to see it)");
+                    }
+                },
             }
         }
         Object::PublicKey(p) => {
             let _ = writeln!(out, "Public key");
-            let _ = writeln!(out, "  Algorithm:  {}", p.public_key.label());
+            let _ = writeln!(out, "  Algorithm:  {}", escape(&p.public_key.label()));
             let _ = writeln!(
                 out,
                 "  SHA-256:    {}",
@@ -38,12 +47,12 @@ pub fn render(out: &mut String, o: &Object) {
 
 fn render_csr(out: &mut String, c: &CsrSummary) {
     let _ = writeln!(out, "Certificate request");
-    let _ = writeln!(out, "  Subject:    {}", c.subject);
-    let _ = writeln!(out, "  Public key: {}", c.public_key.label());
+    let _ = writeln!(out, "  Subject:    {}", escape(&c.subject));
+    let _ = writeln!(out, "  Public key: {}", escape(&c.public_key.label()));
     let _ = writeln!(
         out,
         "  Signature:  {} ({})",
-        c.signature_algorithm,
+        escape(&c.signature_algorithm),
         if c.signature_valid {
             "valid"
         } else {
@@ -55,45 +64,51 @@ fn render_csr(out: &mut String, c: &CsrSummary) {
 
 fn render_crl(out: &mut String, c: &CrlSummary) {
     let _ = writeln!(out, "Certificate revocation list");
-    let _ = writeln!(out, "  Issuer:      {}", c.issuer);
-    let _ = writeln!(out, "  This update: {}", c.this_update);
+    let _ = writeln!(out, "  Issuer:      {}", escape(&c.issuer));
+    let _ = writeln!(out, "  This update: {}", escape(&c.this_update));
     if let Some(n) = &c.next_update {
-        let _ = writeln!(out, "  Next update: {n}");
+        let _ = writeln!(out, "  Next update: {}", escape(n));
     }
     if let Some(n) = &c.crl_number {
-        let _ = writeln!(out, "  CRL number:  {n}");
+        let _ = writeln!(out, "  CRL number:  {}", escape(n));
     }
-    let _ = writeln!(out, "  Signature:   {}", c.signature_algorithm);
+    let _ = writeln!(out, "  Signature:   {}", escape(&c.signature_algorithm));
     let _ = writeln!(out, "  Revoked:     {}", c.revoked.len());
     for r in &c.revoked {
         let reason = r
             .reason
             .as_deref()
-            .map(|r| format!(" ({r})"))
+            .map(|r| format!(" ({})", escape(r)))
             .unwrap_or_default();
-        let _ = writeln!(out, "    serial {} on {}{}", r.serial, r.date, reason);
+        let _ = writeln!(
+            out,
+            "    serial {} on {}{}",
+            escape(&r.serial),
+            escape(&r.date),
+            reason
+        );
     }
 }
 
 pub fn render_cert(out: &mut String, c: &CertSummary) {
     let _ = writeln!(out, "Certificate");
-    let _ = writeln!(out, "  Subject:     {}", c.subject);
+    let _ = writeln!(out, "  Subject:     {}", escape(&c.subject));
     let _ = writeln!(
         out,
         "  Issuer:      {}{}",
-        c.issuer,
+        escape(&c.issuer),
         if c.self_signed { " (self-signed)" } else { "" }
     );
-    let _ = writeln!(out, "  Serial:      {}", c.serial);
-    let _ = writeln!(out, "  Valid from:  {}", c.not_before);
+    let _ = writeln!(out, "  Serial:      {}", escape(&c.serial));
+    let _ = writeln!(out, "  Valid from:  {}", escape(&c.not_before));
     let _ = writeln!(
         out,
         "  Valid until: {}{}",
-        c.not_after,
+        escape(&c.not_after),
         expiry_note(&c.not_after)
     );
-    let _ = writeln!(out, "  Public key:  {}", c.public_key.label());
-    let _ = writeln!(out, "  Signature:   {}", c.signature_algorithm);
+    let _ = writeln!(out, "  Public key:  {}", escape(&c.public_key.label()));
+    let _ = writeln!(out, "  Signature:   {}", escape(&c.signature_algorithm));
     render_extensions(out, &c.extensions, "Extensions");
     let _ = writeln!(out, "  SHA-1:       {}", colon_hex(&c.fingerprints.sha1));
     let _ = writeln!(out, "  SHA-256:     {}", colon_hex(&c.fingerprints.sha256));
@@ -113,6 +128,15 @@ fn expiry_note(not_after: &str) -> String {
     }
 }
 
+/// Values from the file, each escaped, joined by keychest's separator.
+fn join(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| escape(v))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn render_extensions(out: &mut String, e: &Extensions, title: &str) {
     let crit = |name: &str| {
         if e.critical.iter().any(|c| c == name) {
@@ -126,7 +150,7 @@ fn render_extensions(out: &mut String, e: &Extensions, title: &str) {
         lines.push(format!(
             "Subject Alternative Name{}: {}",
             crit("subjectAltName"),
-            s.join(", ")
+            join(s)
         ));
     }
     if let Some(b) = &e.basic_constraints {
@@ -142,13 +166,13 @@ fn render_extensions(out: &mut String, e: &Extensions, title: &str) {
         ));
     }
     if let Some(k) = &e.key_usage {
-        lines.push(format!("Key Usage{}: {}", crit("keyUsage"), k.join(", ")));
+        lines.push(format!("Key Usage{}: {}", crit("keyUsage"), join(k)));
     }
     if let Some(k) = &e.extended_key_usage {
         lines.push(format!(
             "Extended Key Usage{}: {}",
             crit("extendedKeyUsage"),
-            k.join(", ")
+            join(k)
         ));
     }
     if let Some(s) = &e.subject_key_id {
@@ -158,12 +182,12 @@ fn render_extensions(out: &mut String, e: &Extensions, title: &str) {
         lines.push(format!("Authority Key Identifier: {}", colon_hex(s)));
     }
     if let Some(d) = &e.crl_distribution_points {
-        lines.push(format!("CRL Distribution Points: {}", d.join(", ")));
+        lines.push(format!("CRL Distribution Points: {}", join(d)));
     }
     if let Some(a) = &e.authority_info_access {
         let items: Vec<String> = a
             .iter()
-            .map(|x| format!("{} - {}", x.method, x.location))
+            .map(|x| format!("{} - {}", escape(&x.method), escape(&x.location)))
             .collect();
         lines.push(format!(
             "Authority Information Access: {}",
@@ -174,12 +198,12 @@ fn render_extensions(out: &mut String, e: &Extensions, title: &str) {
         lines.push(format!(
             "Name Constraints{}: permitted [{}], excluded [{}]",
             crit("nameConstraints"),
-            n.permitted.join(", "),
-            n.excluded.join(", ")
+            join(&n.permitted),
+            join(&n.excluded)
         ));
     }
     for o in &e.other {
-        lines.push(format!("Other: {o}"));
+        lines.push(format!("Other: {}", escape(o)));
     }
     if lines.is_empty() {
         return;

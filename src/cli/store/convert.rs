@@ -8,12 +8,14 @@ use clap::Args;
 
 use super::FormatArg;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
+use crate::cli::common::rewrite::{check_unkept, lock_wait};
 use crate::cli::common::stores::{
-    CompatArg, load_store_for_keys, open_secrets, save_store, target_format, unlock_all,
+    CompatArg, encode_store, load_store_for_keys, open_secrets, save_store, target_format,
+    unlock_all,
 };
 use crate::fsio;
-use crate::store::{EntryBody, Format, Keystore, ops};
+use crate::store::{EntryBody, Format, Keystore, SecretEntryData, ops};
 
 #[derive(Args, Debug)]
 pub struct StoreConvertArgs {
@@ -48,14 +50,29 @@ pub struct StoreConvertArgs {
 
 pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
     fsio::check_writable(&a.output, a.force)?;
+    // Replacing an existing OUTPUT is a rewrite of that store: under its lock, keeping its
+    // mode, group, owner and symlinks, as every other edit does.
+    let replacing = a.force && a.output.exists();
+    let _lock = if replacing {
+        let target = fsio::resolve_symlinks(&a.output)?;
+        Some(fsio::lock_exclusive(&target, lock_wait())?)
+    } else {
+        None
+    };
     let to = target_format(&a.output, a.to.map(Into::into), "--to", a.force_format)?;
     let mut loaded = load_store_for_keys(&a.input, &a.pass)?;
+    check_unkept(&a.input, &loaded.info.unkept, a.skip_unsupported)?;
     let key_pws = KeyPasswords::parse(&a.key_pass)?;
     let skipped = drop_unsupported(&mut loaded.store, to, a.skip_unsupported)?;
     let store_pw = loaded.password.as_deref().map(|s| s.as_str());
     unlock_all(&mut loaded.store, store_pw, &key_pws)?;
     // Always open secret keys: a sealed one would keep its old (key) password in OUTPUT.
     open_secrets(&mut loaded.store, store_pw, &key_pws)?;
+    let skipped = [
+        skipped,
+        drop_unholdable(&mut loaded.store, to, a.skip_unsupported)?,
+    ]
+    .concat();
     if !to.caps().case_sensitive_aliases {
         lower_aliases(&mut loaded.store, to);
     }
@@ -64,16 +81,15 @@ pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
         None if to == Format::Pem => None,
         None => loaded.password.clone(),
     };
-    save_store(
-        &a.output,
-        to,
-        &loaded.store,
-        out_pw.as_deref().map(|s| s.as_str()),
-        a.compat,
-        a.force,
-    )?;
+    let out_pw = out_pw.as_deref().map(|s| s.as_str());
+    if replacing {
+        let (bytes, mode) = encode_store(&a.output, to, &loaded.store, out_pw, a.compat)?;
+        fsio::write_replacing(&a.output, &bytes, mode)?;
+    } else {
+        save_store(&a.output, to, &loaded.store, out_pw, a.compat, a.force)?;
+    }
     for s in skipped {
-        eprintln!("skipped secret key '{}'", sanitize(&s));
+        eprintln!("skipped secret key '{}'", escape(&s));
     }
     eprintln!(
         "wrote {} to {} ({})",
@@ -106,6 +122,35 @@ fn drop_unsupported(store: &mut Keystore, to: Format, skip: bool) -> anyhow::Res
     Ok(drop.into_iter().map(|e| e.alias).collect())
 }
 
+/// Open secret keys whose algorithm `to` has no way to record (a PKCS#12 secret bag needs an
+/// OID): an error naming the first, or with `skip` their aliases (removed from `store`).
+fn drop_unholdable(store: &mut Keystore, to: Format, skip: bool) -> anyhow::Result<Vec<String>> {
+    let unholdable = |e: &crate::store::Entry| match &e.body {
+        EntryBody::SecretKey {
+            key: SecretEntryData::Open(s),
+        } => (!crate::codec::holds_secret(to, &s.algorithm)).then(|| s.algorithm.clone()),
+        _ => None,
+    };
+    if !skip
+        && let Some((e, alg)) = store
+            .entries
+            .iter()
+            .find_map(|e| unholdable(e).map(|a| (e, a)))
+    {
+        bail!(
+            "entry '{}' is a {} secret key, which {} cannot hold (use --skip-unsupported to leave it out)",
+            e.alias,
+            alg,
+            to
+        );
+    }
+    let (keep, drop): (Vec<_>, Vec<_>) = std::mem::take(&mut store.entries)
+        .into_iter()
+        .partition(|e| unholdable(e).is_none());
+    store.entries = keep;
+    Ok(drop.into_iter().map(|e| e.alias).collect())
+}
+
 /// Java formats keep aliases lower-case: say so for each one that changes.
 fn lower_aliases(store: &mut Keystore, to: Format) {
     for e in &mut store.entries {
@@ -113,8 +158,8 @@ fn lower_aliases(store: &mut Keystore, to: Format) {
         if lower != e.alias {
             eprintln!(
                 "note: alias '{}' becomes '{}' (Java aliases are lower-case)",
-                sanitize(&e.alias),
-                sanitize(&lower)
+                escape(&e.alias),
+                escape(&lower)
             );
             e.alias = lower;
         }

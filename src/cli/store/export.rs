@@ -1,5 +1,5 @@
-//! `keychest store export STORE --alias A`: an entry's certificate chain (PEM, or DER when it
-//! is one certificate), its key (PKCS#8 PEM or DER, encrypted with `--out-pass`), or the
+//! `keychest store export STORE --alias A`: an entry's certificate chain (PEM, a PKCS#7
+//! bundle, or DER when it is one certificate), its key (PKCS#8 PEM or DER, encrypted with `--out-pass`), or the
 //! entry as a one-entry PKCS#12. The format follows `--format`, else the `--out` extension;
 //! nothing is dropped silently (a chain does not fit one DER file: that is refused).
 
@@ -27,6 +27,8 @@ pub enum ExportFormat {
     Der,
     /// The entry as a PKCS#12 (needs --out and --out-pass)
     P12,
+    /// The chain as a PKCS#7 certificate bundle (.p7b, DER), as CAs and Windows hand out
+    P7b,
 }
 
 #[derive(Args, Debug)]
@@ -42,7 +44,8 @@ pub struct StoreExportArgs {
     /// Where the private key goes (mode 0600; PKCS#8, DER for a .der name; - prints it)
     #[arg(long, value_name = "FILE")]
     pub key_out: Option<PathBuf>,
-    /// Output format (default: from the --out extension: .der/.cer DER, .p12/.pfx p12, else PEM)
+    /// Output format (default: from the --out extension: .der/.cer DER, .p12/.pfx p12,
+    /// .p7b/.p7c p7b, else PEM)
     #[arg(long, value_enum)]
     pub format: Option<ExportFormat>,
     /// Password protecting what is exported (the key file, or the PKCS#12)
@@ -58,7 +61,7 @@ pub struct StoreExportArgs {
     pub force: bool,
 }
 
-/// `x.der`/`x.cer` → DER, `x.p12`/`x.pfx` → p12, anything else PEM.
+/// `x.der`/`x.cer` → DER, `x.p12`/`x.pfx` → p12, `x.p7b`/`x.p7c` → p7b, anything else PEM.
 fn format_of(a: &StoreExportArgs) -> ExportFormat {
     if let Some(f) = a.format {
         return f;
@@ -66,6 +69,7 @@ fn format_of(a: &StoreExportArgs) -> ExportFormat {
     match a.out.as_deref().and_then(extension).as_deref() {
         Some("der" | "cer") => ExportFormat::Der,
         Some("p12" | "pfx") => ExportFormat::P12,
+        Some("p7b" | "p7c") => ExportFormat::P7b,
         _ => ExportFormat::Pem,
     }
 }
@@ -81,22 +85,25 @@ pub fn run(a: StoreExportArgs) -> anyhow::Result<()> {
         check_output(out, a.force)?;
     }
     let format = format_of(&a);
-    if format == ExportFormat::Der
+    if matches!(format, ExportFormat::Der | ExportFormat::P7b)
         && a.key_out.as_deref().is_some_and(is_dash)
         && a.out.as_deref().is_none_or(is_dash)
     {
         return Err(usage(
-            "--format der: the certificate and the key cannot both go to stdout; give --out FILE",
+            "--format der/p7b: the certificates and the key cannot both go to stdout; give --out FILE",
         ));
     }
     let loaded = load_store_for_keys(&a.store, &a.pass)?;
     let cs = loaded.format.caps().case_sensitive_aliases;
-    let i = find_entry(&loaded.store, &a.alias, cs)?;
+    let i =
+        find_entry(&loaded.store, &a.alias, cs).with_context(|| a.store.display().to_string())?;
     let entry = loaded.store.entries[i].clone();
     let out_pw = opt_secret(&a.out_pass, "Password for the exported key", true)?;
     match format {
         ExportFormat::P12 => export_p12(&a, &loaded, entry, out_pw),
-        ExportFormat::Pem | ExportFormat::Der => export_files(&a, format, &loaded, &entry, out_pw),
+        ExportFormat::Pem | ExportFormat::Der | ExportFormat::P7b => {
+            export_files(&a, format, &loaded, &entry, out_pw)
+        }
     }
 }
 
@@ -127,7 +134,8 @@ fn export_p12(
     Ok(())
 }
 
-/// The certificate chain (PEM, or one certificate as DER) to `--out` or stdout, and with
+/// The certificate chain (PEM, a PKCS#7 bundle, or one certificate as DER) to `--out` or
+/// stdout, and with
 /// `--key-out` the private key.
 fn export_files(
     a: &StoreExportArgs,
@@ -138,7 +146,11 @@ fn export_files(
 ) -> anyhow::Result<()> {
     let certs = entry.certificates();
     if let EntryBody::SecretKey { .. } = entry.body {
-        bail!("'{}' is a secret key: export it with --format p12", a.alias);
+        bail!(
+            "{}: '{}' is a secret key: export it with --format p12",
+            a.store.display(),
+            a.alias
+        );
     }
     let data = if format == ExportFormat::Der {
         if certs.len() > 1 {
@@ -149,12 +161,14 @@ fn export_files(
             );
         }
         certs.first().cloned().unwrap_or_default()
+    } else if format == ExportFormat::P7b {
+        codec::pkcs7::encode_certs(certs)
     } else {
         codec::pem::encode_certs(certs).into_bytes()
     };
     if let Some(key_out) = &a.key_out {
         let EntryBody::PrivateKey { key, .. } = &entry.body else {
-            bail!("'{}' has no private key", a.alias);
+            bail!("{}: '{}' has no private key", a.store.display(), a.alias);
         };
         let key_pw = opt_secret(&a.key_pass, "Key password", false)?;
         let pw = key_pw
@@ -162,7 +176,8 @@ fn export_files(
             .or(loaded.password.as_deref())
             .map(|s| s.as_str())
             .unwrap_or("");
-        let der = keyprotect::decrypt(key, pw).with_context(|| format!("entry '{}'", a.alias))?;
+        let der = keyprotect::decrypt(key, pw)
+            .with_context(|| format!("{}: entry '{}'", a.store.display(), a.alias))?;
         let out_pw = out_pw.as_deref().map(|s| s.as_str());
         let key_der = extension(key_out).as_deref() == Some("der")
             || (format == ExportFormat::Der && extension(key_out).as_deref() != Some("pem"));

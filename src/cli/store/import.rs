@@ -14,7 +14,7 @@ use crate::cli::common::exit::usage;
 use crate::cli::common::io::read_input;
 use crate::cli::common::list_line::plural;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::cli::common::rewrite::{EditOptions, NewStore, StoreEdit, edit_store};
 use crate::cli::common::stores::{CompatArg, load_store, unlock_all};
 use crate::codec;
@@ -49,6 +49,9 @@ pub struct StoreImportArgs {
     pub alias: Option<String>,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Rewrite even if the store holds what keychest cannot keep (a PKCS#12 CRL bag, …): drop it, naming it
+    #[arg(long)]
+    pub skip_unsupported: bool,
     /// Format of a new STORE (default: from its extension)
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
@@ -69,6 +72,7 @@ pub fn run(a: StoreImportArgs) -> anyhow::Result<()> {
     }
     let opts = EditOptions {
         pass: &a.pass,
+        skip_unsupported: a.skip_unsupported,
         compat: a.compat,
         create: Some(NewStore {
             format: a.format.map(Into::into),
@@ -210,36 +214,43 @@ fn report_import(r: &ops::ImportReport, store: &Path, verbose: bool) {
         eprintln!(
             "{} ({}; -v lists them)",
             parts.join(", "),
-            sanitize(&store.display().to_string())
+            escape(&store.display().to_string())
         );
         return;
     }
     for (given, stored) in &r.case_changed {
         eprintln!(
             "note: alias '{}' stored as '{}' (Java aliases are lower-case)",
-            sanitize(given),
-            sanitize(stored)
+            escape(given),
+            escape(stored)
         );
     }
     for (alias, existing) in &r.skipped_duplicates {
         eprintln!(
             "skipped '{}': the same certificate is already in the store as '{}'",
-            sanitize(alias),
-            sanitize(existing)
+            escape(alias),
+            escape(existing)
         );
     }
     for a in &r.replaced {
-        eprintln!("replaced '{}'", sanitize(a));
+        eprintln!("replaced '{}'", escape(a));
     }
     for a in &r.added {
-        eprintln!("added '{}'", sanitize(a));
+        eprintln!("added '{}'", escape(a));
     }
 }
 
-/// Certificates from a PEM bundle or a DER file.
+/// Certificates from a PEM bundle, a PKCS#7 bundle (`.p7b`, DER, BER or PEM) or a DER file.
 fn read_certs(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     let bytes = read_input(path)?;
-    let certs = if crate::pem::looks_like_pem(&bytes) {
+    let certs = if codec::pkcs7::sniff(&bytes) {
+        let (ks, _) = codec::pkcs7::decode(&bytes)
+            .with_context(|| format!("cannot read certificates from {}", path.display()))?;
+        ks.entries
+            .into_iter()
+            .flat_map(|e| e.certificates().to_vec())
+            .collect::<Vec<_>>()
+    } else if crate::pem::looks_like_pem(&bytes) {
         let ks = codec::pem::decode(&bytes, None)
             .with_context(|| format!("cannot read certificates from {}", path.display()))?;
         ks.entries

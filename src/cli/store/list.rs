@@ -11,7 +11,7 @@ use crate::cli::common::pass::PassArg;
 
 #[derive(Args, Debug)]
 pub struct StoreListArgs {
-    /// The store (PKCS#12, PEM, JKS, JCEKS; - reads stdin)
+    /// The store (PKCS#12, PEM, JKS, JCEKS, PKCS#7 bundle; - reads stdin)
     pub store: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,

@@ -83,6 +83,9 @@ pub enum FormatArg {
     Pem,
     Jks,
     Jceks,
+    /// PKCS#7 certificate bundle (.p7b): certificates only
+    #[value(alias = "p7b")]
+    Pkcs7,
 }
 
 impl From<FormatArg> for crate::store::Format {
@@ -92,6 +95,7 @@ impl From<FormatArg> for crate::store::Format {
             FormatArg::Pem => crate::store::Format::Pem,
             FormatArg::Jks => crate::store::Format::Jks,
             FormatArg::Jceks => crate::store::Format::Jceks,
+            FormatArg::Pkcs7 => crate::store::Format::Pkcs7,
         }
     }
 }

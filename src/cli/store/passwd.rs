@@ -19,6 +19,9 @@ pub struct StorePasswdArgs {
     pub store: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Rewrite even if the store holds what keychest cannot keep (a PKCS#12 CRL bag, …): drop it, naming it
+    #[arg(long)]
+    pub skip_unsupported: bool,
     /// The new store password
     #[arg(long, value_name = "SRC", num_args = 0..=1, default_missing_value = "prompt")]
     pub new_pass: Option<String>,
@@ -33,6 +36,7 @@ pub struct StorePasswdArgs {
 pub fn run(a: StorePasswdArgs) -> anyhow::Result<()> {
     let opts = EditOptions {
         pass: &a.pass,
+        skip_unsupported: a.skip_unsupported,
         compat: None,
         create: None,
     };
@@ -51,6 +55,7 @@ pub fn run(a: StorePasswdArgs) -> anyhow::Result<()> {
             None => secret::obtain(None, "New password", true)?,
         };
         reprotect(ed, &a)?;
+        ed.encrypt_all_keys();
         ed.password = Some(new);
         ed.mark_changed();
         Ok(())

@@ -26,6 +26,9 @@ pub struct TrustFetchArgs {
     pub into: PathBuf,
     #[command(flatten)]
     pub pass: PassArg,
+    /// Rewrite even if the store holds what keychest cannot keep (a PKCS#12 CRL bag, …): drop it, naming it
+    #[arg(long)]
+    pub skip_unsupported: bool,
     /// Server name sent as SNI (default: HOST)
     #[arg(long, value_name = "NAME")]
     pub servername: Option<String>,
@@ -149,6 +152,7 @@ fn confirm(a: &TrustFetchArgs, n: usize, der: &[u8]) -> anyhow::Result<()> {
 fn add(a: &TrustFetchArgs, der: Vec<u8>) -> anyhow::Result<()> {
     let opts = EditOptions {
         pass: &a.pass,
+        skip_unsupported: a.skip_unsupported,
         compat: None,
         create: Some(NewStore {
             format: Some(crate::codec::format_from_extension(&a.into).unwrap_or(Format::Pem)),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::cli::common::render::sanitize;
+use crate::cli::common::render::escape;
 use crate::pki::constraints::Constraints;
 use crate::trust::{self, Anchor, Presence, Selection, TrustStore};
 
@@ -78,7 +78,7 @@ fn selection(s: &StoreArgs) -> anyhow::Result<Selection> {
 fn stores(s: &StoreArgs) -> anyhow::Result<Vec<Box<dyn TrustStore>>> {
     let (found, notes) = trust::discover(&selection(s)?)?;
     for n in notes {
-        eprintln!("keychest: note: {}", sanitize(&n));
+        eprintln!("keychest: note: {}", escape(&n));
     }
     if found.is_empty() {
         bail!("no trust store found (name one with --system, --java or --nss)");
@@ -87,7 +87,7 @@ fn stores(s: &StoreArgs) -> anyhow::Result<Vec<Box<dyn TrustStore>>> {
 }
 
 fn store_name(s: &dyn TrustStore) -> String {
-    sanitize(&format!("{} {}", s.kind(), s.location()))
+    escape(&format!("{} {}", s.kind(), s.location()))
 }
 
 fn warn_unconstrained(a: &Anchor) {
@@ -96,7 +96,7 @@ fn warn_unconstrained(a: &Anchor) {
             "keychest: warning: {} has no name constraints: whoever gets its private key can \
              impersonate ANY website or server to the programs that trust it. Prefer a \
              constrained root ('keychest pki new', or 'keychest ca init --permit').",
-            sanitize(&a.subject)
+            escape(&a.subject)
         );
     }
 }
@@ -134,7 +134,7 @@ fn change(a: InstallArgs, install: bool) -> anyhow::Result<()> {
         .with_context(|| store_name(s.as_ref()))?;
         planned.push(steps);
     }
-    let subject = sanitize(&anchor.subject);
+    let subject = escape(&anchor.subject);
     if planned.iter().all(Vec::is_empty) {
         eprintln!(
             "keychest: {subject}: nothing to do ({})",
@@ -156,7 +156,7 @@ fn change(a: InstallArgs, install: bool) -> anyhow::Result<()> {
     );
     for (s, steps) in stores.iter().zip(&planned) {
         for step in steps {
-            eprintln!("  {}: {}", store_name(s.as_ref()), sanitize(&step.0));
+            eprintln!("  {}: {}", store_name(s.as_ref()), escape(&step.0));
         }
     }
     confirm(a.yes, "Make these changes?")?;
@@ -171,7 +171,7 @@ fn change(a: InstallArgs, install: bool) -> anyhow::Result<()> {
         }
         .with_context(|| store_name(s.as_ref()))?;
         for d in done {
-            eprintln!("keychest: {}: {}", store_name(s.as_ref()), sanitize(&d));
+            eprintln!("keychest: {}: {}", store_name(s.as_ref()), escape(&d));
         }
     }
     Ok(())
@@ -244,13 +244,13 @@ pub fn run_status(a: StatusArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let c = &status.certificate;
-    println!("{}", sanitize(&c.subject));
+    println!("{}", escape(&c.subject));
     println!("  SHA-256 {}", c.sha256);
     match &c.name_constraints {
         Some(n) => println!(
             "  name constraints: permitted [{}], excluded [{}]",
-            sanitize(&n.permitted.join(", ")),
-            sanitize(&n.excluded.join(", "))
+            escape(&n.permitted.join(", ")),
+            escape(&n.excluded.join(", "))
         ),
         None => println!("  name constraints: none (can vouch for any name)"),
     }
@@ -266,12 +266,7 @@ pub fn run_status(a: StatusArgs) -> anyhow::Result<()> {
             (Some(_), _) => "not trusted".to_string(),
             (None, e) => format!("unknown: {}", e.as_deref().unwrap_or_default()),
         };
-        println!(
-            "{:<7} {}  {}",
-            r.store,
-            sanitize(&r.location),
-            sanitize(&state)
-        );
+        println!("{:<7} {}  {}", r.store, escape(&r.location), escape(&state));
     }
     Ok(())
 }

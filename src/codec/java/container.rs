@@ -235,7 +235,7 @@ fn decode_entry(
     let alias = cur.utf()?;
     let in_entry = |e: JksError| JksError::InEntry {
         alias: alias.clone(),
-        source: Box::new(e),
+        cause: Box::new(e),
     };
     let created_ms = cur.i64().map_err(in_entry)?;
     let body = match tag {
@@ -397,7 +397,7 @@ fn encode_entry(out: &mut Vec<u8>, kind: JavaStoreKind, entry: &JavaEntry) -> Re
             }
             check_sealed_bytes(sealed).map_err(|e| JksError::InEntry {
                 alias: alias.clone(),
-                source: Box::new(e),
+                cause: Box::new(e),
             })?;
             out.extend_from_slice(sealed);
             Ok(())
@@ -414,7 +414,7 @@ fn check_protection(
 ) -> Result<(), JksError> {
     let oid = protect::protection_oid(protected_key).map_err(|e| JksError::InEntry {
         alias: alias.to_owned(),
-        source: Box::new(e),
+        cause: Box::new(e),
     })?;
     let expected = match kind {
         JavaStoreKind::Jks => JKS_KEY_PROTECTOR_OID,

@@ -283,8 +283,8 @@ fn huge_counts_and_lengths_fail_before_allocating() {
     bytes.extend_from_slice(&[0; 20]);
     let err = decode(&bytes, None).unwrap_err();
     assert!(
-        matches!(&err, JksError::InEntry { alias, source } if alias == "a"
-            && matches!(**source, JksError::Truncated { offset: 38, .. })),
+        matches!(&err, JksError::InEntry { alias, cause } if alias == "a"
+            && matches!(**cause, JksError::Truncated { offset: 38, .. })),
         "{err:?}"
     );
 }

@@ -33,12 +33,9 @@ pub enum JksError {
     TrailingData { offset: usize },
     #[error("integrity check failed: wrong password or corrupted file")]
     Integrity,
-    #[error("entry {alias:?}: {source}")]
-    InEntry {
-        alias: String,
-        #[source]
-        source: Box<JksError>,
-    },
+    // Prints its cause rather than exposing it: anyhow's `{:#}` would print it twice.
+    #[error("entry {alias:?}: {cause}")]
+    InEntry { alias: String, cause: Box<JksError> },
     #[error("key to protect is not a PKCS#8 PrivateKeyInfo: {0}")]
     NotPkcs8(String),
     #[error("wrong key password (or corrupted key)")]

@@ -37,8 +37,8 @@ pub fn decode(
     password: Option<&str>,
 ) -> Result<(Keystore, StoreInfo), JavaStoreError> {
     let (java, integrity) = jks::decode(bytes, password)?;
-    let entries = java
-        .entries
+    let (java_entries, shadowed) = last_of_each_alias(java.entries);
+    let entries = java_entries
         .into_iter()
         .map(|e| Entry {
             alias: e.alias,
@@ -75,7 +75,40 @@ pub fn decode(
         info.warnings
             .insert(0, "integrity not checked: no store password given".into());
     }
+    for alias in shadowed {
+        info.warnings.push(format!(
+            "alias '{alias}' appears more than once: Java uses the last entry, and so does \
+             keychest; the earlier one is ignored (and dropped if the store is rewritten)"
+        ));
+    }
     Ok((Keystore { entries }, info))
+}
+
+/// The JDK loads a store into a table keyed by the alias as read (`entries.put(alias, …)`),
+/// so of entries with the same alias the last one wins: `keytool -list` shows one.
+/// Returns the entries Java sees, in file order, and the aliases of those it does not.
+fn last_of_each_alias(entries: Vec<JavaEntry>) -> (Vec<JavaEntry>, Vec<String>) {
+    let mut last = std::collections::HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        last.insert(e.alias.clone(), i);
+    }
+    if last.len() == entries.len() {
+        return (entries, Vec::new());
+    }
+    let mut shadowed = Vec::new();
+    let kept = entries
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            if last[&e.alias] == i {
+                Some(e)
+            } else {
+                shadowed.push(e.alias);
+                None
+            }
+        })
+        .collect();
+    (kept, shadowed)
 }
 
 /// Encodes a JKS or JCEKS store. Keys must be decrypted unless they already carry the

@@ -262,12 +262,14 @@ pub(super) fn assemble(
         bags,
         cert_safes,
         mut warnings,
+        unkept,
     } = col;
     let ix = index_certs(&bags)?;
     let (mut drafts, used_in_keys, leaf_bags) = key_drafts(&bags, &ix);
     other_drafts(&bags, &ix, &used_in_keys, &leaf_bags, &mut drafts);
     let (entries, no_attr) = name_entries(drafts, &bags, &ix.certs, &mut warnings);
-    let info = report::info(&bags, &cert_safes, mac, no_attr, warnings);
+    let mut info = report::info(&bags, &cert_safes, mac, no_attr, warnings);
+    info.unkept = unkept;
     Ok((Keystore { entries }, info))
 }
 

@@ -63,7 +63,9 @@ fn parse_pfx(bytes: &[u8]) -> Result<Pfx<'_>, Pkcs12Error> {
 
 /// Decodes a PKCS#12 file. The MAC is checked first; keys stay encrypted.
 pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<(Keystore, Pkcs12Info), Pkcs12Error> {
-    let pfx = parse_pfx(bytes)?;
+    let ber = |e: asn1::DerError| Pkcs12Error::NotPkcs12(e.to_string());
+    let bytes = asn1::ber::to_der(bytes).map_err(ber)?;
+    let pfx = parse_pfx(&bytes)?;
     if let Some(mac) = &pfx.mac {
         let Some(pw) = password else {
             return Err(Pkcs12Error::PasswordRequired(
@@ -79,7 +81,10 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<(Keystore, Pkcs12I
     }
 
     let mut col = Collected::default();
-    let mut r = Reader::new(pfx.auth_safe);
+    // The MAC covered the octets as they are; the structure inside may be BER again.
+    let auth_safe = asn1::ber::to_der(pfx.auth_safe)
+        .map_err(|e| Pkcs12Error::malformed("AuthenticatedSafe", e))?;
+    let mut r = Reader::new(&auth_safe);
     let safes = r
         .expect(asn1::SEQUENCE, "AuthenticatedSafe")
         .map_err(|e| Pkcs12Error::malformed("AuthenticatedSafe", e))?;
@@ -105,7 +110,10 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<(Keystore, Pkcs12I
         }
         read_safe(&ci, &ctx, password, pfx.mac.is_some(), &mut col)?;
     }
-    let (store, info) = assemble(col, pfx.mac.as_ref())?;
+    let (store, mut info) = assemble(col, pfx.mac.as_ref())?;
+    if let Some(w) = password.and_then(java_password_warning) {
+        info.warnings.push(w);
+    }
     Ok((store, info))
 }
 
@@ -119,8 +127,9 @@ pub fn open_secret(sealed: &[u8], password: &str) -> Result<SecretKeyData, Pkcs1
     let alg = r.expect(asn1::SEQUENCE, "encryptionAlgorithm").map_err(m)?;
     let data = r.octets().map_err(m)?;
     let scheme = Scheme::parse(&alg).map_err(|e| Pkcs12Error::crypto(ctx, e))?;
+    let is_pki = |plain: &[u8]| plain.first() == Some(&asn1::SEQUENCE);
     let plain = scheme
-        .decrypt(password, data)
+        .decrypt_valid(password, data, is_pki)
         .map_err(|e| Pkcs12Error::crypto(ctx, e))?;
     // PrivateKeyInfo { version, AlgorithmIdentifier { algorithm OID }, OCTET STRING key }
     let parsed = (|| -> asn1::DerResult<(Oid, Vec<u8>)> {
@@ -143,5 +152,14 @@ pub fn open_secret(sealed: &[u8], password: &str) -> Result<SecretKeyData, Pkcs1
     Ok(SecretKeyData {
         algorithm,
         key: Zeroizing::new(key),
+    })
+}
+
+/// Why Java cannot open a PKCS#12 under this password, if it cannot: JDK 17's keytool reports
+/// "keystore password was incorrect" for a password with non-ASCII characters (checked with a
+/// file OpenSSL wrote; Java and OpenSSL encode such passwords differently for the PKCS#12 KDF).
+pub fn java_password_warning(password: &str) -> Option<String> {
+    (!password.is_ascii()).then(|| {
+        "the password has non-ASCII characters: Java (keytool, JDK 17) cannot open this file".into()
     })
 }

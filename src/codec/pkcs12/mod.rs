@@ -16,7 +16,8 @@
 //! Reading: PBES2 (PBKDF2 with HMAC-SHA1/224/256/384/512; AES-128/192/256-CBC or 3DES),
 //! PKCS#12 PBE (3DES, 2-key 3DES, RC2-128, RC2-40), unencrypted safes, MACs with SHA-1 and
 //! SHA-2 digests, no MAC, empty passwords, nested safeContents bags, secret bags as Java
-//! writes them. Not read: BER indefinite lengths, public-key integrity/privacy modes
+//! writes them, BER encodings (indefinite lengths, chunked OCTET STRINGs: Windows export,
+//! NSS `pk12util`) through [`asn1::ber::to_der`]. Not read: public-key integrity/privacy modes
 //! (signedData/envelopedData), PBMAC1 (RFC 9579), RC4.
 //!
 //! Writing uses named presets ([`Compat`]); see `docs/formats.md` for which consumers read
@@ -34,11 +35,29 @@ mod syntax;
 #[cfg(test)]
 mod tests;
 
-pub use decode::{decode, open_secret};
+pub use decode::{decode, java_password_warning, open_secret};
 pub use encode::encode;
+
+/// Whether a secret key of this Java algorithm can go into a PKCS#12 secret bag: its name
+/// has an OID ([`syntax::SECRET_ALGORITHMS`]) or is one.
+pub fn holds_secret_algorithm(algorithm: &str) -> bool {
+    syntax::SECRET_ALGORITHMS
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(algorithm))
+        || const_oid::ObjectIdentifier::new(algorithm).is_ok()
+}
 
 /// Whether `bytes` look like a PKCS#12 file: `SEQUENCE { INTEGER 3, ContentInfo … }`.
 pub fn sniff(bytes: &[u8]) -> bool {
+    // BER (indefinite lengths anywhere in the head) is normalised only when the DER test
+    // fails, so recognising a DER file costs nothing extra.
+    sniff_der(bytes)
+        || (bytes.first() == Some(&asn1::SEQUENCE)
+            && asn1::ber::to_der(bytes)
+                .is_ok_and(|der| matches!(der, std::borrow::Cow::Owned(_)) && sniff_der(&der)))
+}
+
+fn sniff_der(bytes: &[u8]) -> bool {
     let mut r = asn1::Reader::new(bytes);
     let Ok(outer) = r.expect(asn1::SEQUENCE, "PFX") else {
         return false;
@@ -117,6 +136,10 @@ pub struct Pkcs12Info {
     pub preset: Option<Compat>,
     /// Consumers that will fail on this file, and why.
     pub warnings: Vec<String>,
+    /// Content the model cannot hold ("a CRL bag", "bag attribute …"): rewriting the
+    /// file would drop it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unkept: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -84,6 +84,13 @@ pub(super) fn info(
         .chain(cert_safes.iter().map(Option::as_ref));
     scheme_warnings(all.flatten(), &mut warnings);
     mac_warnings(mac, &mut warnings);
+    let plain_keys = key_schemes.iter().filter(|s| s.is_none()).count();
+    if plain_keys > 0 {
+        // Checked with JDK 17: `keytool -list` shows "0 entries" for such a file.
+        warnings.push(format!(
+            "{plain_keys} unencrypted private key(s) (keyBag): Java does not list them (keytool sees 0 entries for them)"
+        ));
+    }
     if !no_attr.is_empty() {
         warnings.push(format!(
             "no trust attribute on {}: Java does not list these certificates (it sees 0 entries for them)",
@@ -101,6 +108,7 @@ pub(super) fn info(
         trusted_without_java_attribute: no_attr,
         preset: detect_preset(&key_schemes, cert_safes, mac),
         warnings,
+        unkept: Vec::new(),
     }
 }
 

@@ -60,6 +60,17 @@ pub(super) struct Collected {
     /// Encryption of each safe that held certificates (`None`: unencrypted).
     pub(super) cert_safes: Vec<Option<Scheme>>,
     pub(super) warnings: Vec<String>,
+    /// What the model cannot hold, so a rewrite would drop it (CRL bags, certificates
+    /// other than X.509, bag attributes keychest does not know), each named once.
+    pub(super) unkept: Vec<String>,
+}
+
+impl Collected {
+    fn unkept(&mut self, what: String) {
+        if !self.unkept.contains(&what) {
+            self.unkept.push(what);
+        }
+    }
 }
 
 pub(super) fn read_safe(
@@ -100,14 +111,19 @@ pub(super) fn read_safe(
     let Some(pw) = password else {
         return Err(Pkcs12Error::PasswordRequired(format!("decrypt {ctx}")));
     };
-    let plain = scheme.decrypt(pw, &ciphertext).map_err(|e| {
-        if e == PbeError::Decrypt && !has_mac {
-            // Without a MAC a wrong password shows here first.
-            Pkcs12Error::Integrity
-        } else {
-            Pkcs12Error::crypto(ctx, e)
-        }
-    })?;
+    // Plaintext starts a SEQUENCE (SafeContents); only the tag is checked here, so that
+    // whatever encoding the parser below accepts is not refused early.
+    let is_safe_contents = |plain: &[u8]| plain.first() == Some(&asn1::SEQUENCE);
+    let plain = scheme
+        .decrypt_valid(pw, &ciphertext, is_safe_contents)
+        .map_err(|e| {
+            if e == PbeError::Decrypt && !has_mac {
+                // Without a MAC a wrong password shows here first.
+                Pkcs12Error::Integrity
+            } else {
+                Pkcs12Error::crypto(ctx, e)
+            }
+        })?;
     let before = col.bags.len();
     read_safe_contents(&plain, &format!("{ctx} (decrypted)"), 0, col).map_err(|e| {
         if has_mac {
@@ -178,7 +194,8 @@ fn read_safe_contents(
             "safeContents nested too deeply",
         ));
     }
-    let sc = asn1::single(data, asn1::SEQUENCE, "SafeContents")
+    let data = asn1::ber::to_der(data).map_err(|e| Pkcs12Error::malformed(ctx, e))?;
+    let sc = asn1::single(&data, asn1::SEQUENCE, "SafeContents")
         .map_err(|e| Pkcs12Error::malformed(ctx, e))?;
     let mut r = Reader::contents(&sc);
     let mut i = 0;
@@ -206,7 +223,9 @@ fn read_safe_contents(
             item,
         };
         if let Some(attrs) = attrs {
-            read_attributes(&attrs, &mut out).map_err(m)?;
+            for oid in read_attributes(&attrs, &mut out).map_err(m)? {
+                col.unkept(format!("bag attribute {}", crate::pki::oids::name(&oid)));
+            }
         }
         col.bags.push(out);
     }
@@ -248,6 +267,7 @@ fn read_item(
         col.warnings.push(format!(
             "{bctx}: skipped a CRL bag (keychest stores no CRLs)"
         ));
+        col.unkept("a CRL bag".into());
         return Ok(None);
     } else {
         return Err(Pkcs12Error::Unsupported {
@@ -273,6 +293,10 @@ fn cert_item(
     if cert_type != X509_CERTIFICATE {
         col.warnings.push(format!(
             "{bctx}: skipped certificate of type {} (only X.509 is supported)",
+            crate::pki::oids::name(&cert_type)
+        ));
+        col.unkept(format!(
+            "a certificate of type {}",
             crate::pki::oids::name(&cert_type)
         ));
         return Ok(None);
@@ -333,7 +357,9 @@ fn epki_scheme(epki: &Tlv<'_>) -> Result<Scheme, PbeError> {
     Scheme::parse(&alg)
 }
 
-fn read_attributes(set: &Tlv<'_>, out: &mut Bag) -> asn1::DerResult<()> {
+/// Reads the attributes keychest keeps into `out`; returns the types of the others.
+fn read_attributes(set: &Tlv<'_>, out: &mut Bag) -> asn1::DerResult<Vec<Oid>> {
+    let mut unknown = Vec::new();
     let mut r = Reader::contents(set);
     while !r.is_empty() {
         let attr = r.expect(asn1::SEQUENCE, "Attribute")?;
@@ -358,7 +384,9 @@ fn read_attributes(set: &Tlv<'_>, out: &mut Bag) -> asn1::DerResult<()> {
             out.local_key_id = Some(v.octets()?.to_vec());
         } else if oid == JAVA_TRUSTED {
             out.java_trusted = true;
+        } else {
+            unknown.push(oid);
         }
     }
-    Ok(())
+    Ok(unknown)
 }

@@ -25,15 +25,33 @@ pub const LOCAL_KEY_ID: Oid = Oid::new_unwrap("1.2.840.113549.1.9.21");
 /// Java's "trusted key usage" attribute (`ORACLE_TrustedKeyUsage`): marks a trusted entry.
 pub const JAVA_TRUSTED: Oid = Oid::new_unwrap("2.16.840.1.113894.746875.1.1");
 
-/// Java secret-key algorithm names and the OIDs Java writes for them (`AlgorithmId.get`).
+/// Java secret-key algorithm names and the OIDs of their PKCS#12 secret bags. Writing takes
+/// the first row of a name, reading the first row of an OID. The OIDs are those JDK 17 writes
+/// (`keytool -genseckey -storetype pkcs12`, checked with `openssl asn1parse`): DESede as OIW
+/// `desEDE`, not the DES-EDE3-CBC OID Java reads back as "DESede/CBC/NoPadding". Java has no
+/// OID for Blowfish; the Cryptlib one is written so that keychest reads the name back (Java
+/// itself then sees the OID as the algorithm).
 pub const SECRET_ALGORITHMS: &[(&str, &str)] = &[
     ("AES", "2.16.840.1.101.3.4.1"),
-    ("DESede", "1.2.840.113549.3.7"),
+    ("DESede", "1.3.14.3.2.17"),
+    ("DES", "1.3.14.3.2.7"),
+    ("ARCFOUR", "1.2.840.113549.3.4"),
+    ("Blowfish", "1.3.6.1.4.1.3029.1.2"),
     ("HmacSHA1", "1.2.840.113549.2.7"),
     ("HmacSHA224", "1.2.840.113549.2.8"),
     ("HmacSHA256", "1.2.840.113549.2.9"),
     ("HmacSHA384", "1.2.840.113549.2.10"),
     ("HmacSHA512", "1.2.840.113549.2.11"),
+    ("HmacSHA512/224", "1.2.840.113549.2.12"),
+    ("HmacSHA512/256", "1.2.840.113549.2.13"),
+    ("HmacSHA3-224", "2.16.840.1.101.3.4.2.13"),
+    ("HmacSHA3-256", "2.16.840.1.101.3.4.2.14"),
+    ("HmacSHA3-384", "2.16.840.1.101.3.4.2.15"),
+    ("HmacSHA3-512", "2.16.840.1.101.3.4.2.16"),
+    // Never written: what keychest wrote for DESede before (DES-EDE3-CBC, read back as
+    // DESede); never read back: another spelling of ARCFOUR.
+    ("DESede", "1.2.840.113549.3.7"),
+    ("RC4", "1.2.840.113549.3.4"),
 ];
 
 /// `[0] EXPLICIT OCTET STRING` (a data ContentInfo's content).

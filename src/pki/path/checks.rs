@@ -12,9 +12,10 @@ use super::Purpose;
 use super::build::Signatures;
 use super::constraints::{self, CertName, Violation};
 use super::host;
-use super::pool::{PoolCert, key_usage_names};
+use super::pool::PoolCert;
 use super::report::{Check, Failure, Outcome, Step};
 use super::revocation::{self, Crl};
+use crate::pki::inspect::key_usage_names;
 use crate::pki::inspect::unix_rfc3339;
 use crate::pki::{oids, san};
 

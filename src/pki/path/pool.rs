@@ -6,9 +6,7 @@ use der::Decode;
 use x509_cert::Certificate;
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{
-    BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName,
-};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAltName};
 
 use super::report::{Failure, PathCert, Source};
 use super::{Input, PathError};
@@ -121,25 +119,6 @@ impl PoolCert {
     pub fn subject_is_empty(&self) -> bool {
         self.cert.tbs_certificate().subject().is_empty()
     }
-}
-
-/// RFC 5280 names of the bits set in a keyUsage.
-pub fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
-    const ALL: [(KeyUsages, &str); 9] = [
-        (KeyUsages::DigitalSignature, "digitalSignature"),
-        (KeyUsages::NonRepudiation, "nonRepudiation"),
-        (KeyUsages::KeyEncipherment, "keyEncipherment"),
-        (KeyUsages::DataEncipherment, "dataEncipherment"),
-        (KeyUsages::KeyAgreement, "keyAgreement"),
-        (KeyUsages::KeyCertSign, "keyCertSign"),
-        (KeyUsages::CRLSign, "cRLSign"),
-        (KeyUsages::EncipherOnly, "encipherOnly"),
-        (KeyUsages::DecipherOnly, "decipherOnly"),
-    ];
-    ALL.iter()
-        .filter(|(f, _)| ku.0.contains(*f))
-        .map(|(_, n)| n.to_string())
-        .collect()
 }
 
 /// Builds the pool: index 0 is the target, then the chain, then the anchors; a certificate

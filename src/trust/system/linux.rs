@@ -209,9 +209,10 @@ impl TrustStore for LinuxStore {
         let file = self.file(a);
         let mut done = Vec::new();
         if !self.ours(a) {
-            std::fs::create_dir_all(self.distro.anchors).map_err(|source| TrustError::Read {
+            std::fs::create_dir_all(self.distro.anchors).map_err(|cause| TrustError::Read {
+                action: "create",
                 path: self.distro.anchors.into(),
-                source,
+                cause,
             })?;
             if !dir_writable(Path::new(self.distro.anchors)) {
                 return Err(TrustError::NotWritable {
@@ -242,9 +243,10 @@ impl TrustStore for LinuxStore {
             return Ok(vec![]);
         }
         let file = self.file(a);
-        std::fs::remove_file(&file).map_err(|source| TrustError::Read {
+        std::fs::remove_file(&file).map_err(|cause| TrustError::Read {
+            action: "remove",
             path: file.clone(),
-            source,
+            cause,
         })?;
         let mut done = vec![format!("removed {}", file.display())];
         done.extend(self.remove_links(a));
