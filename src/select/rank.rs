@@ -189,22 +189,29 @@ pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evalu
     });
     // One identity held by several stores (or aliases) is one candidate: the best-ranked
     // copy stays, the others say which copy they repeat.
+    // Leaf certificate → its best-ranked copy, so this stays linear in the candidates.
     let mut unique: Vec<Evaluation> = Vec::with_capacity(candidates.len());
+    let mut first_copy: std::collections::HashMap<CertDer, (usize, String)> =
+        std::collections::HashMap::new();
     let mut repeats = Vec::new();
     for mut e in candidates {
-        let first = unique
-            .iter()
-            .find(|u| !u.chain.is_empty() && u.chain.first() == e.chain.first());
-        match first {
-            Some(u) => {
+        let Some(leaf) = e.chain.first().cloned() else {
+            unique.push(e);
+            continue;
+        };
+        match first_copy.get(&leaf) {
+            Some((store, alias)) => {
                 e.rejections.push(Rejection::SameAs {
-                    store: u.store,
-                    alias: u.alias.clone(),
+                    store: *store,
+                    alias: alias.clone(),
                 });
                 e.candidate = false;
                 repeats.push(e);
             }
-            None => unique.push(e),
+            None => {
+                first_copy.insert(leaf, (e.store, e.alias.clone()));
+                unique.push(e);
+            }
         }
     }
     unique.extend(repeats);
