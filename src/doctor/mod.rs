@@ -15,6 +15,7 @@ pub mod ca_dir;
 pub mod chain;
 pub mod keys;
 pub mod live;
+pub mod load;
 pub mod model;
 pub mod names;
 pub mod passmap;
@@ -142,14 +143,14 @@ pub fn check(paths: &[PathBuf], opts: &Options<'_>) -> Result<Report, DoctorErro
     report.findings.extend(walked.findings);
 
     // Phase 1: read and parse each file once.
-    let (files, distinct) = model::load_all(&walked.files, opts);
+    let (files, distinct) = load::load_all(&walked.files, opts);
     report.files_checked = files.len();
 
     // The pool of every certificate seen, for chains that end short.
     let lookup = model::Pool::new(&distinct);
 
     // Phase 2: the rules, file by file (in parallel: chains verify signatures).
-    let per_file = model::par_map(&files, |f| {
+    let per_file = load::par_map(&files, |f| {
         let mut out = f.findings.clone();
         for g in &f.groups {
             validity::check_group(f, g, opts, &mut out);
