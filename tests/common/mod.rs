@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub mod der;
 pub mod peers;
 #[allow(unused_imports)] // not every test file calls it unqualified
 pub use peers::have;
