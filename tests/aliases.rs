@@ -3,31 +3,12 @@
 
 mod common;
 
-use common::{fails, have, ok, p, peer};
+use common::{fails, have, ok, openssl_self_signed, p};
 
 fn cert(dir: &std::path::Path) -> std::path::PathBuf {
     let key = dir.join("k.pem");
     let cert = dir.join("c.pem");
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            p(&key),
-            "-out",
-            p(&cert),
-            "-subj",
-            "/CN=alias",
-            "-days",
-            "2",
-        ],
-    );
+    openssl_self_signed(&key, &cert, "/CN=alias", 2, &[]);
     cert
 }
 

@@ -9,33 +9,18 @@ mod common;
 use std::path::Path;
 
 use base64ct::Encoding as _;
-use common::{fails, have, ok, p, peer};
+use common::{fails, have, ok, openssl_self_signed, p, peer};
 use sha2::Digest as _;
 
 /// root (CA) → leaf, EC P-256, made with openssl; returns the PEM chain file, leaf first.
 fn make_chain(dir: &Path) -> std::path::PathBuf {
     let d = |n: &str| p(&dir.join(n)).to_string();
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &d("ca.key"),
-            "-out",
-            &d("ca.pem"),
-            "-subj",
-            "/CN=Formats Root",
-            "-days",
-            "10",
-            "-addext",
-            "basicConstraints=critical,CA:true",
-        ],
+    openssl_self_signed(
+        &dir.join("ca.key"),
+        &dir.join("ca.pem"),
+        "/CN=Formats Root",
+        10,
+        &["-addext", "basicConstraints=critical,CA:true"],
     );
     peer(
         "openssl",

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{have, keychest, p, peer};
+use common::{have, keychest, openssl_self_signed, p, peer};
 
 /// Address-space cap for the runs that read endless devices: far above what the capped code
 /// needs (the 256 MiB input cap), far below what an unbounded read reaches before failing.
@@ -86,26 +86,7 @@ fn assert_clean_failure(out: &Output, what: &str) -> String {
 /// A self-signed certificate and its key made by openssl, in `dir`.
 fn openssl_cert(dir: &Path) -> (PathBuf, PathBuf) {
     let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            p(&key),
-            "-out",
-            p(&cert),
-            "-subj",
-            "/CN=inputs.test",
-            "-days",
-            "30",
-        ],
-    );
+    openssl_self_signed(&key, &cert, "/CN=inputs.test", 30, &[]);
     (key, cert)
 }
 

@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::der::{der, oid, pbes2_key_pem, seq, uint};
-use common::{fails, have, ok, p, peer};
+use common::{fails, have, ok, openssl_self_signed, p, peer};
 
 /// Runs `args` expecting exit 1 within a second; returns stderr.
 fn refused_quickly(args: &[&str]) -> String {
@@ -137,26 +137,7 @@ fn rc2_128_shrouded_key_from_openssl_exports_and_converts() {
     let d = dir.path();
     let key = d.join("leaf.key");
     let cert = d.join("leaf.pem");
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            p(&key),
-            "-out",
-            p(&cert),
-            "-subj",
-            "/CN=rc2",
-            "-days",
-            "2",
-        ],
-    );
+    openssl_self_signed(&key, &cert, "/CN=rc2", 2, &[]);
     let p12 = d.join("rc2.p12");
     peer(
         "openssl",

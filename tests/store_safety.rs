@@ -10,7 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{fails, ok, p, peer, run};
+use common::{fails, ok, openssl_self_signed, p, peer, run};
 
 /// Self-signed EC certificates `CN=c0`, `CN=c1`, … made by openssl, one file each.
 fn certs(dir: &Path, n: usize) -> Vec<PathBuf> {
@@ -18,26 +18,7 @@ fn certs(dir: &Path, n: usize) -> Vec<PathBuf> {
         .map(|i| {
             let cert = dir.join(format!("c{i}.pem"));
             let key = dir.join(format!("c{i}.key"));
-            peer(
-                "openssl",
-                &[
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    p(&key),
-                    "-out",
-                    p(&cert),
-                    "-subj",
-                    &format!("/CN=c{i}"),
-                    "-days",
-                    "30",
-                ],
-            );
+            openssl_self_signed(&key, &cert, &format!("/CN=c{i}"), 30, &[]);
             cert
         })
         .collect()

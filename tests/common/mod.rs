@@ -68,6 +68,31 @@ pub fn peer(tool: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A self-signed EC P-256 certificate `cert` with its unencrypted key `key`, made by
+/// `openssl req -x509`; `extra` options (`-addext …`) follow the common ones.
+pub fn openssl_self_signed(key: &Path, cert: &Path, subject: &str, days: u32, extra: &[&str]) {
+    let days = days.to_string();
+    let mut args = vec![
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+        "-subj",
+        subject,
+        "-days",
+        &days,
+    ];
+    args.extend_from_slice(extra);
+    peer("openssl", &args);
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
