@@ -10,6 +10,8 @@ use keychest::pki::{cert, signed};
 
 mod common;
 
+use common::server::free_port;
+
 const KC: &str = env!("CARGO_BIN_EXE_keychest");
 
 fn run(dir: &Path, prog: &str, args: &[&str]) -> Output {
@@ -264,14 +266,6 @@ impl Drop for Reap {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts `openssl s_server` and waits until it accepts; returns it and its output reader.

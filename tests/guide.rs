@@ -6,6 +6,8 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::server::free_port;
+
 /// (section title, script) for every `## ` section that has `bash` blocks.
 fn sections(text: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -24,14 +26,6 @@ fn sections(text: &str) -> Vec<(String, String)> {
     }
     out.retain(|(_, s)| !s.is_empty());
     out
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

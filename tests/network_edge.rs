@@ -6,12 +6,12 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::server::{Server, free_port};
 use common::{have, p, peer};
 
 const PASS: &str = "pass:changeit";
@@ -146,62 +146,8 @@ fn build_pki() -> Pki {
     pki
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A peer server process, killed when dropped.
-struct Server {
-    child: Child,
-    _stdin: Option<ChildStdin>,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Server {
-    fn target(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(mut cmd: Command, port: u16, name: &str) -> Server {
-    let log = pki().path(&format!("{name}-{port}.log"));
-    let file = std::fs::File::create(&log).unwrap();
-    cmd.stdin(Stdio::piped())
-        .stdout(file.try_clone().unwrap())
-        .stderr(file);
-    let mut child = cmd.spawn().expect("spawn server");
-    let stdin = child.stdin.take();
-    let server = Server {
-        child,
-        _stdin: stdin,
-        port,
-        log,
-    };
-    let end = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < end,
-            "{name} did not listen: {}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+fn spawn(cmd: Command, port: u16, name: &str) -> Server {
+    common::server::spawn_server(cmd, port, name, &pki().root)
 }
 
 /// `openssl s_server` with `cert`/`key` (default: localhost issued by root A), plus `extra`.

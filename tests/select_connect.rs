@@ -6,12 +6,13 @@
 mod common;
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::server::{Server, free_port, poll};
 use common::{have, mode, p, peer};
 
 const PASS: &str = "pass:changeit";
@@ -193,78 +194,8 @@ fn build_pki() -> Pki {
     pki
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Polls `f` every 50 ms until it returns Some or `limit` passes.
-fn poll<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let end = Instant::now() + limit;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if Instant::now() > end {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A peer server process, killed when dropped.
-struct Server {
-    child: Child,
-    _stdin: Option<ChildStdin>,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Server {
-    fn target(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-    /// Waits until the log contains `needle` `count` times.
-    fn wait_log(&self, needle: &str, count: usize) -> bool {
-        poll(Duration::from_secs(5), || {
-            (self.log().matches(needle).count() >= count).then_some(())
-        })
-        .is_some()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_server(mut cmd: Command, port: u16, name: &str) -> Server {
-    let log = pki().path(&format!("{name}-{port}.log"));
-    let file = std::fs::File::create(&log).unwrap();
-    cmd.stdin(Stdio::piped())
-        .stdout(file.try_clone().unwrap())
-        .stderr(file);
-    let mut child = cmd.spawn().expect("spawn server");
-    let stdin = child.stdin.take();
-    let server = Server {
-        child,
-        _stdin: stdin,
-        port,
-        log,
-    };
-    let up = poll(Duration::from_secs(20), || {
-        TcpStream::connect(("127.0.0.1", port)).ok()
-    });
-    assert!(up.is_some(), "{name} did not listen: {}", server.log());
-    server
+fn spawn_server(cmd: Command, port: u16, name: &str) -> Server {
+    common::server::spawn_server(cmd, port, name, &pki().root)
 }
 
 /// `openssl s_server` with the server certificate issued by root A, plus `extra`.

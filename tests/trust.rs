@@ -10,11 +10,12 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::server::free_port;
 use common::{have, p, peer};
 
 /// Set in the re-executed test process that runs inside the private namespace: the outer
@@ -43,14 +44,6 @@ fn kc(home: &Path, code: i32, args: &[&str]) -> (String, String) {
     );
     assert!(!e.contains("panicked"), "panic: {e}");
     (o, e)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A test server, killed when dropped.

@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 pub mod der;
 pub mod peers;
+pub mod server;
 #[allow(unused_imports)] // not every test file calls it unqualified
 pub use peers::have;
 
