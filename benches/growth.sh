@@ -69,6 +69,10 @@ if grow_wants pem || grow_wants dup; then
   awk '/BEGIN CERT/{n++} n==1' bundle100k.pem > one.pem
   for ((i = 0; i < 4000; i++)); do cat one.pem; done > dup4000.pem
 fi
+# A PKCS#12 truststore of 100,000 certificates (what the PEM import above writes).
+if grow_wants big; then
+  "$MAKE_STORE" trust pkcs12 100000 big100k.p12 changeit
+fi
 # A PKCS#8 key whose PBKDF2 asks for 2^31 iterations (built with openssl's own DER writer).
 cat > hostile.cnf <<'EOF'
 asn1=SEQUENCE:epki
@@ -134,6 +138,7 @@ for ((i = 0; i < ROUNDS; i++)); do
     rm -f imp-$who.p12
     grow_run pem-import-$who 0 "$B" store import imp-$who.p12 --cert bundle100k.pem --pass pass:changeit
     grow_run pem-show-$who 0 "$B" show bundle100k.pem
+    grow_run big-p12-list-$who 0 "$B" store list big100k.p12 --pass pass:changeit
     grow_run dup-list-$who 0 "$B" store list dup4000.pem
     rm -f dup-$who.p12
     grow_run dup-import-$who 0 "$B" store import dup-$who.p12 --cert dup4000.pem --pass pass:changeit
@@ -154,6 +159,7 @@ for ((i = 0; i < ROUNDS; i++)); do
   rm -f imp-os.p12
   grow_run pem-import-os 0 openssl pkcs12 -export -nokeys -in bundle100k.pem -passout pass:changeit -out imp-os.p12
   grow_run pem-show-os 0 openssl storeutl -noout -text -certs bundle100k.pem
+  grow_run big-p12-list-os 0 openssl pkcs12 -in big100k.p12 -nokeys -passin pass:changeit -out /dev/null
   grow_run dup-list-os 0 openssl storeutl -noout -certs dup4000.pem
   rm -f dup-os.p12
   grow_run dup-import-os 0 openssl pkcs12 -export -nokeys -in dup4000.pem -passout pass:changeit -out dup-os.p12
@@ -187,6 +193,7 @@ grow_row "select, 10,000 full-chain entries × 100 CA names, PKCS#12" sel-full-p
 grow_row "store list, PEM bundle of 100,000 certificates" pem-list "≤ 2000" 2000 os "openssl storeutl"
 grow_row "store import --cert, 100,000 certificates into a new PKCS#12" pem-import "≤ 2000" 2000 os "openssl pkcs12 -export"
 grow_row "show, PEM bundle of 100,000 certificates" pem-show "≤ 2000" 2000 os "openssl storeutl -text"
+grow_row "store list, PKCS#12 truststore of 100,000 certificates" big-p12-list "–" "" os "openssl pkcs12 -nokeys"
 grow_row "store list, 4,000 copies of one certificate" dup-list "≤ 2000" 2000 os "openssl storeutl"
 grow_row "store import --cert, 4,000 copies of one certificate" dup-import "≤ 2000" 2000 os "openssl pkcs12 -export"
 grow_row "show, 4,000 copies of one certificate" dup-show "≤ 2000" 2000

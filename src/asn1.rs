@@ -225,10 +225,8 @@ pub fn single<'a>(data: &'a [u8], tag: u8, what: &str) -> DerResult<Tlv<'a>> {
 
 // ---------------------------------------------------------------- writing
 
-/// Encodes one element.
-pub fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-    let len = value.len();
-    let mut out = Vec::with_capacity(len + 6);
+/// Appends the identifier and definite length of an element with `len` content bytes.
+pub fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
     out.push(tag);
     if len < 0x80 {
         out.push(len as u8);
@@ -238,13 +236,90 @@ pub fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
         out.push(0x80 | (8 - skip) as u8);
         out.extend_from_slice(&bytes[skip..]);
     }
+}
+
+/// The length of an element with `len` content bytes: header and contents.
+pub fn encoded_len(len: usize) -> usize {
+    let length_octets = if len < 0x80 {
+        0
+    } else {
+        (usize::BITS - len.leading_zeros()).div_ceil(8) as usize
+    };
+    2 + length_octets + len
+}
+
+/// Encodes one element.
+pub fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len() + 10);
+    push_header(&mut out, tag, value.len());
     out.extend_from_slice(value);
     out
 }
 
 /// A constructed element whose contents are the concatenation of `parts`.
 pub fn cons(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    tlv(tag, &parts.concat())
+    let len = parts.iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(len + 10);
+    push_header(&mut out, tag, len);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// DER built from the inside out in one buffer: the innermost contents first, then each
+/// enclosing header (and the fields before it) put in front, so a large payload (the 50 MB
+/// certificate safe of a 100,000-certificate truststore) is not copied once per level.
+pub struct Nested {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Nested {
+    /// An empty element with `room` bytes free in front for headers and leading fields.
+    pub fn with_room(room: usize) -> Nested {
+        Nested {
+            buf: vec![0; room],
+            start: room,
+        }
+    }
+
+    /// The buffer and the offset of the contents in it, to append to the contents or
+    /// transform them in place (encryption).
+    pub fn tail(&mut self) -> (&mut Vec<u8>, usize) {
+        (&mut self.buf, self.start)
+    }
+
+    pub fn contents(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Puts `bytes` before the contents.
+    pub fn prepend(&mut self, bytes: &[u8]) {
+        if bytes.len() > self.start {
+            // Out of room: move the contents back once, with room to spare.
+            let room = bytes.len() + 4096;
+            let mut grown = Vec::with_capacity(room + self.buf.len() - self.start);
+            grown.resize(room, 0);
+            grown.extend_from_slice(&self.buf[self.start..]);
+            self.buf = grown;
+            self.start = room;
+        }
+        self.start -= bytes.len();
+        self.buf[self.start..self.start + bytes.len()].copy_from_slice(bytes);
+    }
+
+    /// Makes the contents an element: `tag`, the length, the contents.
+    pub fn wrap(&mut self, tag: u8) {
+        let mut header = Vec::with_capacity(10);
+        push_header(&mut header, tag, self.buf.len() - self.start);
+        self.prepend(&header);
+    }
+
+    pub fn into_vec(mut self) -> Vec<u8> {
+        self.buf.drain(..self.start);
+        self.buf
+    }
 }
 
 pub fn seq(parts: &[&[u8]]) -> Vec<u8> {
@@ -314,9 +389,10 @@ mod tests {
 
     #[test]
     fn writer_round_trips() {
-        for len in [0usize, 1, 127, 128, 255, 256, 70000] {
+        for len in [0usize, 1, 127, 128, 255, 256, 65535, 65536, 70000, 1 << 24] {
             let v = vec![7u8; len];
             let enc = tlv(OCTET_STRING, &v);
+            assert_eq!(encoded_len(len), enc.len());
             let t = single(&enc, OCTET_STRING, "x").unwrap();
             assert_eq!(t.value, &v[..]);
         }
@@ -329,5 +405,25 @@ mod tests {
         assert_eq!(uint(128), vec![2, 2, 0, 128]);
         assert_eq!(bmp_text(&bmp("héllo")[2..]).unwrap(), "héllo");
         assert_eq!(bmp_text(&bmp("clé-😀")[2..]).unwrap(), "clé-😀");
+    }
+
+    #[test]
+    fn nested_builds_what_the_one_shot_writers_build() {
+        let payload = vec![5u8; 300];
+        let expected = seq(&[&uint(3), &cons(CTX0, &[&octets(&payload)]), &[NULL, 0]]);
+        // Enough room in front, and none (each prepend then grows the buffer).
+        for room in [64, 0] {
+            let mut n = Nested::with_room(room);
+            let (buf, from) = n.tail();
+            assert_eq!(from, room);
+            buf.extend_from_slice(&payload);
+            n.wrap(OCTET_STRING);
+            n.wrap(CTX0);
+            n.prepend(&uint(3));
+            n.tail().0.extend_from_slice(&[NULL, 0]);
+            n.wrap(SEQUENCE);
+            assert_eq!(n.contents(), &expected[..]);
+            assert_eq!(n.into_vec(), expected);
+        }
     }
 }

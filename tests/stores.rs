@@ -699,6 +699,66 @@ fn import_bundles_duplicates_keys() {
     no_temp_files(d);
 }
 
+/// `--cert` takes every certificate of the file in file order and passes over the rest: a
+/// legacy-encrypted key before them (as `openssl ec -aes128` writes one) needs no password.
+#[test]
+fn import_cert_reads_certificates_in_file_order_past_an_encrypted_key() {
+    if !peers() {
+        return;
+    }
+    let pki = Pki::new();
+    let d = pki.dir.path();
+    let key = peer(
+        "openssl",
+        &[
+            "ec",
+            "-in",
+            p(&pki.path("leaf.key")),
+            "-aes128",
+            "-passout",
+            "pass:secret",
+        ],
+    );
+    assert!(key.contains("Proc-Type: 4,ENCRYPTED"), "{key}");
+    let mut file = key;
+    for c in ["leaf", "root", "inter"] {
+        file.push_str(&std::fs::read_to_string(pki.path(&format!("{c}.pem"))).unwrap());
+    }
+    let mixed = d.join("mixed.pem");
+    std::fs::write(&mixed, file).unwrap();
+    let store = d.join("mixed.p12");
+    let out = run(&[
+        "store",
+        "import",
+        p(&store),
+        "--cert",
+        p(&mixed),
+        "--pass",
+        PASS,
+        "-v",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let added: Vec<&str> = err.lines().filter(|l| l.starts_with("added")).collect();
+    assert_eq!(added.len(), 3, "{err}");
+    let json = kc_json(&store, PASS);
+    let fps: Vec<&str> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["chain"][0]["sha256"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = ["leaf", "root", "inter"]
+        .iter()
+        .map(|c| pki.fp(c))
+        .collect();
+    assert_eq!(fps, want, "entries in the file's order");
+    assert_eq!(
+        keytool_list(&store, "PKCS12", Some("changeit")),
+        kc_list(&store, Some(PASS))
+    );
+}
+
 #[test]
 fn export_key_entry() {
     if !peers() {

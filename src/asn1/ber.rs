@@ -39,6 +39,12 @@ pub fn to_der(data: &[u8]) -> DerResult<Cow<'_, [u8]>> {
     if data.len() > MAX_INPUT {
         return err(0, format!("input larger than {MAX_INPUT} bytes"));
     }
+    // Most inputs are DER already: a walk that copies nothing proves it (a 50 MB store is
+    // not rewritten to find it unchanged). Anything else, malformed input included, takes
+    // the normalising pass, which also names what is wrong.
+    if already_der(data, 0, 0) == Some(data.len()) {
+        return Ok(Cow::Borrowed(data));
+    }
     let mut out = Vec::new();
     let mut changed = false;
     let end = element(data, 0, 0, &mut out, &mut changed)?;
@@ -82,6 +88,31 @@ fn header(data: &[u8], pos: usize) -> DerResult<(u8, usize, Option<usize>)> {
     };
     let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
     Ok((tag, 2 + n, Some(len)))
+}
+
+/// Where the element at `pos` ends, when it and everything in it is DER as [`element`]
+/// writes it (definite, minimal lengths; no constructed OCTET STRING); `None` otherwise.
+fn already_der(data: &[u8], pos: usize, depth: usize) -> Option<usize> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let (tag, hdr, len) = header(data, pos).ok()?;
+    let len = len?;
+    let start = pos + hdr;
+    let end = start.checked_add(len).filter(|e| *e <= data.len())?;
+    if super::encoded_len(len) != end - pos || tag == OCTET_STRING_CONSTRUCTED {
+        return None;
+    }
+    if tag & CONSTRUCTED != 0 {
+        let mut p = start;
+        while p < end {
+            p = already_der(data, p, depth + 1)?;
+        }
+        if p != end {
+            return None;
+        }
+    }
+    Some(end)
 }
 
 /// Normalises the element at `pos` into `out`; returns the position after it.
@@ -210,6 +241,22 @@ mod tests {
     fn der_input_is_borrowed_unchanged() {
         let der = crate::asn1::seq(&[&crate::asn1::uint(3), &crate::asn1::octets(b"abc")]);
         assert!(matches!(to_der(&der).unwrap(), Cow::Borrowed(_)));
+        // Long-form lengths, nested.
+        let big = crate::asn1::seq(&[&crate::asn1::seq(&[&crate::asn1::octets(&[9; 70_000])])]);
+        assert!(matches!(to_der(&big).unwrap(), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn der_with_one_ber_element_deep_inside_is_normalised() {
+        // SEQUENCE { SEQUENCE { OCTET STRING with a non-minimal length } }
+        let inner = [0x30, 0x06, 0x30, 0x04, 0x04, 0x81, 0x01, 0x07];
+        assert_eq!(
+            to_der(&inner).unwrap().as_ref(),
+            &[0x30, 0x05, 0x30, 0x03, 0x04, 0x01, 0x07]
+        );
+        // A definite-length constructed OCTET STRING.
+        let chunked = [0x24, 0x06, 0x04, 0x01, b'a', 0x04, 0x01, b'b'];
+        assert_eq!(to_der(&chunked).unwrap().as_ref(), b"\x04\x02ab");
     }
 
     #[test]

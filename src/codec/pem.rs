@@ -65,79 +65,105 @@ struct FoundKey {
 pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStoreError> {
     let blocks = pem::parse_all(bytes)?;
     let mut certs: Vec<Vec<u8>> = Vec::new();
-    let mut facts: Vec<CertFacts> = Vec::new();
     let mut keys: Vec<FoundKey> = Vec::new();
-    for block in &blocks {
-        if matches!(
-            block.label.as_str(),
-            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
-        ) {
-            let der = match crate::pki::signed::tlv_len(&block.der) {
-                Some((_, total)) => block.der[..total].to_vec(),
-                None => block.der.clone(),
-            };
-            let f = x509_cert::Certificate::from_der(&der)
-                .map_err(|e| e.to_string())
-                .and_then(|_| CertFacts::of(&der).ok_or_else(|| "malformed certificate".into()))
-                .map_err(|reason| PemStoreError::BadBlock {
-                    label: block.label.clone(),
-                    line: block.line,
-                    reason,
-                })?;
-            certs.push(der);
-            facts.push(f);
+    for block in blocks {
+        if is_cert_label(&block.label) {
+            certs.push(cert_der(block)?);
         } else if KEY_LABELS.contains(&block.label.as_str()) {
-            keys.push(read_key(block, password)?);
+            keys.push(read_key(&block, password)?);
         }
     }
     if certs.is_empty() && keys.is_empty() {
         return Err(PemStoreError::Empty);
     }
-    let pool = Pool::new(facts);
-    let facts = pool.facts();
     let mut used = vec![false; certs.len()];
     let mut store = Keystore::default();
     let mut aliases = UniqueAliases::default();
-    for key in keys {
-        let leaf = match &key.spki {
-            Some(spki) => facts.iter().position(|f| f.spki.as_ref() == Some(spki)),
-            None => first_non_ca(&certs, &used),
-        };
-        let mut chain = Vec::new();
-        if let Some(li) = leaf {
-            used[li] = true;
-            chain.push(certs[li].clone());
-            for i in pool.chain_of(li).into_iter().skip(1) {
-                used[i] = true;
-                chain.push(certs[i].clone());
+    if !keys.is_empty() {
+        // Chains are built only for keys: a bundle of certificates alone needs no pool.
+        let pool = Pool::new(certs.iter().filter_map(|c| CertFacts::of(c)).collect());
+        // cert_der checked what CertFacts::of reads, so the pool's indices are the file's.
+        debug_assert_eq!(pool.facts().len(), certs.len());
+        let facts = pool.facts();
+        for key in keys {
+            let leaf = match &key.spki {
+                Some(spki) => facts.iter().position(|f| f.spki.as_ref() == Some(spki)),
+                None => first_non_ca(&certs, &used),
+            };
+            let mut chain = Vec::new();
+            if let Some(li) = leaf {
+                for i in pool.chain_of(li) {
+                    used[i] = true;
+                    chain.push(certs[i].clone());
+                }
             }
+            let base = chain
+                .first()
+                .map(|c| cert_label(c))
+                .unwrap_or_else(|| "key".to_string());
+            store.entries.push(Entry {
+                alias: aliases.claim(&base),
+                created_ms: None,
+                body: EntryBody::PrivateKey {
+                    key: key.data,
+                    chain,
+                },
+            });
         }
-        let base = chain
-            .first()
-            .map(|c| cert_label(c))
-            .unwrap_or_else(|| "key".to_string());
-        let alias = aliases.claim(&base);
-        store.entries.push(Entry {
-            alias,
-            created_ms: None,
-            body: EntryBody::PrivateKey {
-                key: key.data,
-                chain,
-            },
-        });
     }
-    for (i, cert) in certs.iter().enumerate() {
-        if used[i] {
+    store.entries.reserve(certs.len());
+    for (cert, used) in certs.into_iter().zip(used) {
+        if used {
             continue;
         }
-        let alias = aliases.claim(&cert_label(cert));
         store.entries.push(Entry {
-            alias,
+            alias: aliases.claim(&cert_label(&cert)),
             created_ms: None,
-            body: EntryBody::TrustedCert { cert: cert.clone() },
+            body: EntryBody::TrustedCert { cert },
         });
     }
     Ok(store)
+}
+
+/// Every certificate of a PEM file, in file order, each checked to be a certificate; other
+/// blocks (keys, CRLs, …) are passed over unread. What `store import --cert` takes.
+pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, PemStoreError> {
+    pem::parse_all(bytes)?
+        .into_iter()
+        .filter(|b| is_cert_label(&b.label))
+        .map(cert_der)
+        .collect()
+}
+
+fn is_cert_label(label: &str) -> bool {
+    matches!(
+        label,
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
+    )
+}
+
+/// The certificate of a certificate block, checked: a `TRUSTED CERTIFICATE` block's
+/// OpenSSL trust settings after the certificate are cut off.
+fn cert_der(block: pem::PemBlock) -> Result<Vec<u8>, PemStoreError> {
+    let mut der = block.der;
+    if let Some((_, total)) = crate::pki::signed::tlv_len(&der) {
+        der.truncate(total);
+    }
+    let checked = x509_cert::Certificate::from_der(&der)
+        .map_err(|e| e.to_string())
+        .and_then(|_| {
+            crate::pki::signed::cert_issuer_subject(&der)
+                .map(|_| ())
+                .ok_or_else(|| "malformed certificate".to_string())
+        });
+    match checked {
+        Ok(()) => Ok(der),
+        Err(reason) => Err(PemStoreError::BadBlock {
+            label: block.label,
+            line: block.line,
+            reason,
+        }),
+    }
 }
 
 /// The PKCS#8 DER of every key the file holds unencrypted, so that rewriting the store can
@@ -242,9 +268,11 @@ fn spki_der(key: &crate::pki::key::PrivateKey) -> Result<Vec<u8>, keyfile::KeyFi
 /// A readable alias for a certificate: its CN (else its whole subject), lower-cased and
 /// with spaces as dashes, as people name Java aliases.
 pub fn cert_label(der: &[u8]) -> String {
-    let label = x509_cert::Certificate::from_der(der)
-        .map(|c| name::short_label(c.tbs_certificate().subject()))
-        .unwrap_or_else(|_| "cert".into());
+    // Only the subject is decoded: this names every certificate of a bundle.
+    let label = crate::pki::signed::cert_issuer_subject(der)
+        .and_then(|(_, subject)| x509_cert::name::Name::from_der(subject).ok())
+        .map(|subject| name::short_label(&subject))
+        .unwrap_or_else(|| "cert".into());
     let cleaned: String = label
         .trim()
         .chars()

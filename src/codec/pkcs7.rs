@@ -47,9 +47,9 @@ pub enum Pkcs7Error {
 /// PEM text whose blocks are all PKCS#7.
 pub fn sniff(bytes: &[u8]) -> bool {
     if pem::looks_like_pem(bytes) {
-        let marked =
-            contains(bytes, b"-----BEGIN PKCS7-----") || contains(bytes, b"-----BEGIN CMS-----");
-        return marked
+        // All blocks must be PKCS#7, so the first one decides before the whole text is read
+        // (a 50 MB certificate bundle is not scanned for a label it does not have).
+        return first_label_is_pkcs7(bytes)
             && pem::parse_all(bytes).is_ok_and(|blocks| {
                 !blocks.is_empty()
                     && blocks
@@ -72,8 +72,16 @@ pub fn sniff(bytes: &[u8]) -> bool {
     Reader::new(head).oid().is_ok_and(|o| o == SIGNED_DATA)
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+fn first_label_is_pkcs7(text: &[u8]) -> bool {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    let Some(at) = text.windows(BEGIN.len()).position(|w| w == BEGIN) else {
+        return false;
+    };
+    let rest = &text[at + BEGIN.len()..];
+    PEM_LABELS.iter().any(|label| {
+        rest.strip_prefix(label.as_bytes())
+            .is_some_and(|r| r.starts_with(b"-----"))
+    })
 }
 
 /// Decodes a bundle into trusted-certificate entries, in file order. Signer infos and CRLs
@@ -231,5 +239,16 @@ mod tests {
         ]);
         assert!(!sniff(&data));
         assert!(matches!(decode(&data), Err(Pkcs7Error::NotPkcs7(_))));
+    }
+
+    #[test]
+    fn pem_is_a_bundle_only_when_every_block_is_pkcs7() {
+        let p7 = crate::pem::encode("PKCS7", &encode_certs(&[]));
+        let cert = crate::pem::encode("CERTIFICATE", &[0x30, 0]);
+        assert!(sniff(format!("text first\n{p7}").as_bytes()));
+        assert!(sniff(format!("{p7}{p7}").as_bytes()));
+        assert!(!sniff(format!("{cert}{p7}").as_bytes()));
+        assert!(!sniff(format!("{p7}{cert}").as_bytes()));
+        assert!(!sniff(b"-----BEGIN PKCS7X-----\n"));
     }
 }

@@ -52,64 +52,93 @@ impl Cipher {
         iv: &[u8],
         data: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, PbeError> {
-        self.run(key, iv, data, false)
+        self.run(key, iv, data)
     }
 
     pub fn encrypt(self, key: &[u8], iv: &[u8], data: &[u8]) -> Result<Vec<u8>, PbeError> {
-        Ok(self.run(key, iv, data, true)?.to_vec())
+        let mut buf = Vec::with_capacity(data.len() + self.block_len());
+        buf.extend_from_slice(data);
+        self.encrypt_in_place(key, iv, &mut buf, 0)?;
+        Ok(buf)
     }
 
-    fn run(
+    /// Encrypts `buf[from..]` in place, padded (the buffer grows by at most one block): a
+    /// large plaintext, such as a 50 MB certificate safe, is neither copied nor kept twice.
+    pub fn encrypt_in_place(
         self,
         key: &[u8],
         iv: &[u8],
-        data: &[u8],
-        encrypt: bool,
-    ) -> Result<Zeroizing<Vec<u8>>, PbeError> {
+        buf: &mut Vec<u8>,
+        from: usize,
+    ) -> Result<(), PbeError> {
+        let msg_len = buf.len().saturating_sub(from);
+        let block = self.block_len();
+        buf.resize(from + (msg_len / block + 1) * block, 0);
+        let region = &mut buf[from..];
+        match self {
+            Cipher::Aes128 => encrypt_with::<aes::Aes128>(key, iv, region, msg_len),
+            Cipher::Aes192 => encrypt_with::<aes::Aes192>(key, iv, region, msg_len),
+            Cipher::Aes256 => encrypt_with::<aes::Aes256>(key, iv, region, msg_len),
+            Cipher::DesEde3 => encrypt_with::<des::TdesEde3>(key, iv, region, msg_len),
+            Cipher::Des => encrypt_with::<des::Des>(key, iv, region, msg_len),
+            Cipher::Rc2(bits) => {
+                let c = rc2::Rc2::new_with_eff_key_len(key, bits);
+                let e = cbc::Encryptor::<rc2::Rc2>::inner_iv_slice_init(c, iv)
+                    .map_err(|_| PbeError::Malformed("bad IV length".into()))?;
+                e.encrypt_padded::<Pkcs7>(region, msg_len)
+                    .map(|_| ())
+                    .map_err(|_| PbeError::Malformed("padding".into()))
+            }
+        }
+    }
+
+    /// The cipher's block length: the IV is one block.
+    fn block_len(self) -> usize {
+        self.iv_len()
+    }
+
+    fn run(self, key: &[u8], iv: &[u8], data: &[u8]) -> Result<Zeroizing<Vec<u8>>, PbeError> {
         let out = match self {
-            Cipher::Aes128 => run::<aes::Aes128>(key, iv, data, encrypt),
-            Cipher::Aes192 => run::<aes::Aes192>(key, iv, data, encrypt),
-            Cipher::Aes256 => run::<aes::Aes256>(key, iv, data, encrypt),
-            Cipher::DesEde3 => run::<des::TdesEde3>(key, iv, data, encrypt),
-            Cipher::Des => run::<des::Des>(key, iv, data, encrypt),
-            Cipher::Rc2(bits) => rc2(key, bits, iv, data, encrypt),
+            Cipher::Aes128 => decrypt_with::<aes::Aes128>(key, iv, data),
+            Cipher::Aes192 => decrypt_with::<aes::Aes192>(key, iv, data),
+            Cipher::Aes256 => decrypt_with::<aes::Aes256>(key, iv, data),
+            Cipher::DesEde3 => decrypt_with::<des::TdesEde3>(key, iv, data),
+            Cipher::Des => decrypt_with::<des::Des>(key, iv, data),
+            Cipher::Rc2(bits) => rc2_decrypt(key, bits, iv, data),
         }?;
         Ok(Zeroizing::new(out))
     }
 }
 
-fn run<C>(key: &[u8], iv: &[u8], data: &[u8], encrypt: bool) -> Result<Vec<u8>, PbeError>
-where
-    C: cbc::cipher::BlockCipherDecrypt + cbc::cipher::BlockCipherEncrypt + KeyInit,
-{
-    let bad = |_| PbeError::Malformed("bad key or IV length".into());
-    if encrypt {
-        let e = cbc::Encryptor::<C>::new_from_slices(key, iv).map_err(bad)?;
-        Ok(e.encrypt_padded_vec::<Pkcs7>(data))
-    } else {
-        let d = cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(bad)?;
-        d.decrypt_padded_vec::<Pkcs7>(data)
-            .map_err(|_| PbeError::Decrypt)
-    }
+fn bad_key_or_iv<E>(_: E) -> PbeError {
+    PbeError::Malformed("bad key or IV length".into())
 }
 
-fn rc2(
-    key: &[u8],
-    bits: usize,
-    iv: &[u8],
-    data: &[u8],
-    encrypt: bool,
-) -> Result<Vec<u8>, PbeError> {
-    let bad_iv = |_| PbeError::Malformed("bad IV length".into());
+fn encrypt_with<C>(key: &[u8], iv: &[u8], region: &mut [u8], msg_len: usize) -> Result<(), PbeError>
+where
+    C: cbc::cipher::BlockCipherEncrypt + KeyInit,
+{
+    cbc::Encryptor::<C>::new_from_slices(key, iv)
+        .map_err(bad_key_or_iv)?
+        .encrypt_padded::<Pkcs7>(region, msg_len)
+        .map(|_| ())
+        .map_err(|_| PbeError::Malformed("padding".into()))
+}
+
+fn decrypt_with<C>(key: &[u8], iv: &[u8], data: &[u8]) -> Result<Vec<u8>, PbeError>
+where
+    C: cbc::cipher::BlockCipherDecrypt + KeyInit,
+{
+    cbc::Decryptor::<C>::new_from_slices(key, iv)
+        .map_err(bad_key_or_iv)?
+        .decrypt_padded_vec::<Pkcs7>(data)
+        .map_err(|_| PbeError::Decrypt)
+}
+
+fn rc2_decrypt(key: &[u8], bits: usize, iv: &[u8], data: &[u8]) -> Result<Vec<u8>, PbeError> {
     let c = rc2::Rc2::new_with_eff_key_len(key, bits);
-    if encrypt {
-        Ok(cbc::Encryptor::<rc2::Rc2>::inner_iv_slice_init(c, iv)
-            .map_err(bad_iv)?
-            .encrypt_padded_vec::<Pkcs7>(data))
-    } else {
-        cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(c, iv)
-            .map_err(bad_iv)?
-            .decrypt_padded_vec::<Pkcs7>(data)
-            .map_err(|_| PbeError::Decrypt)
-    }
+    cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(c, iv)
+        .map_err(|_| PbeError::Malformed("bad IV length".into()))?
+        .decrypt_padded_vec::<Pkcs7>(data)
+        .map_err(|_| PbeError::Decrypt)
 }

@@ -323,6 +323,18 @@ impl Scheme {
         cipher.encrypt(&key, &iv, data)
     }
 
+    /// Encrypts `buf[from..]` in place ([`Scheme::encrypt`] without copying a large
+    /// plaintext).
+    pub fn encrypt_in_place(
+        &self,
+        password: &str,
+        buf: &mut Vec<u8>,
+        from: usize,
+    ) -> Result<(), PbeError> {
+        let (key, iv, cipher) = budget::unmetered(|| self.key_iv(password, false))?;
+        cipher.encrypt_in_place(&key, &iv, buf, from)
+    }
+
     /// The key, IV and cipher for `password`; `null_password` gives the PKCS#12 KDF no
     /// bytes at all instead of the BMPString of `password` (see [`Scheme::decrypt_valid`]).
     fn key_iv(&self, password: &str, null_password: bool) -> Result<KeyIv, PbeError> {

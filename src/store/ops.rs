@@ -2,6 +2,8 @@
 //! duplicate detection), merging stores, renaming and deleting entries, and the alias rules
 //! of each format. Pure data in, data out: the CLI reports what happened.
 
+use std::collections::HashMap;
+
 use sha2::Digest;
 
 use super::{CertDer, Entry, EntryBody, Format, Keystore, PrivateKeyData};
@@ -87,30 +89,32 @@ fn place(
 pub fn add_trusted(
     store: &mut Keystore,
     format: Format,
-    certs: &[CertDer],
+    certs: Vec<CertDer>,
     alias: Option<&str>,
     label: &dyn Fn(&[u8]) -> String,
     force: bool,
 ) -> Result<ImportReport, OpError> {
     let mut report = ImportReport::default();
+    let count = certs.len();
     // Only trusted entries make a certificate a duplicate: one that is merely in a key
     // entry's chain is not trusted, so it must still be addable as a trusted entry.
-    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut seen: HashMap<[u8; 32], String> = HashMap::with_capacity(store.entries.len() + count);
     for e in &store.entries {
         if let EntryBody::TrustedCert { cert } = &e.body {
-            seen.entry(sha256_hex(cert))
-                .or_insert_with(|| e.alias.clone());
+            seen.entry(sha256(cert)).or_insert_with(|| e.alias.clone());
         }
     }
     let mut taken =
         super::alias::UniqueAliases::new(store.entries.iter().map(|e| e.alias.as_str()));
-    for (n, cert) in certs.iter().enumerate() {
+    store.entries.reserve(count);
+    let now = now_ms();
+    for (n, cert) in certs.into_iter().enumerate() {
         let base = match alias {
-            Some(a) if certs.len() == 1 || n == 0 => a.to_string(),
+            Some(a) if count == 1 || n == 0 => a.to_string(),
             Some(a) => format!("{a}-{}", n + 1),
-            None => label(cert),
+            None => label(&cert),
         };
-        let fp = sha256_hex(cert);
+        let fp = sha256(&cert);
         if let Some(existing) = seen.get(&fp) {
             report.skipped_duplicates.push((base, existing.clone()));
             continue;
@@ -127,8 +131,8 @@ pub fn add_trusted(
             format,
             Entry {
                 alias: name.clone(),
-                created_ms: Some(now_ms()),
-                body: EntryBody::TrustedCert { cert: cert.clone() },
+                created_ms: Some(now),
+                body: EntryBody::TrustedCert { cert },
             },
             force,
             fresh,
@@ -137,6 +141,10 @@ pub fn add_trusted(
         seen.insert(fp, normalize_alias(&name, format));
     }
     Ok(report)
+}
+
+fn sha256(der: &[u8]) -> [u8; 32] {
+    sha2::Sha256::digest(der).into()
 }
 
 /// Adds a key entry (key + chain, leaf first).
@@ -233,43 +241,46 @@ mod tests {
     #[test]
     fn trusted_import_skips_duplicates_and_makes_unique_aliases() {
         let mut s = Keystore::default();
-        let r = add_trusted(
-            &mut s,
-            Format::Pkcs12,
-            &[vec![1], vec![2], vec![1]],
-            None,
-            &label,
-            false,
-        )
-        .unwrap();
+        let mut add = |certs: Vec<CertDer>, alias: Option<&str>, force: bool| {
+            add_trusted(&mut s, Format::Pkcs12, certs, alias, &label, force)
+        };
+        let r = add(vec![vec![1], vec![2], vec![1]], None, false).unwrap();
         assert_eq!(r.added, vec!["c1", "c2"]);
         assert_eq!(
             r.skipped_duplicates,
             vec![("c1".to_string(), "c1".to_string())]
         );
-        let r = add_trusted(
-            &mut s,
-            Format::Pkcs12,
-            &[vec![3]],
-            Some("c1"),
-            &label,
-            false,
-        );
+        let r = add(vec![vec![3]], Some("c1"), false);
         assert_eq!(r, Err(OpError::AliasExists("c1".into())));
-        let r = add_trusted(&mut s, Format::Pkcs12, &[vec![3]], Some("c1"), &label, true).unwrap();
+        let r = add(vec![vec![3]], Some("c1"), true).unwrap();
         assert_eq!(r.replaced, vec!["c1"]);
     }
 
     #[test]
     fn java_formats_lower_case_and_compare_case_insensitively() {
         let mut s = Keystore::default();
-        let r = add_trusted(&mut s, Format::Jks, &[vec![1]], Some("MyCA"), &label, false).unwrap();
+        let r = add_trusted(
+            &mut s,
+            Format::Jks,
+            vec![vec![1]],
+            Some("MyCA"),
+            &label,
+            false,
+        )
+        .unwrap();
         assert_eq!(
             r.case_changed,
             vec![("MyCA".to_string(), "myca".to_string())]
         );
         assert!(matches!(
-            add_trusted(&mut s, Format::Jks, &[vec![2]], Some("MYCA"), &label, false),
+            add_trusted(
+                &mut s,
+                Format::Jks,
+                vec![vec![2]],
+                Some("MYCA"),
+                &label,
+                false
+            ),
             Err(OpError::AliasExists(_))
         ));
         assert_eq!(

@@ -108,7 +108,7 @@ fn add_certs(
     Ok(ops::add_trusted(
         &mut ed.store,
         ed.format,
-        &certs,
+        certs,
         a.alias.as_deref(),
         &codec::pem::cert_label,
         a.force,
@@ -251,12 +251,8 @@ fn read_certs(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
             .flat_map(|e| e.certificates().to_vec())
             .collect::<Vec<_>>()
     } else if crate::pem::looks_like_pem(&bytes) {
-        let ks = codec::pem::decode(&bytes, None)
-            .with_context(|| format!("cannot read certificates from {}", path.display()))?;
-        ks.entries
-            .into_iter()
-            .flat_map(|e| e.certificates().to_vec())
-            .collect::<Vec<_>>()
+        codec::pem::certificates(&bytes)
+            .with_context(|| format!("cannot read certificates from {}", path.display()))?
     } else {
         use der::Decode;
         x509_cert::Certificate::from_der(&bytes)

@@ -163,7 +163,7 @@ fn add(a: &TrustFetchArgs, der: Vec<u8>) -> anyhow::Result<()> {
         let report = ops::add_trusted(
             &mut ed.store,
             ed.format,
-            &[der],
+            vec![der],
             a.alias.as_deref(),
             &crate::codec::pem::cert_label,
             false,

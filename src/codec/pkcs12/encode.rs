@@ -121,7 +121,11 @@ pub fn encode(
     };
 
     let mut key_bags: Vec<Vec<u8>> = Vec::new();
-    let mut cert_bags: Vec<Vec<u8>> = Vec::new();
+    // The certificate bags are written straight into the buffer that becomes the file: a
+    // truststore of 100,000 certificates is not copied once per level of nesting.
+    let mut file = asn1::Nested::with_room(FRONT_ROOM);
+    let mut cert_bags = 0usize;
+    let trust_attr = java_trust_attribute();
     let mut written: HashSet<&[u8]> = HashSet::new();
     for entry in &store.entries {
         let alias = entry.alias.as_str();
@@ -174,19 +178,22 @@ pub fn encode(
                 let lkid_attr = attribute(&LOCAL_KEY_ID, &asn1::octets(&lkid));
                 key_bags.push(safe_bag(&SHROUDED_KEY_BAG, &epki, &[&fname, &lkid_attr]));
                 if let Some(leaf) = chain.first() {
-                    cert_bags.push(cert_bag(leaf, &[&fname, &lkid_attr]));
+                    push_cert_bag(file.tail().0, leaf, &[&fname, &lkid_attr]);
+                    cert_bags += 1;
                     written.insert(leaf);
                 }
                 for ca in chain.iter().skip(1) {
                     if written.insert(ca) {
                         let label = subject_label(ca).unwrap_or_else(|| alias.to_string());
                         let f = friendly_name(&label);
-                        cert_bags.push(cert_bag(ca, &[&f]));
+                        push_cert_bag(file.tail().0, ca, &[&f]);
+                        cert_bags += 1;
                     }
                 }
             }
             EntryBody::TrustedCert { cert } => {
-                cert_bags.push(cert_bag(cert, &[&fname, &java_trust_attribute()]));
+                push_cert_bag(file.tail().0, cert, &[&fname, &trust_attr]);
+                cert_bags += 1;
             }
             EntryBody::SecretKey { key } => {
                 let epki = match key {
@@ -234,47 +241,63 @@ pub fn encode(
         }
     }
 
-    let mut safes: Vec<Vec<u8>> = Vec::new();
+    // AuthenticatedSafe: the key safe, then the certificate safe, built around the bags.
+    if cert_bags > 0 {
+        file.wrap(asn1::SEQUENCE);
+        match p.cert {
+            None => wrap_data_content_info(&mut file),
+            Some(scheme) => {
+                let scheme = scheme();
+                let (buf, from) = file.tail();
+                scheme
+                    .encrypt_in_place(pw, buf, from)
+                    .map_err(|e| Pkcs12Error::crypto("certificate safe", e))?;
+                file.wrap(asn1::CTX0_PRIM);
+                file.prepend(&scheme.to_der());
+                file.prepend(&asn1::oid(&DATA));
+                file.wrap(asn1::SEQUENCE);
+                file.prepend(&asn1::uint(0));
+                file.wrap(asn1::SEQUENCE);
+                file.wrap(asn1::CTX0);
+                file.prepend(&asn1::oid(&ENCRYPTED_DATA));
+                file.wrap(asn1::SEQUENCE);
+            }
+        }
+    }
     if !key_bags.is_empty() {
-        safes.push(data_content_info(&asn1::seq(
+        file.prepend(&data_content_info(&asn1::seq(
             &key_bags.iter().map(Vec::as_slice).collect::<Vec<_>>(),
         )));
     }
-    if !cert_bags.is_empty() {
-        let contents = asn1::seq(&cert_bags.iter().map(Vec::as_slice).collect::<Vec<_>>());
-        safes.push(match p.cert {
-            None => data_content_info(&contents),
-            Some(scheme) => {
-                let scheme = scheme();
-                let ct = scheme
-                    .encrypt(pw, &contents)
-                    .map_err(|e| Pkcs12Error::crypto("certificate safe", e))?;
-                let eci = asn1::seq(&[
-                    &asn1::oid(&DATA),
-                    &scheme.to_der(),
-                    &asn1::tlv(asn1::CTX0_PRIM, &ct),
-                ]);
-                let ed = asn1::seq(&[&asn1::uint(0), &eci]);
-                asn1::seq(&[&asn1::oid(&ENCRYPTED_DATA), &asn1::cons(asn1::CTX0, &[&ed])])
-            }
-        });
-    }
-    let auth_safe = asn1::seq(&safes.iter().map(Vec::as_slice).collect::<Vec<_>>());
+    file.wrap(asn1::SEQUENCE);
     let mac = match p.mac {
-        Some((digest, iterations)) => MacParams::create(digest, iterations, pw, &auth_safe)
+        Some((digest, iterations)) => MacParams::create(digest, iterations, pw, file.contents())
             .map_err(|e| Pkcs12Error::crypto("MAC", e))?,
         None => Vec::new(),
     };
-    Ok(asn1::seq(&[
-        &asn1::uint(3),
-        &data_content_info(&auth_safe),
-        &mac,
-    ]))
+    // PFX { version 3, authSafe (data), macData }
+    wrap_data_content_info(&mut file);
+    file.prepend(&asn1::uint(3));
+    file.tail().0.extend_from_slice(&mac);
+    file.wrap(asn1::SEQUENCE);
+    Ok(file.into_vec())
 }
+
+/// Room kept in front of the certificate bags for the headers and fields that enclose them
+/// (a large key safe that does not fit moves them once).
+const FRONT_ROOM: usize = 1024;
 
 fn encrypt_epki(scheme: Scheme, password: &str, pkcs8: &[u8]) -> Result<Vec<u8>, PbeError> {
     let ct = scheme.encrypt(password, pkcs8)?;
     Ok(asn1::seq(&[&scheme.to_der(), &asn1::octets(&ct)]))
+}
+
+/// `ContentInfo { data, [0] OCTET STRING { contents } }` around what `file` holds.
+fn wrap_data_content_info(file: &mut asn1::Nested) {
+    file.wrap(asn1::OCTET_STRING);
+    file.wrap(asn1::CTX0);
+    file.prepend(&asn1::oid(&DATA));
+    file.wrap(asn1::SEQUENCE);
 }
 
 fn data_content_info(content: &[u8]) -> Vec<u8> {
@@ -305,12 +328,32 @@ fn safe_bag(bag_id: &const_oid::ObjectIdentifier, value: &[u8], attrs: &[&[u8]])
     ])
 }
 
-fn cert_bag(der: &[u8], attrs: &[&[u8]]) -> Vec<u8> {
-    let value = asn1::seq(&[
-        &asn1::oid(&X509_CERTIFICATE),
-        &asn1::cons(asn1::CTX0, &[&asn1::octets(der)]),
-    ]);
-    safe_bag(&CERT_BAG, &value, attrs)
+/// Appends `SafeBag { certBag, [0] CertBag { x509Certificate, [0] OCTET STRING der }, attrs }`
+/// to `out`, headers computed from the lengths (no intermediate buffers per bag).
+fn push_cert_bag(out: &mut Vec<u8>, der: &[u8], attrs: &[&[u8]]) {
+    let bag_id = CERT_BAG.as_bytes();
+    let cert_id = X509_CERTIFICATE.as_bytes();
+    let octets = asn1::encoded_len(der.len());
+    let explicit = asn1::encoded_len(octets);
+    let cert_bag_body = asn1::encoded_len(cert_id.len()) + explicit;
+    let value = asn1::encoded_len(asn1::encoded_len(cert_bag_body));
+    let attrs_len: usize = attrs.iter().map(|a| a.len()).sum();
+    let body = asn1::encoded_len(bag_id.len()) + value + asn1::encoded_len(attrs_len);
+    out.reserve(asn1::encoded_len(body));
+    asn1::push_header(out, asn1::SEQUENCE, body);
+    asn1::push_header(out, asn1::OID, bag_id.len());
+    out.extend_from_slice(bag_id);
+    asn1::push_header(out, asn1::CTX0, asn1::encoded_len(cert_bag_body));
+    asn1::push_header(out, asn1::SEQUENCE, cert_bag_body);
+    asn1::push_header(out, asn1::OID, cert_id.len());
+    out.extend_from_slice(cert_id);
+    asn1::push_header(out, asn1::CTX0, octets);
+    asn1::push_header(out, asn1::OCTET_STRING, der.len());
+    out.extend_from_slice(der);
+    asn1::push_header(out, asn1::SET, attrs_len);
+    for a in attrs {
+        out.extend_from_slice(a);
+    }
 }
 
 fn subject_label(cert: &[u8]) -> Option<String> {
