@@ -118,11 +118,26 @@ pub fn parse_all(bytes: &[u8]) -> Result<Vec<PemBlock>, PemError> {
 
 /// Encodes one block with 64-column lines and a trailing newline.
 pub fn encode(label: &str, der: &[u8]) -> String {
+    encode_with_headers(label, &[], der)
+}
+
+/// Encodes one block with RFC 1421 header lines (`Proc-Type`, `DEK-Info` of OpenSSL's
+/// legacy encrypted keys) and the blank line after them, as OpenSSL writes such a block.
+pub fn encode_with_headers(label: &str, headers: &[(String, String)], der: &[u8]) -> String {
     let b64 = Base64::encode_string(der);
     let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 2 * label.len() + 40);
     out.push_str("-----BEGIN ");
     out.push_str(label);
     out.push_str("-----\n");
+    for (name, value) in headers {
+        out.push_str(name);
+        out.push_str(": ");
+        out.push_str(value);
+        out.push('\n');
+    }
+    if !headers.is_empty() {
+        out.push('\n');
+    }
     for chunk in b64.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
         out.push('\n');
@@ -148,6 +163,16 @@ mod tests {
         assert_eq!(blocks[0].der, der);
         assert_eq!(blocks[1].header("DEK-Info"), Some("AES-128-CBC,00"));
         assert_eq!(blocks[1].der, vec![1, 2, 3]);
+        // Written again, the headered block reads back the same.
+        let again = encode_with_headers(&blocks[1].label, &blocks[1].headers, &blocks[1].der);
+        assert!(again.contains("Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAQID\n"));
+        assert_eq!(
+            parse_all(again.as_bytes()).unwrap()[0],
+            PemBlock {
+                line: 1,
+                ..blocks[1].clone()
+            }
+        );
     }
 
     #[test]

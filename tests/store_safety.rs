@@ -418,6 +418,68 @@ fn pem_keys_stay_as_they_were_encrypted() {
     assert!(!text.contains("-----BEGIN PRIVATE KEY-----"), "{text}");
 }
 
+/// A key in OpenSSL's legacy encrypted form (`Proc-Type: 4,ENCRYPTED`, as `openssl genrsa
+/// -aes128` and old servers' key files have it) is written back as the same block, not as
+/// PBES2: software that reads only the traditional form keeps reading it.
+#[test]
+fn pem_legacy_encrypted_keys_stay_in_their_form() {
+    let t = tempfile::tempdir().unwrap();
+    let certs = certs(t.path(), 2);
+    let legacy = peer(
+        "openssl",
+        &[
+            "pkey",
+            "-in",
+            p(&t.path().join("c0.key")),
+            "-traditional",
+            "-aes128",
+            "-passout",
+            "pass:pw",
+        ],
+    );
+    assert!(legacy.contains("Proc-Type: 4,ENCRYPTED"), "{legacy}");
+    let store = t.path().join("legacy.pem");
+    let cert = fs::read_to_string(&certs[0]).unwrap();
+    fs::write(&store, format!("{legacy}{cert}")).unwrap();
+    ok(&[
+        "store",
+        "import",
+        p(&store),
+        "--cert",
+        p(&certs[1]),
+        "--pass",
+        "pass:pw",
+    ]);
+    let text = fs::read_to_string(&store).unwrap();
+    assert!(
+        text.contains(&legacy),
+        "the legacy block was rewritten:\n{text}"
+    );
+    assert!(!text.contains("BEGIN ENCRYPTED PRIVATE KEY"), "{text}");
+    peer(
+        "openssl",
+        &["pkey", "-in", p(&store), "-passin", "pass:pw", "-noout"],
+    );
+    ok(&["store", "delete", p(&store), "c1", "--pass", "pass:pw"]);
+    assert!(fs::read_to_string(&store).unwrap().contains(&legacy));
+    // `store passwd` re-encrypts every key with the new password (as PBES2).
+    ok(&[
+        "store",
+        "passwd",
+        p(&store),
+        "--pass",
+        "pass:pw",
+        "--new-pass",
+        "pass:new",
+    ]);
+    let text = fs::read_to_string(&store).unwrap();
+    assert!(!text.contains("Proc-Type"), "{text}");
+    peer(
+        "openssl",
+        &["pkey", "-in", p(&store), "-passin", "pass:new", "-noout"],
+    );
+}
+
 #[test]
 fn rename_in_a_pem_store_is_refused_and_writes_nothing() {
     let t = tempfile::tempdir().unwrap();
@@ -630,6 +692,39 @@ fn a_java_store_with_one_alias_twice_keeps_the_last_as_java_does() {
     assert_eq!(entries[0]["chain"][0]["subject"], "CN=c1");
     let warnings = v["warnings"].to_string();
     assert!(warnings.contains("appears more than once"), "{warnings}");
+    // Nothing lost: an edit would drop the hidden entry, so it is refused, naming it, and
+    // the file is left alone; --skip-unsupported drops it and says so.
+    let before = fs::read(&store).unwrap();
+    let more = self::certs(t.path(), 3);
+    let edit = |extra: &[&str]| {
+        let mut args = vec![
+            "store",
+            "import",
+            p(&store),
+            "--cert",
+            p(&more[2]),
+            "--alias",
+            "c2",
+            "--pass",
+            "pass:pw",
+        ];
+        args.extend_from_slice(extra);
+        common::run(&args)
+    };
+    let out = edit(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("an earlier entry 'c0'"), "{err}");
+    assert_eq!(fs::read(&store).unwrap(), before);
+    let out = edit(&["--skip-unsupported"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("dropped from"), "{err}");
+    let java = peer(
+        "keytool",
+        &["-list", "-keystore", p(&store), "-storepass", "pw"],
+    );
+    assert!(java.contains("contains 2 entries"), "{java}");
 }
 
 #[test]

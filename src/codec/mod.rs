@@ -150,6 +150,7 @@ pub fn encode(
             store,
             &pem::PemWriteOptions {
                 key_password: opts.password,
+                kept_keys: None,
             },
         )?
         .as_bytes()

@@ -4,7 +4,10 @@
 //! trusted entries named after their CN. Writing puts a key entry as key + chain, and each
 //! trusted certificate after a `# subject` comment line.
 
+use std::collections::HashMap;
+
 use der::{Decode, Encode};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::pem::{self, PemError};
@@ -186,6 +189,42 @@ pub fn plain_keys(bytes: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
         .collect()
 }
 
+/// The keys the file holds in OpenSSL's legacy encrypted form (`Proc-Type: 4,ENCRYPTED`),
+/// by the SHA-256 of their PKCS#8 once decrypted with `password`, each with its block as
+/// written again: a rewrite writes those keys as they were (legacy form, same cipher, same
+/// password) rather than as PBES2. Blocks that do not decrypt with `password` are not listed.
+pub fn legacy_keys(bytes: &[u8], password: &str) -> KeptKeyBlocks {
+    let Ok(blocks) = pem::parse_all(bytes) else {
+        return KeptKeyBlocks::new();
+    };
+    blocks
+        .iter()
+        .filter(|b| {
+            KEY_LABELS.contains(&b.label.as_str())
+                && b.header("Proc-Type")
+                    .is_some_and(|v| v.contains("ENCRYPTED"))
+        })
+        .filter_map(|b| match read_key(b, Some(password)) {
+            Ok(FoundKey {
+                data: PrivateKeyData::Pkcs8(der),
+                ..
+            }) => Some((
+                key_digest(&der),
+                pem::encode_with_headers(&b.label, &b.headers, &b.der),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// PEM blocks to write for keys instead of encoding them, by [`key_digest`].
+pub type KeptKeyBlocks = HashMap<[u8; 32], String>;
+
+/// SHA-256 of a PKCS#8 key: how a rewrite recognises a key it must write as it was.
+pub fn key_digest(pkcs8_der: &[u8]) -> [u8; 32] {
+    Sha256::digest(pkcs8_der).into()
+}
+
 /// Encrypts a PKCS#8 key as an `ENCRYPTED PRIVATE KEY` of a PEM store (PBES2, AES-256).
 pub fn protect_key(
     pkcs8_der: &[u8],
@@ -296,6 +335,8 @@ pub fn cert_label(der: &[u8]) -> String {
 pub struct PemWriteOptions<'a> {
     /// Encrypt keys (PBES2 AES-256) with this password; None writes unencrypted PKCS#8.
     pub key_password: Option<&'a str>,
+    /// Keys written as these blocks, whatever `key_password` says ([`legacy_keys`]).
+    pub kept_keys: Option<&'a KeptKeyBlocks>,
 }
 
 /// Encodes a store as PEM text. Keys must be decrypted (`PrivateKeyData::Pkcs8`) unless
@@ -308,9 +349,16 @@ pub fn encode(
     for entry in &store.entries {
         match &entry.body {
             EntryBody::PrivateKey { key, chain } => {
-                let key_pem = match (key, opts.key_password) {
-                    (PrivateKeyData::Pkcs8(der), None) => pem::encode("PRIVATE KEY", der),
-                    (PrivateKeyData::Pkcs8(der), Some(pw)) => {
+                let kept = match key {
+                    PrivateKeyData::Pkcs8(der) => {
+                        opts.kept_keys.and_then(|kept| kept.get(&key_digest(der)))
+                    }
+                    PrivateKeyData::Encrypted(_) => None,
+                };
+                let key_pem = match (key, opts.key_password, kept) {
+                    (_, _, Some(block)) => block.clone(),
+                    (PrivateKeyData::Pkcs8(der), None, None) => pem::encode("PRIVATE KEY", der),
+                    (PrivateKeyData::Pkcs8(der), Some(pw), None) => {
                         let enc = keyfile::encrypt_pkcs8(der, pw).map_err(|e| {
                             PemStoreError::Encrypt {
                                 alias: entry.alias.clone(),
@@ -319,7 +367,7 @@ pub fn encode(
                         })?;
                         pem::encode("ENCRYPTED PRIVATE KEY", &enc)
                     }
-                    (PrivateKeyData::Encrypted(der), _) => {
+                    (PrivateKeyData::Encrypted(der), _, _) => {
                         pem::encode("ENCRYPTED PRIVATE KEY", der)
                     }
                 };

@@ -8,20 +8,20 @@
 //! file is replaced keeping its identity (`fsio::write_replacing`: mode, group, owner as
 //! root, symlinks). An edit that changed nothing writes nothing (the encoding cannot tell,
 //! its salts are random, so the edit says so with [`StoreEdit::mark_changed`]). Keys of a
-//! PEM store that were unencrypted stay unencrypted when `--pass` is given; only new keys
-//! (and ones that were encrypted) are encrypted with it.
+//! PEM store that were unencrypted stay unencrypted when `--pass` is given, keys in OpenSSL's
+//! legacy encrypted form stay in it (same block); only new keys (and ones that were PKCS#8
+//! encrypted) are encrypted with it, as PBES2.
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 
 use super::io::{read_input, shown};
 use super::pass::{KeyPasswords, PassArg};
 use super::render::escape;
-use super::stores::{CompatArg, encode_store, load_bytes, target_format, unlock_all};
+use super::stores::{CompatArg, encode_store, file_mode, load_bytes, target_format, unlock_all};
 use crate::codec;
 use crate::fsio;
 use crate::secret::{self, Secret};
@@ -42,6 +42,8 @@ pub struct StoreEdit {
     changed: bool,
     /// SHA-256 of the PKCS#8 of each key a PEM store held unencrypted.
     plain_keys: HashSet<[u8; 32]>,
+    /// The keys a PEM store held in OpenSSL's legacy encrypted form, with their blocks.
+    legacy_keys: codec::pem::KeptKeyBlocks,
     /// What the file holds that the model cannot (dropped by a rewrite).
     unkept: Vec<String>,
 }
@@ -56,6 +58,7 @@ impl StoreEdit {
     /// the file held unencrypted (`store passwd`).
     pub fn encrypt_all_keys(&mut self) {
         self.plain_keys.clear();
+        self.legacy_keys.clear();
     }
 }
 
@@ -122,13 +125,18 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
         _ => {
             let bytes = read_input(path)?;
             let loaded = load_bytes(path, &bytes, opts.pass.source()?, true)?;
-            let plain_keys = if loaded.format == Format::Pem {
-                codec::pem::plain_keys(&bytes)
+            let (plain_keys, legacy_keys) = if loaded.format == Format::Pem {
+                let plain = codec::pem::plain_keys(&bytes)
                     .iter()
-                    .map(|k| Sha256::digest(k).into())
-                    .collect()
+                    .map(|k| codec::pem::key_digest(k))
+                    .collect();
+                let legacy = match &loaded.password {
+                    Some(pw) => codec::pem::legacy_keys(&bytes, pw),
+                    None => Default::default(),
+                };
+                (plain, legacy)
             } else {
-                HashSet::new()
+                Default::default()
             };
             Ok(StoreEdit {
                 format: loaded.format,
@@ -137,6 +145,7 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
                 password: loaded.password,
                 changed: false,
                 plain_keys,
+                legacy_keys,
                 unkept: loaded.info.unkept,
             })
         }
@@ -189,6 +198,7 @@ fn create(path: &Path, opts: &EditOptions, new: &NewStore) -> anyhow::Result<Sto
         compat: opts.compat,
         changed: false,
         plain_keys: HashSet::new(),
+        legacy_keys: Default::default(),
         unkept: Vec::new(),
     })
 }
@@ -212,7 +222,8 @@ fn save(path: &Path, ed: &mut StoreEdit) -> anyhow::Result<()> {
 }
 
 /// Encodes the store; a PEM store's keys are encrypted here (new ones, and ones that were
-/// encrypted), so that keys the file held unencrypted are written unencrypted again.
+/// encrypted), so that keys the file held unencrypted are written unencrypted again, and
+/// keys it held in the legacy encrypted form are written as the blocks they were.
 fn encode_as_it_was(
     path: &Path,
     ed: &mut StoreEdit,
@@ -225,13 +236,20 @@ fn encode_as_it_was(
         for entry in &mut ed.store.entries {
             if let EntryBody::PrivateKey { key, .. } = &mut entry.body
                 && let PrivateKeyData::Pkcs8(der) = key
-                && !ed
-                    .plain_keys
-                    .contains(&<[u8; 32]>::from(Sha256::digest(&der[..])))
+                && !ed.plain_keys.contains(&codec::pem::key_digest(der))
+                && !ed.legacy_keys.contains_key(&codec::pem::key_digest(der))
             {
                 *key = PrivateKeyData::Encrypted(codec::pem::protect_key(der, pw, &entry.alias)?);
             }
         }
     }
-    encode_store(path, ed.format, &ed.store, None, ed.compat)
+    let text = codec::pem::encode(
+        &ed.store,
+        &codec::pem::PemWriteOptions {
+            key_password: None,
+            kept_keys: Some(&ed.legacy_keys),
+        },
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((text.as_bytes().to_vec(), file_mode(&ed.store)))
 }

@@ -132,16 +132,20 @@ pub fn encode_store(
     {
         eprintln!("warning: {}: {w}", path.display());
     }
+    Ok((bytes, file_mode(store)))
+}
+
+/// The mode of a new store file: private (0600) when it holds keys, else public (0644).
+pub fn file_mode(store: &Keystore) -> Mode {
     let holds_secrets = store
         .entries
         .iter()
         .any(|e| !matches!(e.body, EntryBody::TrustedCert { .. }));
-    let mode = if holds_secrets {
+    if holds_secrets {
         Mode::Private
     } else {
         Mode::Public
-    };
-    Ok((bytes, mode))
+    }
 }
 
 /// The format of a store that may not exist yet: `explicit` (given with the command's

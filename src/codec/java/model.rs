@@ -78,8 +78,13 @@ pub fn decode(
     for alias in shadowed {
         info.warnings.push(format!(
             "alias '{alias}' appears more than once: Java uses the last entry, and so does \
-             keychest; the earlier one is ignored (and dropped if the store is rewritten)"
+             keychest; the earlier one is ignored (a rewrite would drop it: edits refuse \
+             unless --skip-unsupported)"
         ));
+        let earlier = format!("an earlier entry '{alias}' that a later one hides");
+        if !info.unkept.contains(&earlier) {
+            info.unkept.push(earlier);
+        }
     }
     Ok((Keystore { entries }, info))
 }
