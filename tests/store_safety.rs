@@ -24,6 +24,32 @@ fn certs(dir: &Path, n: usize) -> Vec<PathBuf> {
         .collect()
 }
 
+/// `store import STORE --cert CERT --pass pass:pw`, which must succeed.
+fn import_cert(store: &Path, cert: &Path) {
+    ok(&[
+        "store",
+        "import",
+        p(store),
+        "--cert",
+        p(cert),
+        "--pass",
+        "pass:pw",
+    ]);
+}
+
+/// `store passwd STORE --pass OLD --new-pass NEW`, which must succeed.
+fn change_password(store: &Path, old: &str, new: &str) {
+    ok(&[
+        "store",
+        "passwd",
+        p(store),
+        "--pass",
+        old,
+        "--new-pass",
+        new,
+    ]);
+}
+
 /// The aliases of a store, from `store list --json`.
 fn aliases(store: &Path, pass: &str) -> Vec<String> {
     let out = ok(&["store", "list", p(store), "--pass", pass, "--json"]);
@@ -163,15 +189,7 @@ fn an_edit_waits_for_the_lock_then_fails_clearly_without_writing() {
     let t = tempfile::tempdir().unwrap();
     let certs = certs(t.path(), 2);
     let store = t.path().join("locked.jks");
-    ok(&[
-        "store",
-        "import",
-        p(&store),
-        "--cert",
-        p(&certs[0]),
-        "--pass",
-        "pass:pw",
-    ]);
+    import_cert(&store, &certs[0]);
     let before = fs::read(&store).unwrap();
     let held = hold_lock(&store);
     for args in [
@@ -213,15 +231,7 @@ fn an_edit_waits_for_the_lock_then_fails_clearly_without_writing() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(fs::read(&store).unwrap(), before);
     drop(held);
-    ok(&[
-        "store",
-        "import",
-        p(&store),
-        "--cert",
-        p(&certs[1]),
-        "--pass",
-        "pass:pw",
-    ]);
+    import_cert(&store, &certs[1]);
     assert_eq!(aliases(&store, "pass:pw").len(), 2);
 }
 
@@ -247,15 +257,7 @@ fn rewriting_keeps_mode_group_owner_and_symlinks() {
     let certs = certs(t.path(), 4);
     for ext in ["p12", "pem", "jks"] {
         let store = t.path().join(format!("id.{ext}"));
-        ok(&[
-            "store",
-            "import",
-            p(&store),
-            "--cert",
-            p(&certs[0]),
-            "--pass",
-            "pass:pw",
-        ]);
+        import_cert(&store, &certs[0]);
         fs::set_permissions(&store, fs::Permissions::from_mode(0o640)).unwrap();
         let (uid, gid) = if is_root() {
             (65534, other_group())
@@ -264,15 +266,7 @@ fn rewriting_keeps_mode_group_owner_and_symlinks() {
             (m.uid(), m.gid())
         };
         std::os::unix::fs::chown(&store, Some(uid), Some(gid)).unwrap();
-        ok(&[
-            "store",
-            "import",
-            p(&store),
-            "--cert",
-            p(&certs[1]),
-            "--pass",
-            "pass:pw",
-        ]);
+        import_cert(&store, &certs[1]);
         ok(&["store", "delete", p(&store), "c0", "--pass", "pass:pw"]);
         let m = fs::metadata(&store).unwrap();
         assert_eq!(m.mode() & 0o777, 0o640, "{ext}: mode");
@@ -286,15 +280,7 @@ fn rewriting_keeps_mode_group_owner_and_symlinks() {
         let real = real_dir.join(format!("store.{ext}"));
         fs::rename(&store, &real).unwrap();
         std::os::unix::fs::symlink(&real, &store).unwrap();
-        ok(&[
-            "store",
-            "import",
-            p(&store),
-            "--cert",
-            p(&certs[2]),
-            "--pass",
-            "pass:pw",
-        ]);
+        import_cert(&store, &certs[2]);
         assert!(
             fs::symlink_metadata(&store)
                 .unwrap()
@@ -338,15 +324,7 @@ fn rewriting_keeps_mode_group_owner_and_symlinks() {
     ]);
     assert_eq!(fs::metadata(&fresh).unwrap().mode() & 0o777, 0o600);
     let trust = t.path().join("fresh-trust.p12");
-    ok(&[
-        "store",
-        "import",
-        p(&trust),
-        "--cert",
-        p(&certs[3]),
-        "--pass",
-        "pass:pw",
-    ]);
+    import_cert(&trust, &certs[3]);
     let m = fs::metadata(&trust).unwrap().mode();
     assert_eq!((m & 0o600, m & 0o022), (0o600, 0));
 }
@@ -365,15 +343,7 @@ fn pem_keys_stay_as_they_were_encrypted() {
     let t = tempfile::tempdir().unwrap();
     let certs = certs(t.path(), 3);
     let store = pem_with_plain_key(t.path());
-    ok(&[
-        "store",
-        "import",
-        p(&store),
-        "--cert",
-        p(&certs[1]),
-        "--pass",
-        "pass:pw",
-    ]);
+    import_cert(&store, &certs[1]);
     let text = fs::read_to_string(&store).unwrap();
     assert!(text.contains("-----BEGIN PRIVATE KEY-----"), "{text}");
     assert!(!text.contains("ENCRYPTED"), "the plain key was encrypted");
@@ -405,15 +375,7 @@ fn pem_keys_stay_as_they_were_encrypted() {
     // openssl reads the plain key without a password.
     peer("openssl", &["pkey", "-in", p(&store), "-noout"]);
     // `store passwd` means it: every key is encrypted with the new password.
-    ok(&[
-        "store",
-        "passwd",
-        p(&store),
-        "--pass",
-        "pass:pw",
-        "--new-pass",
-        "pass:new",
-    ]);
+    change_password(&store, "pass:pw", "pass:new");
     let text = fs::read_to_string(&store).unwrap();
     assert!(!text.contains("-----BEGIN PRIVATE KEY-----"), "{text}");
 }
@@ -441,15 +403,7 @@ fn pem_legacy_encrypted_keys_stay_in_their_form() {
     let store = t.path().join("legacy.pem");
     let cert = fs::read_to_string(&certs[0]).unwrap();
     fs::write(&store, format!("{legacy}{cert}")).unwrap();
-    ok(&[
-        "store",
-        "import",
-        p(&store),
-        "--cert",
-        p(&certs[1]),
-        "--pass",
-        "pass:pw",
-    ]);
+    import_cert(&store, &certs[1]);
     let text = fs::read_to_string(&store).unwrap();
     assert!(
         text.contains(&legacy),
@@ -463,15 +417,7 @@ fn pem_legacy_encrypted_keys_stay_in_their_form() {
     ok(&["store", "delete", p(&store), "c1", "--pass", "pass:pw"]);
     assert!(fs::read_to_string(&store).unwrap().contains(&legacy));
     // `store passwd` re-encrypts every key with the new password (as PBES2).
-    ok(&[
-        "store",
-        "passwd",
-        p(&store),
-        "--pass",
-        "pass:pw",
-        "--new-pass",
-        "pass:new",
-    ]);
+    change_password(&store, "pass:pw", "pass:new");
     let text = fs::read_to_string(&store).unwrap();
     assert!(!text.contains("Proc-Type"), "{text}");
     peer(
@@ -497,27 +443,11 @@ fn edits_that_change_nothing_write_nothing() {
     let certs = certs(t.path(), 1);
     for ext in ["p12", "jks", "pem"] {
         let store = t.path().join(format!("same.{ext}"));
-        ok(&[
-            "store",
-            "import",
-            p(&store),
-            "--cert",
-            p(&certs[0]),
-            "--pass",
-            "pass:pw",
-        ]);
+        import_cert(&store, &certs[0]);
         let before = fs::read(&store).unwrap();
         let ino = fs::metadata(&store).unwrap().ino();
         // The same certificate again, and a rename to its own name.
-        ok(&[
-            "store",
-            "import",
-            p(&store),
-            "--cert",
-            p(&certs[0]),
-            "--pass",
-            "pass:pw",
-        ]);
+        import_cert(&store, &certs[0]);
         if ext != "pem" {
             ok(&[
                 "store",
@@ -553,15 +483,7 @@ fn a_bundle_of_thousands_of_copies_gets_numbered_aliases() {
     assert_eq!(got[4999], "c0-5000");
     // Importing the bundle adds the certificate once.
     let store = t.path().join("dedup.jks");
-    ok(&[
-        "store",
-        "import",
-        p(&store),
-        "--cert",
-        p(&bundle),
-        "--pass",
-        "pass:pw",
-    ]);
+    import_cert(&store, &bundle);
     assert_eq!(aliases(&store, "pass:pw"), ["c0"]);
 }
 
@@ -651,15 +573,7 @@ fn a_java_store_with_one_alias_twice_keeps_the_last_as_java_does() {
     let certs = certs(t.path(), 2);
     let store = t.path().join("dup.jks");
     for c in &certs {
-        ok(&[
-            "store",
-            "import",
-            p(&store),
-            "--cert",
-            p(c),
-            "--pass",
-            "pass:pw",
-        ]);
+        import_cert(&store, c);
     }
     // Rename the second entry's alias "c1" to "c0" in the file (writeUTF: u16 length, then
     // the bytes) and re-key the digest: SHA-1(password as UTF-16BE, "Mighty Aphrodite", body).
