@@ -4,7 +4,7 @@
 //! trusted entries named after their CN. Writing puts a key entry as key + chain, and each
 //! trusted certificate after a `# subject` comment line.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
@@ -169,52 +169,50 @@ fn cert_der(block: pem::PemBlock) -> Result<Vec<u8>, PemStoreError> {
     }
 }
 
-/// The PKCS#8 DER of every key the file holds unencrypted, so that rewriting the store can
-/// leave those keys unencrypted (and encrypt only keys that were encrypted, or are new).
-/// Encrypted keys of either scheme, and blocks that are not readable keys, are not listed.
-pub fn plain_keys(bytes: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
-    let Ok(blocks) = pem::parse_all(bytes) else {
-        return Vec::new();
-    };
-    blocks
-        .iter()
-        .filter(|b| KEY_LABELS.contains(&b.label.as_str()) && b.label != "ENCRYPTED PRIVATE KEY")
-        .filter_map(|b| match read_key(b, None) {
-            Ok(FoundKey {
-                data: PrivateKeyData::Pkcs8(der),
-                ..
-            }) => Some(der),
-            _ => None,
-        })
-        .collect()
+/// How the keys of a PEM file are held, so that a rewrite writes each as it was.
+#[derive(Default)]
+pub struct KeyForms {
+    /// The keys held unencrypted (by [`key_digest`]): written unencrypted again.
+    pub plain: HashSet<[u8; 32]>,
+    /// The keys held in OpenSSL's legacy encrypted form (`Proc-Type: 4,ENCRYPTED`) that
+    /// decrypt with the store password, with their blocks: written as those blocks (same
+    /// cipher, IV and password) rather than as PBES2.
+    pub legacy: KeptKeyBlocks,
 }
 
-/// The keys the file holds in OpenSSL's legacy encrypted form (`Proc-Type: 4,ENCRYPTED`),
-/// by the SHA-256 of their PKCS#8 once decrypted with `password`, each with its block as
-/// written again: a rewrite writes those keys as they were (legacy form, same cipher, same
-/// password) rather than as PBES2. Blocks that do not decrypt with `password` are not listed.
-pub fn legacy_keys(bytes: &[u8], password: &str) -> KeptKeyBlocks {
+/// Reads how `bytes` holds its keys ([`KeyForms`]); `password` opens the legacy-encrypted
+/// ones (without it none is listed). Keys PKCS#8-encrypted, and blocks that are not readable
+/// keys, are in neither set.
+pub fn key_forms(bytes: &[u8], password: Option<&str>) -> KeyForms {
+    let mut forms = KeyForms::default();
     let Ok(blocks) = pem::parse_all(bytes) else {
-        return KeptKeyBlocks::new();
+        return forms;
     };
-    blocks
+    for b in blocks
         .iter()
-        .filter(|b| {
-            KEY_LABELS.contains(&b.label.as_str())
-                && b.header("Proc-Type")
-                    .is_some_and(|v| v.contains("ENCRYPTED"))
-        })
-        .filter_map(|b| match read_key(b, Some(password)) {
-            Ok(FoundKey {
-                data: PrivateKeyData::Pkcs8(der),
-                ..
-            }) => Some((
-                key_digest(&der),
-                pem::encode_with_headers(&b.label, &b.headers, &b.der),
-            )),
-            _ => None,
-        })
-        .collect()
+        .filter(|b| KEY_LABELS.contains(&b.label.as_str()) && b.label != "ENCRYPTED PRIVATE KEY")
+    {
+        let legacy = b
+            .header("Proc-Type")
+            .is_some_and(|v| v.contains("ENCRYPTED"));
+        let pw = if legacy { password } else { None };
+        if legacy && pw.is_none() {
+            continue;
+        }
+        if let Ok(FoundKey {
+            data: PrivateKeyData::Pkcs8(der),
+            ..
+        }) = read_key(b, pw)
+        {
+            if legacy {
+                let block = pem::encode_with_headers(&b.label, &b.headers, &b.der);
+                forms.legacy.insert(key_digest(&der), block);
+            } else {
+                forms.plain.insert(key_digest(&der));
+            }
+        }
+    }
+    forms
 }
 
 /// PEM blocks to write for keys instead of encoding them, by [`key_digest`].
@@ -335,7 +333,7 @@ pub fn cert_label(der: &[u8]) -> String {
 pub struct PemWriteOptions<'a> {
     /// Encrypt keys (PBES2 AES-256) with this password; None writes unencrypted PKCS#8.
     pub key_password: Option<&'a str>,
-    /// Keys written as these blocks, whatever `key_password` says ([`legacy_keys`]).
+    /// Keys written as these blocks, whatever `key_password` says ([`KeyForms::legacy`]).
     pub kept_keys: Option<&'a KeptKeyBlocks>,
 }
 

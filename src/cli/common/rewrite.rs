@@ -125,16 +125,8 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
         _ => {
             let bytes = read_input(path)?;
             let loaded = load_bytes(path, &bytes, opts.pass.source()?, true)?;
-            let (plain_keys, legacy_keys) = if loaded.format == Format::Pem {
-                let plain = codec::pem::plain_keys(&bytes)
-                    .iter()
-                    .map(|k| codec::pem::key_digest(k))
-                    .collect();
-                let legacy = match &loaded.password {
-                    Some(pw) => codec::pem::legacy_keys(&bytes, pw),
-                    None => Default::default(),
-                };
-                (plain, legacy)
+            let keys = if loaded.format == Format::Pem {
+                codec::pem::key_forms(&bytes, loaded.password.as_deref().map(|s| s.as_str()))
             } else {
                 Default::default()
             };
@@ -144,8 +136,8 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
                 store: loaded.store,
                 password: loaded.password,
                 changed: false,
-                plain_keys,
-                legacy_keys,
+                plain_keys: keys.plain,
+                legacy_keys: keys.legacy,
                 unkept: loaded.info.unkept,
             })
         }
