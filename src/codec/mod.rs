@@ -59,6 +59,9 @@ pub struct StoreInfo {
     /// drop it, so edits refuse unless told to drop it (`--skip-unsupported`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unkept: Vec<String>,
+    /// PEM: how the file holds its keys (a rewrite writes each as it was).
+    #[serde(skip)]
+    pub pem_key_forms: pem::KeyForms,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +94,14 @@ pub fn decode(
     password: Option<&str>,
 ) -> Result<(Keystore, StoreInfo), CodecError> {
     match format {
-        Format::Pem => Ok((pem::decode(bytes, password)?, StoreInfo::default())),
+        Format::Pem => {
+            let (store, key_forms) = pem::decode_with_key_forms(bytes, password)?;
+            let info = StoreInfo {
+                pem_key_forms: key_forms,
+                ..StoreInfo::default()
+            };
+            Ok((store, info))
+        }
         Format::Jks | Format::Jceks => Ok(java::decode(format, bytes, password)?),
         Format::Pkcs12 => {
             let (store, info) = pkcs12::decode(bytes, password)?;
@@ -129,6 +139,7 @@ fn pkcs12_info(info: pkcs12::Pkcs12Info) -> StoreInfo {
         preset: info.preset,
         without_java_trust: info.trusted_without_java_attribute,
         unkept: info.unkept,
+        pem_key_forms: Default::default(),
     }
 }
 

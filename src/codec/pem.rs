@@ -66,14 +66,26 @@ struct FoundKey {
 /// PKCS#8 keys be paired by public key; without it an encrypted PKCS#8 key stays encrypted
 /// and is paired with the first certificate that is not a CA.
 pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStoreError> {
+    Ok(decode_with_key_forms(bytes, password)?.0)
+}
+
+/// [`decode`], and how the file holds its keys ([`KeyForms`]), so that a rewrite writes each
+/// key as it was.
+pub fn decode_with_key_forms(
+    bytes: &[u8],
+    password: Option<&str>,
+) -> Result<(Keystore, KeyForms), PemStoreError> {
     let blocks = pem::parse_all(bytes)?;
     let mut certs: Vec<Vec<u8>> = Vec::new();
     let mut keys: Vec<FoundKey> = Vec::new();
+    let mut forms = KeyForms::default();
     for block in blocks {
         if is_cert_label(&block.label) {
             certs.push(cert_der(block)?);
         } else if KEY_LABELS.contains(&block.label.as_str()) {
-            keys.push(read_key(&block, password)?);
+            let key = read_key(&block, password)?;
+            forms.note(&block, &key.data);
+            keys.push(key);
         }
     }
     if certs.is_empty() && keys.is_empty() {
@@ -125,7 +137,7 @@ pub fn decode(bytes: &[u8], password: Option<&str>) -> Result<Keystore, PemStore
             body: EntryBody::TrustedCert { cert },
         });
     }
-    Ok(store)
+    Ok((store, forms))
 }
 
 /// Every certificate of a PEM file, in file order, each checked to be a certificate; other
@@ -170,49 +182,33 @@ fn cert_der(block: pem::PemBlock) -> Result<Vec<u8>, PemStoreError> {
 }
 
 /// How the keys of a PEM file are held, so that a rewrite writes each as it was.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub struct KeyForms {
     /// The keys held unencrypted (by [`key_digest`]): written unencrypted again.
     pub plain: HashSet<[u8; 32]>,
-    /// The keys held in OpenSSL's legacy encrypted form (`Proc-Type: 4,ENCRYPTED`) that
-    /// decrypt with the store password, with their blocks: written as those blocks (same
-    /// cipher, IV and password) rather than as PBES2.
+    /// The keys held in OpenSSL's legacy encrypted form (`Proc-Type: 4,ENCRYPTED`), opened
+    /// with the store password, with their blocks: written as those blocks (same cipher, IV
+    /// and password) rather than as PBES2.
     pub legacy: KeptKeyBlocks,
 }
 
-/// Reads how `bytes` holds its keys ([`KeyForms`]); `password` opens the legacy-encrypted
-/// ones (without it none is listed). Keys PKCS#8-encrypted, and blocks that are not readable
-/// keys, are in neither set.
-pub fn key_forms(bytes: &[u8], password: Option<&str>) -> KeyForms {
-    let mut forms = KeyForms::default();
-    let Ok(blocks) = pem::parse_all(bytes) else {
-        return forms;
-    };
-    for b in blocks
-        .iter()
-        .filter(|b| KEY_LABELS.contains(&b.label.as_str()) && b.label != "ENCRYPTED PRIVATE KEY")
-    {
-        let legacy = b
+impl KeyForms {
+    /// Records how `block` held `key` as read from it. A key kept encrypted (PKCS#8
+    /// `ENCRYPTED PRIVATE KEY`) is in neither set.
+    fn note(&mut self, block: &pem::PemBlock, key: &PrivateKeyData) {
+        let PrivateKeyData::Pkcs8(der) = key else {
+            return;
+        };
+        if block
             .header("Proc-Type")
-            .is_some_and(|v| v.contains("ENCRYPTED"));
-        let pw = if legacy { password } else { None };
-        if legacy && pw.is_none() {
-            continue;
-        }
-        if let Ok(FoundKey {
-            data: PrivateKeyData::Pkcs8(der),
-            ..
-        }) = read_key(b, pw)
+            .is_some_and(|v| v.contains("ENCRYPTED"))
         {
-            if legacy {
-                let block = pem::encode_with_headers(&b.label, &b.headers, &b.der);
-                forms.legacy.insert(key_digest(&der), block);
-            } else {
-                forms.plain.insert(key_digest(&der));
-            }
+            let text = pem::encode_with_headers(&block.label, &block.headers, &block.der);
+            self.legacy.insert(key_digest(der), text);
+        } else {
+            self.plain.insert(key_digest(der));
         }
     }
-    forms
 }
 
 /// PEM blocks to write for keys instead of encoding them, by [`key_digest`].

@@ -125,11 +125,7 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
         _ => {
             let bytes = read_input(path)?;
             let loaded = load_bytes(path, &bytes, opts.pass.source()?, true)?;
-            let keys = if loaded.format == Format::Pem {
-                codec::pem::key_forms(&bytes, loaded.password.as_deref().map(|s| s.as_str()))
-            } else {
-                Default::default()
-            };
+            let keys = loaded.info.pem_key_forms;
             Ok(StoreEdit {
                 format: loaded.format,
                 compat: opts.compat.or(loaded.info.preset),
