@@ -59,7 +59,7 @@ impl Cert {
         let name_constraints =
             ext(oids::EXT_NAME_CONSTRAINTS).and_then(|v| NameConstraints::from_der(v).ok());
         Some(Cert {
-            facts: CertFacts::of(der),
+            facts: CertFacts::from_parsed(der, &cert),
             subject: name::to_rfc4514(tbs.subject()),
             not_before: v.not_before.to_unix_duration().as_secs() as i64,
             not_after: v.not_after.to_unix_duration().as_secs() as i64,

@@ -39,17 +39,15 @@ pub struct CertFacts {
 
 impl CertFacts {
     pub fn of(der: &[u8]) -> Option<CertFacts> {
-        let (issuer, subject) = signed::cert_issuer_subject(der)?;
-        let mut facts = CertFacts {
-            subject: subject.to_vec(),
-            issuer: issuer.to_vec(),
-            ski: None,
-            aki: None,
-            spki: None,
-        };
-        let Ok(cert) = Certificate::from_der(der) else {
-            return Some(facts);
-        };
+        match Certificate::from_der(der) {
+            Ok(cert) => CertFacts::from_parsed(der, &cert),
+            Err(_) => CertFacts::names_only(der),
+        }
+    }
+
+    /// [`CertFacts::of`] for a certificate the caller has already parsed from `der`.
+    pub fn from_parsed(der: &[u8], cert: &Certificate) -> Option<CertFacts> {
+        let mut facts = CertFacts::names_only(der)?;
         let tbs = cert.tbs_certificate();
         let ext = |oid| {
             tbs.extensions()
@@ -64,6 +62,18 @@ impl CertFacts {
             .and_then(|a| a.key_identifier.map(|k| k.as_bytes().to_vec()));
         facts.spki = der::Encode::to_der(tbs.subject_public_key_info()).ok();
         Some(facts)
+    }
+
+    /// The issuer and subject as they are in `der`, nothing else.
+    fn names_only(der: &[u8]) -> Option<CertFacts> {
+        let (issuer, subject) = signed::cert_issuer_subject(der)?;
+        Some(CertFacts {
+            subject: subject.to_vec(),
+            issuer: issuer.to_vec(),
+            ski: None,
+            aki: None,
+            spki: None,
+        })
     }
 
     pub fn self_issued(&self) -> bool {
@@ -90,8 +100,10 @@ pub fn names_match(a: &[u8], b: &[u8]) -> bool {
     if a == b {
         return true;
     }
+    // The bytes differ, so only the RFC 5280 keys can make the names equal
+    // (`names_equal` would compare re-encodings of these same bytes first).
     match (Name::from_der(a), Name::from_der(b)) {
-        (Ok(x), Ok(y)) => name::names_equal(&x, &y),
+        (Ok(x), Ok(y)) => name::comparison_key(&x) == name::comparison_key(&y),
         _ => false,
     }
 }

@@ -30,7 +30,7 @@ impl PoolCert {
     /// Parses a DER certificate; the error says why it is not one.
     pub fn parse(der: &[u8], source: Source) -> Result<PoolCert, String> {
         let cert = Certificate::from_der(der).map_err(|e| e.to_string())?;
-        let facts = CertFacts::of(der).ok_or("malformed TBSCertificate")?;
+        let facts = CertFacts::from_parsed(der, &cert).ok_or("malformed TBSCertificate")?;
         Ok(PoolCert {
             subject: to_rfc4514(cert.tbs_certificate().subject()),
             der: der.to_vec(),
