@@ -126,7 +126,8 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn key_text(k: &crate::store::summary::KeySummary) -> String {
+/// A key's algorithm and size or curve: `EC P-256`, `RSA 2048`, `?` when unknown.
+pub fn key_text(k: &crate::store::summary::KeySummary) -> String {
     let alg = k.algorithm.clone().unwrap_or_else(|| "?".into());
     match (&k.curve, k.bits) {
         (Some(c), _) => format!("{alg} {c}"),
@@ -159,7 +160,8 @@ pub fn truncate(s: &str, max: usize) -> String {
     t
 }
 
-fn pad(s: &str, width: usize) -> String {
+/// `s` padded with spaces to `width` characters.
+pub fn pad(s: &str, width: usize) -> String {
     let n = s.chars().count();
     format!("{s}{}", " ".repeat(width.saturating_sub(n)))
 }

@@ -2,6 +2,7 @@
 //! totals line (`list_line`), or with `--long` a header with the store's protection and
 //! warnings then a block per entry, or streamed JSON.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use super::list_line;
 use super::pass::PassArg;
 use super::render::escape;
 use super::stores::{Loaded, load_bytes};
-use crate::codec::{self, StoreInfo};
+use crate::codec;
 use crate::store::summary::{self, EntrySummary};
 use crate::store::{EntryBody, EntryKind, Format, SecretEntryData};
 
@@ -34,19 +35,27 @@ pub fn show_store(
     let mut loaded = load_bytes(path, &bytes, pass.source()?, false)?;
     drop(bytes);
     describe_secrets(&mut loaded);
+    // Looked up once per entry: a truststore `openssl pkcs12 -export` wrote has every
+    // trusted alias in it.
+    let no_java_trust: HashSet<&str> = loaded
+        .info
+        .without_java_trust
+        .iter()
+        .map(String::as_str)
+        .collect();
     // Entries are summarised one at a time, so a 10,000-entry store never has all its
     // summaries in memory at once (the one-line listing keeps only its short rows, to align
     // the columns).
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match style {
-        ListStyle::Json => write_list_json(&mut out, &loaded)?,
+        ListStyle::Json => write_list_json(&mut out, &loaded, &no_java_trust)?,
         ListStyle::Long => {
             write_list_header(&mut out, &loaded)?;
             for e in &loaded.store.entries {
-                write_list_entry(&mut out, &summary::summarize(e), &loaded.info)?;
+                write_list_entry(&mut out, &summary::summarize(e), &no_java_trust)?;
             }
         }
-        ListStyle::Lines => write_lines(&mut out, &loaded)?,
+        ListStyle::Lines => write_lines(&mut out, &loaded, &no_java_trust)?,
     }
     out.flush()?;
     Ok(())
@@ -61,7 +70,11 @@ struct JsonEntry<'a> {
     java_trust_attribute: Option<bool>,
 }
 
-fn write_list_json(out: &mut impl Write, loaded: &Loaded) -> anyhow::Result<()> {
+fn write_list_json(
+    out: &mut impl Write,
+    loaded: &Loaded,
+    no_java_trust: &HashSet<&str>,
+) -> anyhow::Result<()> {
     let head = serde_json::json!({
         "format": loaded.format,
         "integrity_checked": loaded.info.integrity_checked,
@@ -78,7 +91,7 @@ fn write_list_json(out: &mut impl Write, loaded: &Loaded) -> anyhow::Result<()> 
     for (i, e) in loaded.store.entries.iter().enumerate() {
         let s = summary::summarize(e);
         let java = (loaded.format == Format::Pkcs12 && s.kind == EntryKind::TrustedCert)
-            .then(|| !loaded.info.without_java_trust.contains(&s.alias));
+            .then(|| !no_java_trust.contains(s.alias.as_str()));
         out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
         serde_json::to_writer(
             &mut *out,
@@ -94,7 +107,11 @@ fn write_list_json(out: &mut impl Write, loaded: &Loaded) -> anyhow::Result<()> 
 
 /// One line per entry (rows are small, so all are kept to align the columns), the totals,
 /// then the store's warnings.
-fn write_lines(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<()> {
+fn write_lines(
+    out: &mut impl Write,
+    loaded: &Loaded,
+    no_java_trust: &HashSet<&str>,
+) -> std::io::Result<()> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let rows: Vec<list_line::Row> = loaded
         .store
@@ -104,7 +121,7 @@ fn write_lines(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<()> {
             let s = summary::summarize(e);
             let no_trust = loaded.format == Format::Pkcs12
                 && s.kind == EntryKind::TrustedCert
-                && loaded.info.without_java_trust.contains(&s.alias);
+                && no_java_trust.contains(s.alias.as_str());
             list_line::row(&s, now, no_trust)
         })
         .collect();
@@ -134,21 +151,10 @@ fn write_list_header(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<(
 fn write_list_entry(
     out: &mut impl Write,
     e: &EntrySummary,
-    info: &StoreInfo,
+    no_java_trust: &HashSet<&str>,
 ) -> std::io::Result<()> {
-    let key = e
-        .key
-        .as_ref()
-        .map(|k| {
-            let alg = k.algorithm.clone().unwrap_or_else(|| "?".into());
-            match (&k.curve, k.bits) {
-                (Some(c), _) => format!("{alg} {c}"),
-                (None, Some(b)) => format!("{alg} {b}"),
-                _ => alg,
-            }
-        })
-        .unwrap_or_default();
-    let note = if info.without_java_trust.contains(&e.alias) {
+    let key = e.key.as_ref().map(list_line::key_text).unwrap_or_default();
+    let note = if no_java_trust.contains(e.alias.as_str()) {
         "  (no Java trust attribute: Java does not list it)"
     } else {
         ""

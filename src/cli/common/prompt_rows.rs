@@ -7,7 +7,7 @@ use std::fmt;
 
 use dialoguer::theme::{SimpleTheme, Theme};
 
-use super::list_line::truncate;
+use super::list_line::{pad, truncate};
 use super::render::escape;
 
 /// One candidate's cells, before layout.
@@ -58,11 +58,7 @@ pub fn layout(cells: &[Cells], width: usize) -> Vec<String> {
             let line = parts
                 .iter()
                 .zip(w)
-                .map(|(s, width)| {
-                    let t = truncate(s, width);
-                    let n = t.chars().count();
-                    format!("{t}{}", " ".repeat(width.saturating_sub(n)))
-                })
+                .map(|(s, width)| pad(&truncate(s, width), width))
                 .collect::<Vec<_>>()
                 .join("  ");
             // Whatever the squeeze left (a very narrow terminal) is cut, never wrapped.
