@@ -18,10 +18,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::io::{read_input, shown};
+use super::io::shown;
 use super::pass::{KeyPasswords, PassArg};
 use super::render::escape;
-use super::stores::{CompatArg, encode_store, file_mode, load_bytes, target_format, unlock_all};
+use super::stores::{
+    CompatArg, encode_store, file_mode, load_store_for_keys, target_format, unlock_all,
+};
 use crate::codec;
 use crate::fsio;
 use crate::secret::{self, Secret};
@@ -123,8 +125,7 @@ fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {
     match &opts.create {
         Some(new) if !path.exists() => create(path, opts, new),
         _ => {
-            let bytes = read_input(path)?;
-            let loaded = load_bytes(path, &bytes, opts.pass.source()?, true)?;
+            let loaded = load_store_for_keys(path, opts.pass)?;
             let keys = loaded.info.pem_key_forms;
             Ok(StoreEdit {
                 format: loaded.format,
@@ -224,8 +225,9 @@ fn encode_as_it_was(
         for entry in &mut ed.store.entries {
             if let EntryBody::PrivateKey { key, .. } = &mut entry.body
                 && let PrivateKeyData::Pkcs8(der) = key
-                && !ed.plain_keys.contains(&codec::pem::key_digest(der))
-                && !ed.legacy_keys.contains_key(&codec::pem::key_digest(der))
+                && let digest = codec::pem::key_digest(der)
+                && !ed.plain_keys.contains(&digest)
+                && !ed.legacy_keys.contains_key(&digest)
             {
                 *key = PrivateKeyData::Encrypted(codec::pem::protect_key(der, pw, &entry.alias)?);
             }

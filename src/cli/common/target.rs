@@ -7,10 +7,9 @@ use std::path::Path;
 use anyhow::{Context, bail};
 
 use super::exit::{self, ExitError};
-use super::io::read_input;
 use super::pass::PassArg;
 use super::render::escape;
-use super::stores::{integrity_warning, load_bytes};
+use super::stores::{integrity_warning, load_store};
 use crate::probe::{self, anchors};
 use crate::store::Format;
 
@@ -54,15 +53,11 @@ pub fn trust_anchors(
     let found = match path {
         None => anchors::system(),
         Some(path) => {
-            let bytes = read_input(path)?;
-            let loaded = load_bytes(
+            let loaded = load_store(
                 path,
-                &bytes,
-                PassArg {
+                &PassArg {
                     pass: pass.cloned(),
-                }
-                .source()?,
-                false,
+                },
             )?;
             if loaded.format == Format::Pkcs12 && !loaded.info.integrity_checked {
                 eprintln!(
