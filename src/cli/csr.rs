@@ -48,7 +48,7 @@ pub struct CsrNewArgs {
     /// Where to write the new key (required when --key is not given; - prints it)
     #[arg(long, value_name = "FILE")]
     pub key_out: Option<PathBuf>,
-    /// Password of --key, or to encrypt the new key written to --key-out
+    // Password of --key, or to encrypt the new key written to --key-out (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// Write the request here instead of stdout (- is stdout)

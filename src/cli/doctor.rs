@@ -33,7 +33,7 @@ pub struct DoctorArgs {
     /// Files, CA directories or folders to check
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Password for the stores and encrypted keys (unless --pass-map names one)
+    // Password for the stores and encrypted keys (unless --pass-map names one) (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// File of 'GLOB SOURCE' lines giving each store its password source (first match wins)
@@ -132,10 +132,7 @@ pub fn run(a: DoctorArgs) -> anyhow::Result<()> {
         .iter()
         .map(|t| parse_target(t).map(|(host, port)| LiveTarget { host, port }))
         .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(|e| ExitError {
-            code: exit::USAGE,
-            message: format!("--connect: {e:#}"),
-        })?;
+        .map_err(|e| exit::usage(format!("--connect: {e:#}")))?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let report = doctor::check(
         &a.paths,
@@ -147,10 +144,7 @@ pub fn run(a: DoctorArgs) -> anyhow::Result<()> {
             connect,
         },
     )
-    .map_err(|e| ExitError {
-        code: exit::USAGE,
-        message: e.to_string(),
-    })?;
+    .map_err(|e| exit::usage(e.to_string()))?;
     let text = match format {
         OutputFormat::Text => render_text(&report),
         OutputFormat::Json => render_json(&report)?,

@@ -51,7 +51,7 @@ pub struct VerifyArgs {
     /// UTC) or @UNIX_SECONDS; default now
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub at: Option<i64>,
-    /// Password of keystores given as CERT, --chain or --trust
+    // Password of keystores given as CERT, --chain or --trust (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// Print JSON (schema in docs/json.md)

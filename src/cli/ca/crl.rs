@@ -22,7 +22,7 @@ pub struct CrlArgs {
     /// Write the CRL (PEM) here instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Password source for the CA key
+    // Password source for the CA key (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// Replace an existing output file

@@ -36,7 +36,7 @@ pub struct InitArgs {
     /// Validity in days [default: 3650 for a root, 1825 for an intermediate]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub days: Option<u32>,
-    /// Encrypt the CA key with this password (pass:, env:, file:, fd:, stdin; alone: prompt)
+    // Encrypt the CA key with this password (pass:, env:, file:, fd:, stdin; alone: prompt) (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// Create an intermediate CA signed by the CA in this directory

@@ -45,7 +45,7 @@ pub struct IssueArgs {
     /// Directory for NAME.key and NAME.crt (created when missing)
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
-    /// Password source for the CA key
+    // Password source for the CA key (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// Replace existing output files

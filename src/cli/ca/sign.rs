@@ -43,7 +43,7 @@ pub struct SignArgs {
     /// Append the CA chain (intermediates, not the root) after the certificate
     #[arg(long)]
     pub chain: bool,
-    /// Password source for the CA key
+    // Password source for the CA key (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// Replace an existing output file

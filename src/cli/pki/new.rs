@@ -45,7 +45,7 @@ pub struct PkiNewArgs {
         value_parser = KeyTypeParser
     )]
     pub key_type: KeyType,
-    /// Password for the stores and CA keys (default: generated into DIR/password.txt)
+    // Password for the stores and CA keys (default: generated into DIR/password.txt) (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// Also write server.jks, CLIENT.jks and truststore.jks

@@ -25,7 +25,7 @@ use crate::store::Format;
 pub struct ShowArgs {
     /// File to inspect (- reads stdin)
     pub file: PathBuf,
-    /// Password for an encrypted key (without it, an encrypted key is shown undecrypted)
+    // Password for an encrypted key (without it, an encrypted key is shown undecrypted) (clap shows PassArg's own help)
     #[command(flatten)]
     pub pass: PassArg,
     /// Print JSON (schema in docs/json.md)

@@ -43,15 +43,11 @@ pub fn run(a: StoreRenameArgs) -> anyhow::Result<()> {
             );
         }
         let cs = ed.format.caps().case_sensitive_aliases;
-        let before = Some(
-            ed.store.entries[find_entry(&ed.store, &a.old, cs)
-                .with_context(|| a.store.display().to_string())?]
-            .alias
-            .clone(),
-        );
+        let i = find_entry(&ed.store, &a.old, cs).with_context(|| a.store.display().to_string())?;
+        let before = ed.store.entries[i].alias.clone();
         let stored = ops::rename(&mut ed.store, ed.format, &a.old, &a.new)?;
         // Renaming an entry to its own name leaves the file as it is.
-        if before.as_deref() != Some(stored.as_str()) {
+        if before != stored {
             ed.mark_changed();
         }
         Ok(stored)
