@@ -19,6 +19,9 @@ BENCHES=$PWD/benches
 ROUNDS=${1:-31}
 shift || true
 SECTIONS=${*:-keys csr pki stores java select ca doctor}
+has_section() { # has_section NAME...: whether any of them was asked for
+  local n; for n; do [[ " $SECTIONS " == *" $n "* ]] && return 0; done; return 1
+}
 cargo build --release --quiet --bins --examples
 KC=$PWD/target/release/keychest
 MAKE_STORE=$PWD/target/release/examples/make_store
@@ -108,7 +111,7 @@ kt_pki_files() { # the same stores by a keytool script (keytool cannot write PEM
   cp root.crt ca-bundle.pem; cd ..
 }
 
-if [[ " $SECTIONS " == *" stores "* || " $SECTIONS " == *" select "* || " $SECTIONS " == *" java "* ]]; then
+if has_section stores select java; then
   echo "making benchmark stores..." >&2
   "$MAKE_STORE" trust pkcs12 5000 trust5000.p12 changeit
   "$MAKE_STORE" trust jks 5000 trust5000.jks changeit
@@ -133,12 +136,15 @@ make_bigca() {
       print s, "V", "2030-01-01T00:00:00Z", "-", "-", "CN=host" i ".bench", "DNS:host" i ".bench", "certs/" s ".pem" } }' > bigca/index.tsv
   "$KC" csr new --key ec.key --subject "CN=bench.example.org" --out bench.csr 2>/dev/null
 }
-if [[ " $SECTIONS " == *" ca "* ]]; then make_bigca; fi
-if [[ " $SECTIONS " == *" doctor "* ]]; then
-  # 1,000 stores (700 PKCS#12, 300 JKS) of 50 certificates each: 50,000 certificates.
+# The doctor section's fleet, made once for it and for the growth section:
+# 1,000 stores (700 PKCS#12, 300 JKS) of 50 certificates each: 50,000 certificates.
+make_fleet() {
+  [ -d fleet ] && return 0
   echo "making the doctor tree..." >&2
   "$MAKE_DOCTOR_TREE" fleet 1000 50 changeit
-fi
+}
+if has_section ca; then make_bigca; fi
+if has_section doctor; then make_fleet; fi
 peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
 for ((i = 0; i < ROUNDS; i++)); do
@@ -212,9 +218,6 @@ row3() { # row3 TASK KC PEER1 PEER2 : keychest, peer1, peer2 and both ratios
   printf '| %s | %s | %s | %s | %s× | %s× |\n' "$1" "$k" "$a" "$b" \
     "$(awk -v k="$k" -v o="$a" 'BEGIN{printf "%.1f", o/k}')" "$(awk -v k="$k" -v o="$b" 'BEGIN{printf "%.1f", o/k}')"
 }
-has_section() { # has_section NAME...: whether any of them was asked for
-  local n; for n; do [[ " $SECTIONS " == *" $n "* ]] && return 0; done; return 1
-}
 if has_section keys csr; then
   echo "Medians over $ROUNDS interleaved rounds (RSA-4096: $(( (ROUNDS + 2) / 3 ))), whole processes, ms."
   echo
@@ -272,7 +275,7 @@ for s in $SECTIONS; do
       ;;
   esac
 done
-if [[ " $SECTIONS " == *" stores "* || " $SECTIONS " == *" java "* ]]; then
+if has_section stores java; then
   echo
   echo "Peak memory (max RSS, KiB): store file sizes in bytes for reference"
   echo
@@ -283,7 +286,7 @@ if [[ " $SECTIONS " == *" stores "* || " $SECTIONS " == *" java "* ]]; then
   echo "| convert 150-entry JKS to PKCS#12 | $(peak_kb "$KC" store convert cacerts150.jks c.p12 --pass pass:changeit --force) | keytool $(peak_kb bash -c "rm -f c3.p12; keytool -importkeystore -srckeystore cacerts150.jks -srcstorepass changeit -destkeystore c3.p12 -deststoretype PKCS12 -deststorepass changeit -noprompt") | $(stat -c %s cacerts150.jks) |"
   echo "| select over 10,000 PKCS#12 key entries | $(peak_kb "$KC" select --store keys10000.p12 --pass pass:changeit --ca-names names100.pem --first) | - | $(stat -c %s keys10000.p12) |"
 fi
-if [[ " $SECTIONS " == *" growth "* ]]; then
+if has_section growth; then
   # shellcheck source=benches/growth.sh
   source "$BENCHES/growth.sh"
 fi

@@ -1,5 +1,5 @@
 # The "growth" section of benches/bench.sh (sourced by it, in its working folder, with KC,
-# MAKE_STORE, MAKE_DOCTOR_TREE, ROUNDS and its helpers set): inputs that once made keychest
+# MAKE_STORE, ROUNDS and its helpers (make_bigca, make_fleet) set): inputs that once made keychest
 # slow down faster than linearly (issue 11), and doctor's folder of stores. Each case runs ROUNDS times,
 # interleaved with the same case run by an older keychest (KC_OLD=PATH, optional) and by
 # openssl/keytool where they do the same work. Every run is capped at GROW_CAP seconds
@@ -36,6 +36,11 @@ grow_run() {
     SAMPLES[$label]+="$(( (t1 - t0) / 1000 )) "
   fi
 }
+# grow_stats "SAMPLES_US...": "median min max" in ms.
+grow_stats() {
+  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n | awk '{a[NR]=$1/1000}
+    END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f %.3f %.3f\n", m, a[1], a[NR]}'
+}
 # grow_cell LABEL: "median (min–max)" in ms, or why there is no number.
 grow_cell() {
   local state=${GROW_STATE[$1]:-} s=${SAMPLES[$1]:-}
@@ -43,16 +48,18 @@ grow_cell() {
   elif [ -n "$state" ]; then printf 'failed (%s)' "$state"
   elif [ -z "$s" ]; then printf '–'
   else
-    tr ' ' '\n' <<<"$s" | grep -v '^$' | sort -n | awk '{a[NR]=$1/1000}
-      END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.0f (%.0f–%.0f)", m, a[1], a[NR]}'
+    local m lo hi
+    read -r m lo hi <<<"$(grow_stats "$s")"
+    printf '%.0f (%.0f–%.0f)' "$m" "$lo" "$hi"
   fi
 }
 # grow_met LABEL TARGET_MS: whether keychest's median is within the target.
 grow_met() {
   local s=${SAMPLES[$1]:-}
   if [ -n "${GROW_STATE[$1]:-}" ] || [ -z "$s" ]; then printf 'no'; return; fi
-  tr ' ' '\n' <<<"$s" | grep -v '^$' | sort -n | awk -v t="$2" '{a[NR]=$1/1000}
-    END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; print (m <= t) ? "yes" : "no"}'
+  local m
+  read -r m _ <<<"$(grow_stats "$s")"
+  awk -v m="$m" -v t="$2" 'BEGIN {print (m <= t) ? "yes" : "no"}'
 }
 
 echo "making growth inputs..." >&2
@@ -120,7 +127,7 @@ fi
 HAVE_DOCTOR=
 if grow_wants doctor && "$KC" doctor --help >/dev/null 2>&1; then
   HAVE_DOCTOR=1
-  "$MAKE_DOCTOR_TREE" doctor1000 1000 50 changeit
+  make_fleet
 fi
 
 for ((i = 0; i < ROUNDS; i++)); do
@@ -148,7 +155,7 @@ for ((i = 0; i < ROUNDS; i++)); do
     grow_run kdf-$who 1 "$B" key pub hostile.pem --pass pass:x
     if [ $who = new ] && [ -n "$HAVE_DOCTOR" ]; then
       # Exit 3 is "errors found" (the stores' CA is absent), a finished check all the same.
-      grow_run doctor-new "0 3" "$B" doctor doctor1000 --pass pass:changeit
+      grow_run doctor-new "0 3" "$B" doctor fleet --pass pass:changeit
     fi
   done
   grow_run list-leaf-p12-os 0 openssl pkcs12 -in leaf10000.p12 -nokeys -passin pass:changeit -out /dev/null
