@@ -378,17 +378,7 @@ pub fn cert_summary(cert: &Certificate, der: &[u8]) -> CertSummary {
     let tbs = cert.tbs_certificate();
     let exts: &[Extension] = tbs.extensions().map(|e| e.as_slice()).unwrap_or(&[]);
     let self_signed = signed::cert_issuer_subject(der).is_some_and(|(i, s)| i == s)
-        && signed::tbs_bytes(der).is_some_and(|t| {
-            cert.signature().as_bytes().is_some_and(|sig| {
-                verify::verify_signature(
-                    tbs.subject_public_key_info(),
-                    cert.signature_algorithm(),
-                    t,
-                    sig,
-                )
-                .is_ok()
-            })
-        });
+        && verify::cert_signed_by(cert, der, tbs.subject_public_key_info()).is_ok();
     CertSummary {
         subject: to_rfc4514(tbs.subject()),
         issuer: to_rfc4514(tbs.issuer()),

@@ -66,6 +66,37 @@ struct PssParams {
     _trailer: Option<u32>,
 }
 
+/// Verifies the signature of a signed DER object (`SEQUENCE { tbs, algorithm, BIT STRING }`:
+/// a certificate, CRL or CSR) with `spki`; `what` names the object when it is malformed.
+pub fn verify_signed(
+    der: &[u8],
+    alg: &AlgorithmIdentifierOwned,
+    sig: &der::asn1::BitString,
+    spki: &SubjectPublicKeyInfoOwned,
+    what: &str,
+) -> Result<(), String> {
+    let tbs = super::signed::tbs_bytes(der).ok_or_else(|| format!("malformed {what}"))?;
+    let sig = sig
+        .as_bytes()
+        .ok_or("the signature BIT STRING has unused bits")?;
+    verify_signature(spki, alg, tbs, sig).map_err(|e| e.to_string())
+}
+
+/// [`verify_signed`] for a certificate parsed from `der`, with the key `spki`.
+pub fn cert_signed_by(
+    cert: &x509_cert::Certificate,
+    der: &[u8],
+    spki: &SubjectPublicKeyInfoOwned,
+) -> Result<(), String> {
+    verify_signed(
+        der,
+        cert.signature_algorithm(),
+        cert.signature(),
+        spki,
+        "certificate",
+    )
+}
+
 /// Verifies `sig` over `msg` made with `alg` by the holder of `spki`.
 pub fn verify_signature(
     spki: &SubjectPublicKeyInfoOwned,

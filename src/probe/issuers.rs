@@ -7,23 +7,43 @@ use der::Decode;
 use x509_cert::Certificate;
 
 use crate::pki::chain::{CertFacts, names_match};
-use crate::pki::{inspect, signed, verify};
+use crate::pki::{inspect, verify};
 use crate::store::CertDer;
+
+/// What the walk needs of a sent certificate, parsed once.
+struct Sent {
+    cert: Certificate,
+    facts: CertFacts,
+    ca: bool,
+}
+
+impl Sent {
+    fn parse(der: &[u8]) -> Option<Sent> {
+        let cert = Certificate::from_der(der).ok()?;
+        Some(Sent {
+            facts: CertFacts::from_parsed(der, &cert)?,
+            ca: is_ca_cert(&cert, der),
+            cert,
+        })
+    }
+}
 
 /// Indices (0-based, into `chain`) of the CAs that verifiably issued the chain, from the
 /// leaf's issuer up; the last is the top-most.
 pub fn verified_cas(chain: &[CertDer]) -> Vec<usize> {
+    let sent: Vec<Option<Sent>> = chain.iter().map(|d| Sent::parse(d)).collect();
     let mut path = Vec::new();
     let mut current = 0;
     while path.len() < chain.len() {
-        let next = (0..chain.len()).find(|&j| {
-            j != current && !path.contains(&j) && j != 0 && is_ca(&chain[j]) && {
-                issued(&chain[current], &chain[j])
-            }
+        let next = (1..chain.len()).find(|&j| {
+            j != current
+                && !path.contains(&j)
+                && sent[j].as_ref().is_some_and(|s| s.ca)
+                && issued(&chain[current], sent[current].as_ref(), sent[j].as_ref())
         });
         let Some(j) = next else { break };
         path.push(j);
-        if CertFacts::of(&chain[j]).is_some_and(|f| f.self_issued()) {
+        if sent[j].as_ref().is_some_and(|s| s.facts.self_issued()) {
             break;
         }
         current = j;
@@ -45,36 +65,28 @@ pub fn why_not(chain: &[CertDer], index: usize) -> String {
 
 /// Whether the certificate says basicConstraints CA:TRUE.
 pub fn is_ca(der: &[u8]) -> bool {
-    inspect::certificate(der).is_ok_and(|c| {
-        c.extensions
-            .basic_constraints
-            .as_ref()
-            .is_some_and(|b| b.ca)
-    })
+    Certificate::from_der(der).is_ok_and(|c| is_ca_cert(&c, der))
 }
 
-/// Whether `parent` issued `child`: names match and the signature verifies.
-fn issued(child: &[u8], parent: &[u8]) -> bool {
-    let (Some(c), Some(p)) = (CertFacts::of(child), CertFacts::of(parent)) else {
+fn is_ca_cert(cert: &Certificate, der: &[u8]) -> bool {
+    inspect::cert_summary(cert, der)
+        .extensions
+        .basic_constraints
+        .as_ref()
+        .is_some_and(|b| b.ca)
+}
+
+/// Whether `parent` issued `child` (DER `child_der`): names match and the signature
+/// verifies.
+fn issued(child_der: &[u8], child: Option<&Sent>, parent: Option<&Sent>) -> bool {
+    let (Some(c), Some(p)) = (child, parent) else {
         return false;
     };
-    if !names_match(&c.issuer, &p.subject) {
-        return false;
-    }
-    let (Ok(child_cert), Ok(parent_cert)) =
-        (Certificate::from_der(child), Certificate::from_der(parent))
-    else {
-        return false;
-    };
-    let (Some(tbs), Some(sig)) = (signed::tbs_bytes(child), child_cert.signature().as_bytes())
-    else {
-        return false;
-    };
-    verify::verify_signature(
-        parent_cert.tbs_certificate().subject_public_key_info(),
-        child_cert.signature_algorithm(),
-        tbs,
-        sig,
-    )
-    .is_ok()
+    names_match(&c.facts.issuer, &p.facts.subject)
+        && verify::cert_signed_by(
+            &c.cert,
+            child_der,
+            p.cert.tbs_certificate().subject_public_key_info(),
+        )
+        .is_ok()
 }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::pool::PoolCert;
-use crate::pki::{signed, verify};
+use crate::pki::verify;
 
 /// Longest path (certificates, anchor included) the builder will consider.
 pub const MAX_DEPTH: usize = 10;
@@ -57,19 +57,11 @@ impl Signatures {
 }
 
 fn verify_cert(child: &PoolCert, issuer: &PoolCert) -> Result<(), String> {
-    let tbs = signed::tbs_bytes(&child.der).ok_or("malformed certificate")?;
-    let sig = child
-        .cert
-        .signature()
-        .as_bytes()
-        .ok_or("the signature BIT STRING has unused bits")?;
-    verify::verify_signature(
+    verify::cert_signed_by(
+        &child.cert,
+        &child.der,
         issuer.cert.tbs_certificate().subject_public_key_info(),
-        child.cert.signature_algorithm(),
-        tbs,
-        sig,
     )
-    .map_err(|e| e.to_string())
 }
 
 /// Builds the best path for `pool[0]`: a path to an anchor whose signatures all verify if

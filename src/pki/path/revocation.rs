@@ -11,7 +11,7 @@ use super::report::{Failure, Outcome};
 use crate::pki::chain::names_match;
 use crate::pki::inspect::{self, rfc3339};
 use crate::pki::name::{hex_lower, to_rfc4514};
-use crate::pki::{oids, signed, verify};
+use crate::pki::{oids, verify};
 
 /// A parsed CRL.
 pub struct Crl {
@@ -37,19 +37,13 @@ impl Crl {
     }
 
     fn verify_by(&self, issuer: &PoolCert) -> Result<(), String> {
-        let tbs = signed::tbs_bytes(&self.der).ok_or("malformed CRL")?;
-        let sig = self
-            .list
-            .signature
-            .as_bytes()
-            .ok_or("the signature BIT STRING has unused bits")?;
-        verify::verify_signature(
-            issuer.cert.tbs_certificate().subject_public_key_info(),
+        verify::verify_signed(
+            &self.der,
             &self.list.signature_algorithm,
-            tbs,
-            sig,
+            &self.list.signature,
+            issuer.cert.tbs_certificate().subject_public_key_info(),
+            "CRL",
         )
-        .map_err(|e| e.to_string())
     }
 }
 
