@@ -216,13 +216,8 @@ pub fn display(n: &GeneralName) -> String {
         GeneralName::IpAddress(o) if matches!(o.as_bytes().len(), 8 | 32) => {
             let b = o.as_bytes();
             let (a, m) = b.split_at(b.len() / 2);
-            let addr = if a.len() == 4 {
-                IpAddr::from(<[u8; 4]>::try_from(a).unwrap_or_default())
-            } else {
-                IpAddr::from(<[u8; 16]>::try_from(a).unwrap_or_default())
-            };
             let ones: u32 = m.iter().map(|x| x.count_ones()).sum();
-            format!("IP:{addr}/{ones}")
+            format!("IP:{}/{ones}", san::ip_text(a))
         }
         other => san::display(other),
     }
@@ -249,11 +244,11 @@ pub fn local_defaults(hosts: &[GeneralName]) -> Constraints {
                 let s = s.strip_prefix('*').unwrap_or(&s).to_string();
                 Ia5String::new(&s).ok().map(GeneralName::DnsName)
             }
-            GeneralName::IpAddress(o) => {
-                let text = san::display(h);
-                let addr = text.trim_start_matches("IP Address:");
-                let bits = o.as_bytes().len() * 8;
-                parse(&format!("{addr}/{bits}")).ok()
+            // A single-address range: the address, then an all-ones mask.
+            GeneralName::IpAddress(o) if matches!(o.as_bytes().len(), 4 | 16) => {
+                let mut range = o.as_bytes().to_vec();
+                range.resize(range.len() * 2, 0xff);
+                OctetString::new(range).ok().map(GeneralName::IpAddress)
             }
             _ => None,
         };

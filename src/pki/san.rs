@@ -155,7 +155,7 @@ pub fn display(name: &GeneralName) -> String {
     }
 }
 
-fn ip_text(bytes: &[u8]) -> String {
+pub(crate) fn ip_text(bytes: &[u8]) -> String {
     match bytes.len() {
         4 => IpAddr::from(<[u8; 4]>::try_from(bytes).unwrap_or_default()).to_string(),
         16 => IpAddr::from(<[u8; 16]>::try_from(bytes).unwrap_or_default()).to_string(),
