@@ -11,6 +11,7 @@ use keychest::pki::{cert, signed};
 mod common;
 
 use common::server::free_port;
+use common::{chmod, ok_in, text};
 
 const KC: &str = env!("CARGO_BIN_EXE_keychest");
 
@@ -20,15 +21,6 @@ fn run(dir: &Path, prog: &str, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Runs keychest in `dir` and asserts success.
@@ -52,12 +44,6 @@ fn kc_fails(dir: &Path, args: &[&str], want: &str) -> Output {
         .find(|l| l.starts_with("keychest: error:"))
         .unwrap_or_else(|| panic!("no error line: {}", text(&o)));
     assert!(line.contains(want), "error {line:?} lacks {want:?}");
-    o
-}
-
-fn ok(dir: &Path, prog: &str, args: &[&str]) -> Output {
-    let o = run(dir, prog, args);
-    assert!(o.status.success(), "{prog} {args:?} failed: {}", text(&o));
     o
 }
 
@@ -108,7 +94,7 @@ fn verify(dir: &Path, purpose: Option<&str>, leaf: &str) {
         args.extend(["-purpose", p]);
     }
     args.push(leaf);
-    let o = ok(dir, "openssl", &args);
+    let o = ok_in(dir, "openssl", &args);
     assert!(
         String::from_utf8_lossy(&o.stdout).contains(": OK"),
         "{}",
@@ -172,7 +158,7 @@ fn every_profile_verifies_for_rsa_ec_and_ed25519_cas() {
             text(&o)
         );
         // A sub-CA through `ca sign --profile ca`, and a leaf under it.
-        ok(
+        ok_in(
             d,
             "openssl",
             &[
@@ -211,15 +197,15 @@ fn every_profile_verifies_for_rsa_ec_and_ed25519_cas() {
                 "sub.crt",
             ],
         );
-        let o = ok(d, "openssl", &["x509", "-in", "sub.crt", "-noout", "-text"]);
+        let o = ok_in(d, "openssl", &["x509", "-in", "sub.crt", "-noout", "-text"]);
         let s = String::from_utf8_lossy(&o.stdout);
         assert!(s.contains("CA:TRUE, pathlen:0"), "{s}");
-        ok(
+        ok_in(
             d,
             "openssl",
             &["verify", "-CAfile", "root/root.crt", "sub.crt"],
         );
-        let o = ok(
+        let o = ok_in(
             d,
             "openssl",
             &["x509", "-in", "root/ca.crt", "-noout", "-text"],
@@ -254,7 +240,7 @@ fn every_profile_verifies_for_rsa_ec_and_ed25519_cas() {
     // keytool reads every kind of certificate (one JVM for all of them).
     let t = tempfile::tempdir().unwrap();
     std::fs::write(t.path().join("all.pem"), all_certs).unwrap();
-    let o = ok(t.path(), "keytool", &["-printcert", "-file", "all.pem"]);
+    let o = ok_in(t.path(), "keytool", &["-printcert", "-file", "all.pem"]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert_eq!(s.matches("Owner:").count(), count, "{s}");
 }
@@ -461,7 +447,7 @@ fn signs_real_world_csrs() {
         ];
         args.extend(newkey);
         args.extend(extra);
-        ok(d, "openssl", &args);
+        ok_in(d, "openssl", &args);
     };
     req("rsa", &["-newkey", "rsa:2048"], &[]);
     req(
@@ -485,7 +471,7 @@ fn signs_real_world_csrs() {
         &["-newkey", "rsa:2048"],
         &["-sigopt", "rsa_padding_mode:pss", "-sha256"],
     );
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -498,7 +484,7 @@ fn signs_real_world_csrs() {
             "psskey.key",
         ],
     );
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -547,9 +533,9 @@ fn signs_real_world_csrs() {
             "SAN=dns:kt.test",
         ];
         args.extend(alg);
-        ok(d, "keytool", &args);
+        ok_in(d, "keytool", &args);
         let file = format!("{alias}.csr");
-        ok(
+        ok_in(
             d,
             "keytool",
             &[
@@ -612,7 +598,7 @@ fn signs_real_world_csrs() {
         assert_eq!(issuer, &ca_subject[..], "{name}: issuer differs");
         assert_eq!(cert_subject, &subject[..], "{name}: subject differs");
         if name == "unknown" {
-            let o = ok(d, "openssl", &["x509", "-in", &out, "-noout", "-text"]);
+            let o = ok_in(d, "openssl", &["x509", "-in", &out, "-noout", "-text"]);
             let s = String::from_utf8_lossy(&o.stdout);
             assert!(
                 s.contains("CA:FALSE") && !s.contains("Code Signing") && !s.contains("99999"),
@@ -626,7 +612,7 @@ fn signs_real_world_csrs() {
     chain.push_str(&std::fs::read_to_string(d.join("inter/chain.pem")).unwrap());
     chain.push_str(&std::fs::read_to_string(d.join("root/root.crt")).unwrap());
     std::fs::write(d.join("kt-ec-chain.pem"), chain).unwrap();
-    ok(
+    ok_in(
         d,
         "keytool",
         &[
@@ -683,7 +669,7 @@ fn revocation_and_crls() {
         "no certificate with serial",
     );
     kc(d, &["ca", "crl", "inter", "--out", "one.crl"]);
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -701,7 +687,7 @@ fn revocation_and_crls() {
         .map(|f| std::fs::read_to_string(d.join(f)).unwrap())
         .collect();
     std::fs::write(d.join("trust.pem"), full).unwrap();
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -734,7 +720,7 @@ fn revocation_and_crls() {
         "{}",
         text(&o)
     );
-    let o = ok(d, "openssl", &["crl", "-in", "one.crl", "-noout", "-text"]);
+    let o = ok_in(d, "openssl", &["crl", "-in", "one.crl", "-noout", "-text"]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(
         s.contains("Version 2")
@@ -743,7 +729,7 @@ fn revocation_and_crls() {
         "{s}"
     );
     // The serial as openssl prints it revokes too; the CRL number increments.
-    let o = ok(
+    let o = ok_in(
         d,
         "openssl",
         &["x509", "-in", "good.test.crt", "-noout", "-serial"],
@@ -755,13 +741,13 @@ fn revocation_and_crls() {
     );
     let o = kc(d, &["ca", "crl", "inter"]);
     std::fs::write(d.join("two.crl"), &o.stdout).unwrap();
-    let o = ok(
+    let o = ok_in(
         d,
         "openssl",
         &["crl", "-in", "two.crl", "-noout", "-crlnumber"],
     );
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "crlNumber=0x02");
-    let o = ok(
+    let o = ok_in(
         d,
         "openssl",
         &["crl", "-in", "one.crl", "-noout", "-crlnumber"],
@@ -830,7 +816,7 @@ fn bad_input_fails_cleanly() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     make_cas(d, "ec:p256");
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -983,11 +969,7 @@ fn bad_input_fails_cleanly() {
     );
 
     // An expired CA: created two days ago with one day of validity.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let past = (now - 2 * 86_400).to_string();
+    let past = (common::now() - 2 * 86_400).to_string();
     let o = Command::new(KC)
         .args(["ca", "init", "old", "--subject", "CN=Old", "--days", "1"])
         .env("KEYCHEST_TEST_NOW", &past)
@@ -1141,10 +1123,10 @@ fn csr_overrides_and_cn_fallback() {
             &out,
         ];
         args.extend(extra);
-        ok(d, "openssl", &args);
+        ok_in(d, "openssl", &args);
     };
     let text_of = |f: &str| {
-        let o = ok(d, "openssl", &["x509", "-in", f, "-noout", "-text"]);
+        let o = ok_in(d, "openssl", &["x509", "-in", f, "-noout", "-text"]);
         String::from_utf8_lossy(&o.stdout).to_string()
     };
     // --san and --subject replace what the request asks for.
@@ -1395,11 +1377,6 @@ fn parallel_issues_of_one_name_record_only_the_winner() {
 fn mode_of(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
-}
-
-fn chmod(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 #[test]

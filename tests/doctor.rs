@@ -5,6 +5,8 @@
 //! file), and nothing on a fresh `keychest pki new`; the Prometheus output is checked by a
 //! strict parser of the text exposition format.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -20,45 +22,10 @@ use x509_cert::ext::pkix::name::GeneralName;
 use keychest::pki::key::{KeyType, PrivateKey};
 use keychest::pki::{cert, crl, keyfile, name, oids};
 
+use common::{chmod, now, ok_in, text};
+
 const KC: &str = env!("CARGO_BIN_EXE_keychest");
 const DAY: i64 = 86_400;
-
-fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is required in CI but is not installed"
-        );
-        eprintln!("skipping: {tool} not installed");
-    }
-    found
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Runs a program in `dir` and asserts success.
-fn ok(dir: &Path, prog: &str, args: &[&str]) -> Output {
-    let o = Command::new(prog)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"));
-    assert!(o.status.success(), "{prog} {args:?} failed: {}", text(&o));
-    o
-}
 
 /// Runs `keychest doctor` in `dir`; returns the output (any exit status).
 fn doctor(dir: &Path, args: &[&str]) -> Output {
@@ -96,13 +63,6 @@ fn findings(o: &Output, base: &str) -> Vec<(String, String)> {
         .collect();
     out.sort();
     out
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 fn dn(text: &str) -> Vec<u8> {
@@ -198,10 +158,6 @@ fn write(path: &Path, text: impl AsRef<[u8]>) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// The base PKI of the planted tree: a root and an intermediate (both in the tree, so the
@@ -578,8 +534,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         pem_certs(&[&b.leaf, &b.inter.der]),
     );
     want.push(("keys.mismatch", "keys/wrong.crt"));
-    let w = work.display().to_string();
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -599,7 +554,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         ],
     );
     want.push(("keys.rsa-too-small", "keys/rsa1024.crt"));
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -624,7 +579,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     // SHA-1, signed by the root (openssl -sha1); a SHA-1 self-signed root is not reported.
     write(&work.join("root.key"), key_pem(&b.root.key));
     write(&work.join("root.crt"), pem_certs(&[&b.root.der]));
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -643,7 +598,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
             "sha1.csr",
         ],
     );
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -665,7 +620,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         ],
     );
     want.push(("keys.weak-signature", "keys/sha1.crt"));
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -720,7 +675,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         args.extend_from_slice(extra);
         let out = p(out);
         args.extend_from_slice(&["-out", &out]);
-        ok(work, "openssl", &args);
+        ok_in(work, "openssl", &args);
     };
     std::fs::create_dir_all(tree.join("stores")).unwrap();
     export("stores/modern.p12", &[]);
@@ -734,7 +689,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     want.push(("store.unverified", "stores/locked.p12"));
     export("stores/wrong-password.p12", &[]);
     want.push(("store.unreadable", "stores/wrong-password.p12"));
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -750,7 +705,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         ],
     );
     want.push(("store.no-java-trust", "stores/no-trust.p12"));
-    ok(
+    ok_in(
         work,
         KC,
         &[
@@ -763,7 +718,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
             "pass:storepw",
         ],
     );
-    ok(
+    ok_in(
         work,
         KC,
         &[
@@ -781,7 +736,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         &work.join("two.pem"),
         pem_certs(&[&b.root.der, &b.inter.der]),
     );
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -806,30 +761,27 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     let full = pem_certs(&[&b.leaf]);
     write(&tree.join("broken.pem"), &full[..full.len() / 2]);
     want.push(("file.unreadable", "broken.pem"));
-    if have("keytool") {
-        for alias in ["first", "second"] {
-            ok(
-                work,
-                "keytool",
-                &[
-                    "-importcert",
-                    "-noprompt",
-                    "-alias",
-                    alias,
-                    "-file",
-                    "root.crt",
-                    "-keystore",
-                    &p("stores/duplicate.p12"),
-                    "-storetype",
-                    "pkcs12",
-                    "-storepass",
-                    "storepw",
-                ],
-            );
-        }
-        want.push(("store.duplicate-entry", "stores/duplicate.p12"));
+    for alias in ["first", "second"] {
+        ok_in(
+            work,
+            "keytool",
+            &[
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                alias,
+                "-file",
+                "root.crt",
+                "-keystore",
+                &p("stores/duplicate.p12"),
+                "-storetype",
+                "pkcs12",
+                "-storepass",
+                "storepw",
+            ],
+        );
     }
-    let _ = w;
+    want.push(("store.duplicate-entry", "stores/duplicate.p12"));
     want
 }
 
@@ -838,7 +790,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
     let mut want = Vec::new();
     let init = |name: &str| {
         let d = tree.join("ca").join(name);
-        ok(
+        ok_in(
             work,
             KC,
             &[
@@ -852,7 +804,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
         d
     };
     let issue = |d: &Path, host: &str| {
-        let o = ok(
+        ok_in(
             work,
             KC,
             &[
@@ -865,7 +817,6 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
                 "--force",
             ],
         );
-        let _ = o;
         // The serial of what was issued: the last index line.
         let idx = std::fs::read_to_string(d.join("index.tsv")).unwrap();
         idx.lines()
@@ -878,8 +829,8 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
     };
     let good = init("good");
     let s = issue(&good, "one.example");
-    ok(work, KC, &["ca", "revoke", &good.display().to_string(), &s]);
-    ok(
+    ok_in(work, KC, &["ca", "revoke", &good.display().to_string(), &s]);
+    ok_in(
         work,
         KC,
         &[
@@ -908,7 +859,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
 
     let revoked = init("revoked");
     let s = issue(&revoked, "revoked.example");
-    ok(
+    ok_in(
         work,
         KC,
         &["ca", "revoke", &revoked.display().to_string(), &s],
@@ -917,7 +868,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
 
     let stale = init("stale");
     let s = issue(&stale, "stale.example");
-    ok(
+    ok_in(
         work,
         KC,
         &[
@@ -929,7 +880,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
             "--force",
         ],
     );
-    ok(
+    ok_in(
         work,
         KC,
         &["ca", "revoke", &stale.display().to_string(), &s],
@@ -974,7 +925,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
     // A serial of one byte, issued by openssl and recorded by hand.
     let short = init("short");
     std::fs::create_dir_all(short.join("certs")).unwrap();
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -993,7 +944,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
             "short.csr",
         ],
     );
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -1022,7 +973,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
 
 #[test]
 fn finds_exactly_the_planted_findings() {
-    if !have("openssl") {
+    if !common::have(&["openssl", "keytool"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -1124,7 +1075,7 @@ fn finds_exactly_the_planted_findings() {
 #[test]
 fn fresh_pki_new_has_no_findings() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(tmp.path(), KC, &["pki", "new", "pki"]);
+    ok_in(tmp.path(), KC, &["pki", "new", "pki"]);
     let o = doctor(
         tmp.path(),
         &[
@@ -1154,11 +1105,14 @@ fn fresh_pki_new_has_no_findings() {
 
 #[test]
 fn compatibility_targets() {
+    if !common::have(&["openssl"]) {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(d, KC, &["pki", "new", "pki", "--pass", "pass:storepw"]);
+    ok_in(d, KC, &["pki", "new", "pki", "--pass", "pass:storepw"]);
     std::fs::create_dir_all(d.join("compat")).unwrap();
-    ok(
+    ok_in(
         d,
         KC,
         &[
@@ -1172,7 +1126,7 @@ fn compatibility_targets() {
             "pass:storepw",
         ],
     );
-    ok(
+    ok_in(
         d,
         KC,
         &[
@@ -1218,7 +1172,7 @@ fn compatibility_targets() {
     );
     assert_eq!(run("openssl1"), vec![]);
     // Unencrypted key bags (openssl -keypbe NONE, SHA-1 MAC): Java ignores them.
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -1262,7 +1216,7 @@ fn compatibility_targets() {
         "{v}"
     );
     // JKS is for Java only.
-    ok(
+    ok_in(
         d,
         KC,
         &[
@@ -1607,7 +1561,7 @@ fn serve(dir: &Path, args: &[&str]) -> Server {
 
 #[test]
 fn connect_checks_the_served_chain_and_client_cas() {
-    if !have("openssl") {
+    if !common::have(&["openssl"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use common::{fails, ok, p, peer, run};
+use common::{fails, now, ok, p, peer, run};
 
 const EXT: &str = "\
 [root]
@@ -229,13 +229,6 @@ struct Case<'a> {
     host: Option<&'a str>,
     /// Seconds from now.
     shift: Option<i64>,
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// Runs both verifiers; asserts they agree and returns (valid, keychest stdout + stderr).

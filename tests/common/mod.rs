@@ -7,8 +7,8 @@ use std::process::{Command, Output, Stdio};
 pub mod der;
 pub mod peers;
 pub mod server;
-#[allow(unused_imports)] // not every test file calls it unqualified
-pub use peers::have;
+#[allow(unused_imports)] // not every test file calls them unqualified
+pub use peers::{have, skip_unless};
 
 pub fn keychest() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_keychest"));
@@ -45,6 +45,28 @@ pub fn fails(args: &[&str], code: i32) -> String {
     );
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
     stderr
+}
+
+/// Status, stdout and stderr of `o`, for failure messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs `prog` in `dir` with stdin closed and asserts success; returns the output.
+pub fn ok_in(dir: &Path, prog: &str, args: &[&str]) -> Output {
+    let o = Command::new(prog)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"));
+    assert!(o.status.success(), "{prog} {args:?} failed: {}", text(&o));
+    o
 }
 
 /// Runs a peer tool and asserts success; returns stdout.
@@ -107,6 +129,19 @@ pub fn p(path: &Path) -> &str {
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+pub fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// Entries as (alias, kind, SHA-256 fingerprints of the chain), to compare listings made by
