@@ -22,7 +22,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 use keychest::pki::key::{KeyType, PrivateKey};
 use keychest::pki::{cert, crl, keyfile, name, oids};
 
-use common::{chmod, now, ok_in, text};
+use common::server::{free_port, openssl_s_server};
+use common::{chmod, now, ok_in, p, text};
 
 const KC: &str = env!("CARGO_BIN_EXE_keychest");
 const DAY: i64 = 86_400;
@@ -1518,47 +1519,6 @@ fn prometheus_parser_is_strict() {
     }
 }
 
-/// `openssl s_server` on a free port, killed when dropped.
-struct Server(std::process::Child, u16);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &Path, args: &[&str]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("openssl")
-        .args([
-            "s_server",
-            "-quiet",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start openssl s_server");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "s_server did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    Server(child, port)
-}
-
 #[test]
 fn connect_checks_the_served_chain_and_client_cas() {
     if !common::have(&["openssl"]) {
@@ -1597,23 +1557,17 @@ fn connect_checks_the_served_chain_and_client_cas() {
         key_pem(&b.leaf_key) + &pem_certs(&[&b.leaf, &b.inter.der]),
     );
     write(&d.join("tree/root.crt"), pem_certs(&[&b.root.der]));
-    let srv = d.join("srv");
+    let srv = |name: &str| d.join("srv").join(name);
+    // `openssl s_server -quiet` with the leaf, its log beside the tree, not in it.
+    let serve = |extra: &[&str]| {
+        let mut args = vec!["-quiet"];
+        args.extend_from_slice(extra);
+        openssl_s_server(free_port(), &srv("leaf.crt"), &srv("leaf.key"), &args, d)
+    };
 
     // Leaf only, a client CA nobody has, reached by a name it does not carry.
-    let s = serve(
-        &srv,
-        &[
-            "-cert",
-            "leaf.crt",
-            "-key",
-            "leaf.key",
-            "-verify",
-            "1",
-            "-CAfile",
-            "other.crt",
-        ],
-    );
-    let target = format!("127.0.0.1:{}", s.1);
+    let s = serve(&["-verify", "1", "-CAfile", p(&srv("other.crt"))]);
+    let target = s.target();
     let o = doctor(d, &["tree", "--connect", &target, "--json"]);
     let got: Vec<(String, String)> = findings(&o, "");
     let want: Vec<(String, String)> = [
@@ -1629,22 +1583,15 @@ fn connect_checks_the_served_chain_and_client_cas() {
     drop(s);
 
     // The full chain, a client CA the key entry chains to, the right name: nothing.
-    let s = serve(
-        &srv,
-        &[
-            "-cert",
-            "leaf.crt",
-            "-key",
-            "leaf.key",
-            "-cert_chain",
-            "inter.crt",
-            "-verify",
-            "1",
-            "-CAfile",
-            "root.crt",
-        ],
-    );
-    let target = format!("localhost:{}", s.1);
+    let s = serve(&[
+        "-cert_chain",
+        p(&srv("inter.crt")),
+        "-verify",
+        "1",
+        "-CAfile",
+        p(&srv("root.crt")),
+    ]);
+    let target = format!("localhost:{}", s.port);
     let o = doctor(d, &["tree", "--connect", &target, "--json"]);
     assert_eq!(findings(&o, ""), vec![], "{}", text(&o));
     assert_eq!(o.status.code(), Some(0));

@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::server::{Server, free_port};
+use common::server::{Server, free_port, openssl_s_server};
 use common::{have, p, peer, skip_unless};
 
 const PASS: &str = "pass:changeit";
@@ -150,29 +150,15 @@ fn spawn(cmd: Command, port: u16, name: &str) -> Server {
     common::server::spawn_server(cmd, port, name, &pki().root)
 }
 
-/// `openssl s_server` with `cert`/`key` (default: localhost issued by root A), plus `extra`.
-fn s_server_with(cert: &str, key: &str, extra: &[&str]) -> Server {
-    let port = free_port();
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "s_server",
-        "-accept",
-        &format!("127.0.0.1:{port}"),
-        "-cert",
-        cert,
-        "-key",
-        key,
-    ])
-    .args(extra);
-    spawn(cmd, port, "s_server")
-}
-
+/// `openssl s_server` with localhost issued by root A, plus `extra`.
 fn s_server(extra: &[&str]) -> Server {
     let pki = pki();
-    s_server_with(
-        &pki.s("out/localhost.crt"),
-        &pki.s("out/localhost.key"),
+    openssl_s_server(
+        free_port(),
+        &pki.path("out/localhost.crt"),
+        &pki.path("out/localhost.key"),
         extra,
+        &pki.root,
     )
 }
 
@@ -741,21 +727,13 @@ fn remembered_choices_are_announced() {
     std::fs::create_dir_all(&xdg).unwrap();
     let port = free_port();
     let start = |cafile: &str| {
-        let mut cmd = Command::new("openssl");
-        cmd.args([
-            "s_server",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-            "-cert",
-            &pki.s("out/localhost.crt"),
-            "-key",
-            &pki.s("out/localhost.key"),
-            "-verify",
-            "1",
-            "-CAfile",
-            cafile,
-        ]);
-        spawn(cmd, port, "remember")
+        openssl_s_server(
+            port,
+            &pki.path("out/localhost.crt"),
+            &pki.path("out/localhost.key"),
+            &["-verify", "1", "-CAfile", cafile],
+            &pki.root,
+        )
     };
     let t = format!("127.0.0.1:{port}");
     let anchors = pki.s("A/ca.crt");
@@ -906,7 +884,13 @@ fn text_from_the_peer_is_data() {
     }
     let pki = pki();
     let (ca, leaf, key) = evil_chain();
-    let srv = s_server_with(p(&leaf), p(&key), &["-cert_chain", p(&ca)]);
+    let srv = openssl_s_server(
+        free_port(),
+        &leaf,
+        &key,
+        &["-cert_chain", p(&ca)],
+        &pki.root,
+    );
     let t = srv.target();
     // --insecure: rustls's name-mismatch error quotes the SAN; it is escaped.
     let (stdout, stderr) = kc(0, &["connect", &t, "--truststore", p(&ca), "--insecure"]);

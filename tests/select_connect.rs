@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::server::{Server, free_port, poll};
+use common::server::{Server, free_port, openssl_s_server, poll};
 use common::{have, mode, p, peer};
 
 const PASS: &str = "pass:changeit";
@@ -201,19 +201,13 @@ fn spawn_server(cmd: Command, port: u16, name: &str) -> Server {
 /// `openssl s_server` with the server certificate issued by root A, plus `extra`.
 fn s_server(extra: &[&str]) -> Server {
     let pki = pki();
-    let port = free_port();
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "s_server",
-        "-accept",
-        &format!("127.0.0.1:{port}"),
-        "-cert",
-        &pki.s("out/localhost.crt"),
-        "-key",
-        &pki.s("out/localhost.key"),
-    ])
-    .args(extra);
-    spawn_server(cmd, port, "s_server")
+    openssl_s_server(
+        free_port(),
+        &pki.path("out/localhost.crt"),
+        &pki.path("out/localhost.key"),
+        extra,
+        &pki.root,
+    )
 }
 
 /// A server requiring a client certificate and naming roots A and B.

@@ -11,12 +11,11 @@
 
 mod common;
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::free_port;
+use common::server::{Server, free_port, openssl_s_server};
 use common::{have, p, peer, skip_unless};
 
 /// Set in the re-executed test process that runs inside the private namespace: the outer
@@ -47,41 +46,11 @@ fn kc(home: &Path, code: i32, args: &[&str]) -> (String, String) {
     (o, e)
 }
 
-/// A test server, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `openssl s_server -www` on 127.0.0.1 with `cert` + `key` and the intermediate `chain`.
-fn s_server(cert: &Path, key: &Path, chain: &Path) -> Server {
-    let port = free_port();
-    let child = Command::new("openssl")
-        .args(["s_server", "-quiet", "-www", "-accept"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-cert", p(cert), "-key", p(key), "-cert_chain", p(chain)])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start openssl s_server");
-    let server = Server { child, port };
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "s_server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+/// `openssl s_server -www` on 127.0.0.1 with `cert` + `key` and the intermediate `chain`,
+/// its log in `log_dir` (not a PKI folder, which `trust install` reads).
+fn s_server(cert: &Path, key: &Path, chain: &Path, log_dir: &Path) -> Server {
+    let extra = ["-quiet", "-www", "-cert_chain", p(chain)];
+    openssl_s_server(free_port(), cert, key, &extra, log_dir)
 }
 
 /// A test PKI made by `pki new` in `dir` (constrained unless `extra` says otherwise).
@@ -211,11 +180,21 @@ fn pki_new_root_is_constrained_and_openssl_and_connect_refuse_a_leaf_outside() {
 
     // keychest connect (rustls) trusts the inside leaf and refuses the outside one.
     let bundle = d.join("ca-bundle.pem");
-    let srv = s_server(&inside, &inside_key, &d.join("intermediate-ca/ca.crt"));
+    let srv = s_server(
+        &inside,
+        &inside_key,
+        &d.join("intermediate-ca/ca.crt"),
+        home,
+    );
     let target = format!("localhost:{}", srv.port);
     kc(home, 0, &["connect", &target, "--truststore", p(&bundle)]);
     drop(srv);
-    let srv = s_server(&outside, &outside_key, &d.join("intermediate-ca/ca.crt"));
+    let srv = s_server(
+        &outside,
+        &outside_key,
+        &d.join("intermediate-ca/ca.crt"),
+        home,
+    );
     let target = format!("localhost:{}", srv.port);
     let (_, e) = kc(home, 7, &["connect", &target, "--truststore", p(&bundle)]);
     assert!(e.contains("NameConstraint"), "{e}");
@@ -705,6 +684,7 @@ fn system_install_makes_curl_trust_the_server_and_uninstall_restores_the_bundle(
         &d.join("server.crt"),
         &d.join("server.key"),
         &d.join("intermediate-ca/ca.crt"),
+        &ns.work,
     );
     assert!(
         !curl(srv.port).status.success(),
@@ -798,6 +778,7 @@ fn java_install_makes_the_jvm_trust_the_server_and_uninstall_restores_cacerts() 
         &d.join("server.crt"),
         &d.join("server.key"),
         &d.join("intermediate-ca/ca.crt"),
+        &ns.work,
     );
     let url = format!("https://localhost:{}/", srv.port);
     let java = || {
@@ -894,7 +875,12 @@ fn nss_install_makes_chromium_load_the_page_and_refuse_a_leaf_outside_the_constr
     let home = &ns.home;
     let d = pki(&ns.work, &[]);
     let chain = d.join("intermediate-ca/ca.crt");
-    let srv = s_server(&d.join("server.crt"), &d.join("server.key"), &chain);
+    let srv = s_server(
+        &d.join("server.crt"),
+        &d.join("server.key"),
+        &chain,
+        &ns.work,
+    );
     let url = format!("https://localhost:{}/", srv.port);
     const PAGE: &str = "Ciphers supported in s_server binary";
     let c = chromium(home, &ns.work.join("ud0"), &url);
@@ -919,7 +905,7 @@ fn nss_install_makes_chromium_load_the_page_and_refuse_a_leaf_outside_the_constr
     // is refused; the same signing path for names inside is accepted.
     drop(srv);
     let (inside, inside_key) = openssl_leaf(&d, "inside", "DNS:localhost");
-    let srv = s_server(&inside, &inside_key, &chain);
+    let srv = s_server(&inside, &inside_key, &chain, &ns.work);
     let c = chromium(
         home,
         &ns.work.join("ud2"),
@@ -932,7 +918,7 @@ fn nss_install_makes_chromium_load_the_page_and_refuse_a_leaf_outside_the_constr
     );
     drop(srv);
     let (outside, outside_key) = openssl_leaf(&d, "outside", "DNS:localhost,DNS:example.com");
-    let srv = s_server(&outside, &outside_key, &chain);
+    let srv = s_server(&outside, &outside_key, &chain, &ns.work);
     let c = chromium(
         home,
         &ns.work.join("ud3"),
