@@ -11,23 +11,11 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::kept::{KeptDir, kept_dir};
 use common::server::{Server, free_port, openssl_s_server};
-use common::{have, p, peer, skip_unless};
+use common::{expect_exit, have, p, peer, skip_unless};
 
 const PASS: &str = "pass:changeit";
-
-struct Pki {
-    root: PathBuf,
-}
-
-impl Pki {
-    fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-    fn s(&self, rel: &str) -> String {
-        p(&self.path(rel)).to_string()
-    }
-}
 
 /// keychest with a private XDG_CONFIG_HOME, stdin closed, no SSL_CERT_* from the caller.
 fn kc_cmd(args: &[&str]) -> Command {
@@ -39,58 +27,23 @@ fn kc_cmd(args: &[&str]) -> Command {
     c
 }
 
-fn expect(out: Output, code: i32, what: &str) -> (String, String) {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{what}: expected exit {code}\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    (stdout, stderr)
-}
-
 fn kc(code: i32, args: &[&str]) -> (String, String) {
     let out = kc_cmd(args).output().expect("run keychest");
-    expect(out, code, &format!("keychest {args:?}"))
+    expect_exit(&out, code, &format!("keychest {args:?}"))
 }
 
 fn pki_root() -> PathBuf {
     pki().root.clone()
 }
 
-fn pki() -> &'static Pki {
-    static PKI: OnceLock<Pki> = OnceLock::new();
+/// The shared test PKI (built once per test process).
+fn pki() -> &'static KeptDir {
+    static PKI: OnceLock<KeptDir> = OnceLock::new();
     PKI.get_or_init(build_pki)
 }
 
-/// Removes PKIs left by earlier runs (the shared one is never dropped) after an hour.
-fn remove_stale_pkis() {
-    let Ok(dir) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
-        return;
-    };
-    for e in dir.flatten() {
-        let old = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > Duration::from_secs(3600));
-        if old && e.file_name().to_string_lossy().starts_with("network-edge-") {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
-}
-
-fn build_pki() -> Pki {
-    remove_stale_pkis();
-    let root = tempfile::Builder::new()
-        .prefix("network-edge-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("temp dir")
-        .keep();
-    let pki = Pki { root };
+fn build_pki() -> KeptDir {
+    let pki = kept_dir("network-edge-");
     for d in ["out", "xdg", "empty"] {
         std::fs::create_dir_all(pki.path(d)).unwrap();
     }
@@ -100,7 +53,7 @@ fn build_pki() -> Pki {
             .args(args)
             .output()
             .unwrap();
-        expect(out, 0, &format!("keychest {args:?}"));
+        expect_exit(&out, 0, &format!("keychest {args:?}"));
     };
     for (dir, cn) in [("A", "Root A"), ("B", "Root B")] {
         run(&["ca", "init", &pki.s(dir), "--subject", &format!("CN={cn}")]);
@@ -206,7 +159,7 @@ fn connect_fails_closed_without_trust_anchors() {
     let mut args = vec!["connect", t.as_str()];
     args.extend_from_slice(&client);
     if let Some(out) = without_system_bundle(&args) {
-        let (stdout, stderr) = expect(out, 7, "connect without a system bundle");
+        let (stdout, stderr) = expect_exit(&out, 7, "connect without a system bundle");
         assert!(
             stderr.contains("--truststore") && stderr.contains("--insecure"),
             "{stderr}"
@@ -274,7 +227,7 @@ fn a_bundle_with_a_malformed_certificate_still_verifies() {
         .env("SSL_CERT_FILE", &bundle)
         .output()
         .unwrap();
-    let (stdout, stderr) = expect(out, 0, "connect with SSL_CERT_FILE");
+    let (stdout, stderr) = expect_exit(&out, 0, "connect with SSL_CERT_FILE");
     assert!(stdout.contains("verification:  trusted"), "{stdout}");
     assert!(
         stderr.contains("warning: system trust anchors (SSL_CERT_FILE=")
@@ -289,7 +242,7 @@ fn a_bundle_with_a_malformed_certificate_still_verifies() {
         .env("SSL_CERT_DIR", &dir)
         .output()
         .unwrap();
-    let (stdout, _) = expect(out, 0, "connect with SSL_CERT_DIR");
+    let (stdout, _) = expect_exit(&out, 0, "connect with SSL_CERT_DIR");
     assert!(stdout.contains("verification:  trusted"), "{stdout}");
 }
 
@@ -751,7 +704,7 @@ fn remembered_choices_are_announced() {
         ];
         args.extend_from_slice(extra);
         let out = kc_cmd(&args).env("XDG_CONFIG_HOME", &xdg).output().unwrap();
-        expect(out, code, &format!("{args:?}"))
+        expect_exit(&out, code, &format!("{args:?}"))
     };
     let srv = start(&pki.s("A/ca.crt"));
     select(&pki.s("me.p12"), &["--remember"], 0);

@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::server::{Server, free_port, openssl_s_server};
-use common::{have, p, peer, skip_unless};
+use common::{expect_exit, have, p, peer, skip_unless};
 
 /// Set in the re-executed test process that runs inside the private namespace: the outer
 /// process's mount namespace, which the inner one checks it is not in.
@@ -36,14 +36,7 @@ fn kc(home: &Path, code: i32, args: &[&str]) -> (String, String) {
         .args(args)
         .output()
         .expect("run keychest");
-    let (o, e) = out_text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "keychest {args:?}: expected exit {code}\nstdout: {o}\nstderr: {e}"
-    );
-    assert!(!e.contains("panicked"), "panic: {e}");
-    (o, e)
+    expect_exit(&out, code, &format!("keychest {args:?}"))
 }
 
 /// `openssl s_server -www` on 127.0.0.1 with `cert` + `key` and the intermediate `chain`,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub mod der;
+pub mod kept;
 pub mod peers;
 pub mod server;
 #[allow(unused_imports)] // not every test file calls them unqualified
@@ -35,16 +36,21 @@ pub fn ok(args: &[&str]) -> String {
 
 /// Runs keychest expecting failure with `code`; returns stderr.
 pub fn fails(args: &[&str], code: i32) -> String {
-    let out = run(args);
+    expect_exit(&run(args), code, &format!("keychest {args:?}")).1
+}
+
+/// Asserts that `out` (of `what`) exited with `code` and did not panic; returns (stdout,
+/// stderr).
+pub fn expect_exit(out: &Output, code: i32, what: &str) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(
         out.status.code(),
         Some(code),
-        "keychest {:?}: expected exit {code}, stderr: {stderr}",
-        args
+        "{what}: expected exit {code}\nstdout: {stdout}\nstderr: {stderr}"
     );
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    stderr
+    (stdout, stderr)
 }
 
 /// Status, stdout and stderr of `o`, for failure messages.
