@@ -11,6 +11,7 @@ use keychest::pki::{cert, signed};
 mod common;
 
 use common::server::free_port;
+use common::x509::openssl_csr;
 use common::{chmod, ok_in, text};
 
 const KC: &str = env!("CARGO_BIN_EXE_keychest");
@@ -158,25 +159,7 @@ fn every_profile_verifies_for_rsa_ec_and_ed25519_cas() {
             text(&o)
         );
         // A sub-CA through `ca sign --profile ca`, and a leaf under it.
-        ok_in(
-            d,
-            "openssl",
-            &[
-                "req",
-                "-new",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "sub.key",
-                "-subj",
-                "/CN=Sub CA",
-                "-out",
-                "sub.csr",
-            ],
-        );
+        openssl_csr(&d.join("sub.key"), &d.join("sub.csr"), "/CN=Sub CA", &[]);
         // The intermediate has pathLen 0: it must refuse to make a CA.
         kc_fails(
             d,
@@ -816,26 +799,11 @@ fn bad_input_fails_cleanly() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     make_cas(d, "ec:p256");
-    ok_in(
-        d,
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "x.key",
-            "-subj",
-            "/CN=x.test",
-            "-outform",
-            "DER",
-            "-out",
-            "x.der",
-        ],
+    openssl_csr(
+        &d.join("x.key"),
+        &d.join("x.der"),
+        "/CN=x.test",
+        &["-outform", "DER"],
     );
     let before = index_bytes(d);
 
@@ -1105,25 +1073,8 @@ fn csr_overrides_and_cn_fallback() {
     let d = t.path();
     make_cas(d, "ec:p256");
     let req = |name: &str, subj: &str, extra: &[&str]| {
-        let key = format!("{name}.key");
-        let out = format!("{name}.csr");
-        let mut args = vec![
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-subj",
-            subj,
-            "-out",
-            &out,
-        ];
-        args.extend(extra);
-        ok_in(d, "openssl", &args);
+        let (key, csr) = (d.join(format!("{name}.key")), d.join(format!("{name}.csr")));
+        openssl_csr(&key, &csr, subj, extra);
     };
     let text_of = |f: &str| {
         let o = ok_in(d, "openssl", &["x509", "-in", f, "-noout", "-text"]);

@@ -23,6 +23,7 @@ use keychest::pki::key::{KeyType, PrivateKey};
 use keychest::pki::{cert, crl, keyfile, name, oids};
 
 use common::server::{free_port, openssl_s_server};
+use common::x509::{openssl_csr, openssl_sign};
 use common::{chmod, now, ok_in, p, text};
 
 const KC: &str = env!("CARGO_BIN_EXE_keychest");
@@ -580,45 +581,15 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     // SHA-1, signed by the root (openssl -sha1); a SHA-1 self-signed root is not reported.
     write(&work.join("root.key"), key_pem(&b.root.key));
     write(&work.join("root.crt"), pem_certs(&[&b.root.der]));
-    ok_in(
-        work,
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "sha1.key",
-            "-subj",
-            "/CN=sha1.example",
-            "-out",
-            "sha1.csr",
-        ],
-    );
-    ok_in(
-        work,
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "sha1.csr",
-            "-CA",
-            "root.crt",
-            "-CAkey",
-            "root.key",
-            "-set_serial",
-            "4660",
-            "-days",
-            "90",
-            "-sha1",
-            "-out",
-            &tree.join("keys/sha1.crt").display().to_string(),
-        ],
+    let csr = work.join("sha1.csr");
+    openssl_csr(&work.join("sha1.key"), &csr, "/CN=sha1.example", &[]);
+    openssl_sign(
+        &csr,
+        &work.join("root.crt"),
+        &work.join("root.key"),
+        &tree.join("keys/sha1.crt"),
+        90,
+        &["-set_serial", "4660", "-sha1"],
     );
     want.push(("keys.weak-signature", "keys/sha1.crt"));
     ok_in(
@@ -926,44 +897,15 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
     // A serial of one byte, issued by openssl and recorded by hand.
     let short = init("short");
     std::fs::create_dir_all(short.join("certs")).unwrap();
-    ok_in(
-        work,
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "short.key",
-            "-subj",
-            "/CN=short.example",
-            "-out",
-            "short.csr",
-        ],
-    );
-    ok_in(
-        work,
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "short.csr",
-            "-CA",
-            &short.join("ca.crt").display().to_string(),
-            "-CAkey",
-            &short.join("ca.key").display().to_string(),
-            "-set_serial",
-            "1",
-            "-days",
-            "90",
-            "-out",
-            &short.join("certs/01.pem").display().to_string(),
-        ],
+    let csr = work.join("short.csr");
+    openssl_csr(&work.join("short.key"), &csr, "/CN=short.example", &[]);
+    openssl_sign(
+        &csr,
+        &short.join("ca.crt"),
+        &short.join("ca.key"),
+        &short.join("certs/01.pem"),
+        90,
+        &["-set_serial", "1"],
     );
     let mut idx = std::fs::read_to_string(short.join("index.tsv")).unwrap();
     idx.push_str("01\tV\t2099-01-01T00:00:00Z\t-\t-\tCN=short.example\t-\tcerts/01.pem\n");

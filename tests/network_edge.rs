@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::kept::{KeptDir, kept_dir};
 use common::server::{Server, free_port, openssl_s_server};
-use common::{expect_exit, have, p, peer, skip_unless};
+use common::x509::{openssl_csr, openssl_sign};
+use common::{expect_exit, have, openssl_self_signed, p, peer, skip_unless};
 
 const PASS: &str = "pass:changeit";
 
@@ -740,25 +741,13 @@ fn evil_chain() -> (PathBuf, PathBuf, PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     let ca_key = dir.join("ca.key");
     let ca_subject = "/CN=Evil CA\nSHA-256: AA:11:22\r\u{1b}[2K\u{202e}gnp.exe";
-    peer(
-        "openssl",
+    openssl_self_signed(
+        &ca_key,
+        &ca,
+        ca_subject,
+        30,
         &[
-            "req",
-            "-x509",
             "-utf8",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            p(&ca_key),
-            "-out",
-            p(&ca),
-            "-days",
-            "30",
-            "-subj",
-            ca_subject,
             "-addext",
             "basicConstraints=critical,CA:TRUE",
             "-addext",
@@ -766,24 +755,11 @@ fn evil_chain() -> (PathBuf, PathBuf, PathBuf) {
         ],
     );
     let csr = dir.join("leaf.csr");
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-utf8",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            p(&key),
-            "-out",
-            p(&csr),
-            "-subj",
-            "/CN=leaf\n[2] CN=Trusted Root\r\u{1b}]0;owned\u{7}",
-        ],
+    openssl_csr(
+        &key,
+        &csr,
+        "/CN=leaf\n[2] CN=Trusted Root\r\u{1b}]0;owned\u{7}",
+        &["-utf8"],
     );
     let ext = dir.join("ext.cnf");
     std::fs::write(
@@ -791,25 +767,13 @@ fn evil_chain() -> (PathBuf, PathBuf, PathBuf) {
         "subjectAltName=DNS:evil\u{1b}[31m.example\nbasicConstraints=CA:FALSE\n",
     )
     .unwrap();
-    peer(
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            p(&csr),
-            "-CA",
-            p(&ca),
-            "-CAkey",
-            p(&ca_key),
-            "-CAcreateserial",
-            "-days",
-            "10",
-            "-out",
-            p(&leaf),
-            "-extfile",
-            p(&ext),
-        ],
+    openssl_sign(
+        &csr,
+        &ca,
+        &ca_key,
+        &leaf,
+        10,
+        &["-CAcreateserial", "-extfile", p(&ext)],
     );
     (ca, leaf, key)
 }

@@ -16,6 +16,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::server::{Server, free_port, openssl_s_server};
+use common::x509::{openssl_csr, openssl_sign};
 use common::{expect_exit, have, p, peer, skip_unless};
 
 /// Set in the re-executed test process that runs inside the private namespace: the outer
@@ -62,49 +63,19 @@ fn openssl_leaf(pki: &Path, stem: &str, sans: &str) -> (PathBuf, PathBuf) {
     let csr = pki.join(format!("{stem}.csr"));
     let crt = pki.join(format!("{stem}.crt"));
     let ext = pki.join(format!("{stem}.ext"));
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            p(&key),
-            "-out",
-            p(&csr),
-        ],
-    );
+    openssl_csr(&key, &csr, "/CN=localhost", &[]);
     std::fs::write(
         &ext,
         format!("subjectAltName={sans}\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"),
     )
     .unwrap();
-    peer(
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            p(&csr),
-            "-CA",
-            p(&pki.join("intermediate-ca/ca.crt")),
-            "-CAkey",
-            p(&pki.join("intermediate-ca/ca.key")),
-            "-set_serial",
-            "0x1234",
-            "-days",
-            "30",
-            "-extfile",
-            p(&ext),
-            "-out",
-            p(&crt),
-        ],
+    openssl_sign(
+        &csr,
+        &pki.join("intermediate-ca/ca.crt"),
+        &pki.join("intermediate-ca/ca.key"),
+        &crt,
+        30,
+        &["-set_serial", "0x1234", "-extfile", p(&ext)],
     );
     (crt, key)
 }

@@ -8,6 +8,7 @@ pub mod der;
 pub mod kept;
 pub mod peers;
 pub mod server;
+pub mod x509;
 #[allow(unused_imports)] // not every test file calls them unqualified
 pub use peers::{have, skip_unless};
 
