@@ -82,6 +82,22 @@ struct Issuer {
     der: Vec<u8>,
 }
 
+/// A new key and its certificate named `subject`, by `by` (self-signed when None).
+fn issuer(
+    subject: &str,
+    by: Option<&Issuer>,
+    nb: i64,
+    na: i64,
+    extensions: Vec<Extension>,
+) -> Issuer {
+    let key = ec();
+    Issuer {
+        der: mk(subject, &key, by, nb, na, extensions),
+        subject: dn(subject),
+        key,
+    }
+}
+
 /// Signs a certificate for `key` named `subject`, by `by` (self-signed when None).
 fn mk(
     subject: &str,
@@ -172,34 +188,20 @@ struct Base {
 }
 
 fn base(t: i64) -> Base {
-    let root_key = ec();
-    let root_der = mk(
+    let root = issuer(
         "CN=Doctor Root",
-        &root_key,
         None,
         t - DAY,
         t + 3650 * DAY,
         ca_exts(None),
     );
-    let root = Issuer {
-        subject: dn("CN=Doctor Root"),
-        key: root_key,
-        der: root_der,
-    };
-    let inter_key = ec();
-    let inter_der = mk(
+    let inter = issuer(
         "CN=Doctor Inter",
-        &inter_key,
         Some(&root),
         t - DAY,
         t + 1825 * DAY,
         ca_exts(None),
     );
-    let inter = Issuer {
-        subject: dn("CN=Doctor Inter"),
-        key: inter_key,
-        der: inter_der,
-    };
     let leaf_key = ec();
     let leaf = mk(
         "CN=good.example",
@@ -278,19 +280,13 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
             server_exts(&["ok.example"]),
         )]),
     );
-    let short_key = ec();
-    let short_ca = Issuer {
-        der: mk(
-            "CN=Short CA",
-            &short_key,
-            Some(&b.root),
-            t - DAY,
-            t + 100 * DAY,
-            ca_exts(None),
-        ),
-        subject: dn("CN=Short CA"),
-        key: short_key,
-    };
+    let short_ca = issuer(
+        "CN=Short CA",
+        Some(&b.root),
+        t - DAY,
+        t + 100 * DAY,
+        ca_exts(None),
+    );
     let outliving = mk(
         "CN=outlives.example",
         &ec(),
@@ -403,19 +399,13 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     );
     want.push(("chain.bad-signature", "chain/bad-signature.pem"));
     // A leaf that issued another certificate.
-    let not_ca_key = ec();
-    let not_ca = Issuer {
-        der: mk(
-            "CN=Not A CA",
-            &not_ca_key,
-            Some(&b.inter),
-            t - DAY,
-            t + 90 * DAY,
-            vec![cert::basic_constraints(false, None).unwrap()],
-        ),
-        subject: dn("CN=Not A CA"),
-        key: not_ca_key,
-    };
+    let not_ca = issuer(
+        "CN=Not A CA",
+        Some(&b.inter),
+        t - DAY,
+        t + 90 * DAY,
+        vec![cert::basic_constraints(false, None).unwrap()],
+    );
     let under_key = ec();
     let under = mk(
         "CN=under.example",
@@ -431,32 +421,20 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     );
     want.push(("chain.ca-without-keycertsign", "chain/not-ca.pem"));
     // pathLen 0 with one intermediate below it.
-    let pl_key = ec();
-    let pl0 = Issuer {
-        der: mk(
-            "CN=PathLen0 CA",
-            &pl_key,
-            Some(&b.root),
-            t - DAY,
-            t + 1000 * DAY,
-            ca_exts(Some(0)),
-        ),
-        subject: dn("CN=PathLen0 CA"),
-        key: pl_key,
-    };
-    let below_key = ec();
-    let below = Issuer {
-        der: mk(
-            "CN=Below CA",
-            &below_key,
-            Some(&pl0),
-            t - DAY,
-            t + 900 * DAY,
-            ca_exts(None),
-        ),
-        subject: dn("CN=Below CA"),
-        key: below_key,
-    };
+    let pl0 = issuer(
+        "CN=PathLen0 CA",
+        Some(&b.root),
+        t - DAY,
+        t + 1000 * DAY,
+        ca_exts(Some(0)),
+    );
+    let below = issuer(
+        "CN=Below CA",
+        Some(&pl0),
+        t - DAY,
+        t + 900 * DAY,
+        ca_exts(None),
+    );
     let deep_key = ec();
     let deep = mk(
         "CN=deep.example",
@@ -487,19 +465,13 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         critical: true,
         extn_value: OctetString::new(nc.to_der().unwrap()).unwrap(),
     });
-    let nc_key = ec();
-    let nc_ca = Issuer {
-        der: mk(
-            "CN=Constrained CA",
-            &nc_key,
-            Some(&b.root),
-            t - DAY,
-            t + 1000 * DAY,
-            nc_exts,
-        ),
-        subject: dn("CN=Constrained CA"),
-        key: nc_key,
-    };
+    let nc_ca = issuer(
+        "CN=Constrained CA",
+        Some(&b.root),
+        t - DAY,
+        t + 1000 * DAY,
+        nc_exts,
+    );
     for (file, host) in [
         ("chain/name-constraints.pem", "evil.org"),
         ("chain/name-constraints-ok.pem", "a.example.com"),
