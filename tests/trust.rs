@@ -754,7 +754,8 @@ fn java_install_makes_the_jvm_trust_the_server_and_uninstall_restores_cacerts() 
             .output()
             .unwrap()
     };
-    assert_eq!(java().status.code(), Some(3), "{:?}", out_text(&java()));
+    let j = java();
+    assert_eq!(j.status.code(), Some(3), "{:?}", out_text(&j));
 
     let (_, e) = kc(home, 0, &["trust", "install", p(&d), "--java", "--yes"]);
     assert!(
