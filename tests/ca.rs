@@ -11,6 +11,8 @@ use keychest::pki::{cert, signed};
 mod common;
 
 use common::server::free_port;
+use common::x509::openssl_csr;
+use common::{chmod, ok_in, text};
 
 const KC: &str = env!("CARGO_BIN_EXE_keychest");
 
@@ -20,15 +22,6 @@ fn run(dir: &Path, prog: &str, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Runs keychest in `dir` and asserts success.
@@ -52,12 +45,6 @@ fn kc_fails(dir: &Path, args: &[&str], want: &str) -> Output {
         .find(|l| l.starts_with("keychest: error:"))
         .unwrap_or_else(|| panic!("no error line: {}", text(&o)));
     assert!(line.contains(want), "error {line:?} lacks {want:?}");
-    o
-}
-
-fn ok(dir: &Path, prog: &str, args: &[&str]) -> Output {
-    let o = run(dir, prog, args);
-    assert!(o.status.success(), "{prog} {args:?} failed: {}", text(&o));
     o
 }
 
@@ -108,7 +95,7 @@ fn verify(dir: &Path, purpose: Option<&str>, leaf: &str) {
         args.extend(["-purpose", p]);
     }
     args.push(leaf);
-    let o = ok(dir, "openssl", &args);
+    let o = ok_in(dir, "openssl", &args);
     assert!(
         String::from_utf8_lossy(&o.stdout).contains(": OK"),
         "{}",
@@ -172,25 +159,7 @@ fn every_profile_verifies_for_rsa_ec_and_ed25519_cas() {
             text(&o)
         );
         // A sub-CA through `ca sign --profile ca`, and a leaf under it.
-        ok(
-            d,
-            "openssl",
-            &[
-                "req",
-                "-new",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "sub.key",
-                "-subj",
-                "/CN=Sub CA",
-                "-out",
-                "sub.csr",
-            ],
-        );
+        openssl_csr(&d.join("sub.key"), &d.join("sub.csr"), "/CN=Sub CA", &[]);
         // The intermediate has pathLen 0: it must refuse to make a CA.
         kc_fails(
             d,
@@ -211,15 +180,15 @@ fn every_profile_verifies_for_rsa_ec_and_ed25519_cas() {
                 "sub.crt",
             ],
         );
-        let o = ok(d, "openssl", &["x509", "-in", "sub.crt", "-noout", "-text"]);
+        let o = ok_in(d, "openssl", &["x509", "-in", "sub.crt", "-noout", "-text"]);
         let s = String::from_utf8_lossy(&o.stdout);
         assert!(s.contains("CA:TRUE, pathlen:0"), "{s}");
-        ok(
+        ok_in(
             d,
             "openssl",
             &["verify", "-CAfile", "root/root.crt", "sub.crt"],
         );
-        let o = ok(
+        let o = ok_in(
             d,
             "openssl",
             &["x509", "-in", "root/ca.crt", "-noout", "-text"],
@@ -254,7 +223,7 @@ fn every_profile_verifies_for_rsa_ec_and_ed25519_cas() {
     // keytool reads every kind of certificate (one JVM for all of them).
     let t = tempfile::tempdir().unwrap();
     std::fs::write(t.path().join("all.pem"), all_certs).unwrap();
-    let o = ok(t.path(), "keytool", &["-printcert", "-file", "all.pem"]);
+    let o = ok_in(t.path(), "keytool", &["-printcert", "-file", "all.pem"]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert_eq!(s.matches("Owner:").count(), count, "{s}");
 }
@@ -461,7 +430,7 @@ fn signs_real_world_csrs() {
         ];
         args.extend(newkey);
         args.extend(extra);
-        ok(d, "openssl", &args);
+        ok_in(d, "openssl", &args);
     };
     req("rsa", &["-newkey", "rsa:2048"], &[]);
     req(
@@ -485,7 +454,7 @@ fn signs_real_world_csrs() {
         &["-newkey", "rsa:2048"],
         &["-sigopt", "rsa_padding_mode:pss", "-sha256"],
     );
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -498,7 +467,7 @@ fn signs_real_world_csrs() {
             "psskey.key",
         ],
     );
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -547,9 +516,9 @@ fn signs_real_world_csrs() {
             "SAN=dns:kt.test",
         ];
         args.extend(alg);
-        ok(d, "keytool", &args);
+        ok_in(d, "keytool", &args);
         let file = format!("{alias}.csr");
-        ok(
+        ok_in(
             d,
             "keytool",
             &[
@@ -612,7 +581,7 @@ fn signs_real_world_csrs() {
         assert_eq!(issuer, &ca_subject[..], "{name}: issuer differs");
         assert_eq!(cert_subject, &subject[..], "{name}: subject differs");
         if name == "unknown" {
-            let o = ok(d, "openssl", &["x509", "-in", &out, "-noout", "-text"]);
+            let o = ok_in(d, "openssl", &["x509", "-in", &out, "-noout", "-text"]);
             let s = String::from_utf8_lossy(&o.stdout);
             assert!(
                 s.contains("CA:FALSE") && !s.contains("Code Signing") && !s.contains("99999"),
@@ -626,7 +595,7 @@ fn signs_real_world_csrs() {
     chain.push_str(&std::fs::read_to_string(d.join("inter/chain.pem")).unwrap());
     chain.push_str(&std::fs::read_to_string(d.join("root/root.crt")).unwrap());
     std::fs::write(d.join("kt-ec-chain.pem"), chain).unwrap();
-    ok(
+    ok_in(
         d,
         "keytool",
         &[
@@ -683,7 +652,7 @@ fn revocation_and_crls() {
         "no certificate with serial",
     );
     kc(d, &["ca", "crl", "inter", "--out", "one.crl"]);
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -701,7 +670,7 @@ fn revocation_and_crls() {
         .map(|f| std::fs::read_to_string(d.join(f)).unwrap())
         .collect();
     std::fs::write(d.join("trust.pem"), full).unwrap();
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -734,7 +703,7 @@ fn revocation_and_crls() {
         "{}",
         text(&o)
     );
-    let o = ok(d, "openssl", &["crl", "-in", "one.crl", "-noout", "-text"]);
+    let o = ok_in(d, "openssl", &["crl", "-in", "one.crl", "-noout", "-text"]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(
         s.contains("Version 2")
@@ -743,7 +712,7 @@ fn revocation_and_crls() {
         "{s}"
     );
     // The serial as openssl prints it revokes too; the CRL number increments.
-    let o = ok(
+    let o = ok_in(
         d,
         "openssl",
         &["x509", "-in", "good.test.crt", "-noout", "-serial"],
@@ -755,13 +724,13 @@ fn revocation_and_crls() {
     );
     let o = kc(d, &["ca", "crl", "inter"]);
     std::fs::write(d.join("two.crl"), &o.stdout).unwrap();
-    let o = ok(
+    let o = ok_in(
         d,
         "openssl",
         &["crl", "-in", "two.crl", "-noout", "-crlnumber"],
     );
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "crlNumber=0x02");
-    let o = ok(
+    let o = ok_in(
         d,
         "openssl",
         &["crl", "-in", "one.crl", "-noout", "-crlnumber"],
@@ -830,26 +799,11 @@ fn bad_input_fails_cleanly() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     make_cas(d, "ec:p256");
-    ok(
-        d,
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "x.key",
-            "-subj",
-            "/CN=x.test",
-            "-outform",
-            "DER",
-            "-out",
-            "x.der",
-        ],
+    openssl_csr(
+        &d.join("x.key"),
+        &d.join("x.der"),
+        "/CN=x.test",
+        &["-outform", "DER"],
     );
     let before = index_bytes(d);
 
@@ -983,11 +937,7 @@ fn bad_input_fails_cleanly() {
     );
 
     // An expired CA: created two days ago with one day of validity.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let past = (now - 2 * 86_400).to_string();
+    let past = (common::now() - 2 * 86_400).to_string();
     let o = Command::new(KC)
         .args(["ca", "init", "old", "--subject", "CN=Old", "--days", "1"])
         .env("KEYCHEST_TEST_NOW", &past)
@@ -1123,28 +1073,11 @@ fn csr_overrides_and_cn_fallback() {
     let d = t.path();
     make_cas(d, "ec:p256");
     let req = |name: &str, subj: &str, extra: &[&str]| {
-        let key = format!("{name}.key");
-        let out = format!("{name}.csr");
-        let mut args = vec![
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-subj",
-            subj,
-            "-out",
-            &out,
-        ];
-        args.extend(extra);
-        ok(d, "openssl", &args);
+        let (key, csr) = (d.join(format!("{name}.key")), d.join(format!("{name}.csr")));
+        openssl_csr(&key, &csr, subj, extra);
     };
     let text_of = |f: &str| {
-        let o = ok(d, "openssl", &["x509", "-in", f, "-noout", "-text"]);
+        let o = ok_in(d, "openssl", &["x509", "-in", f, "-noout", "-text"]);
         String::from_utf8_lossy(&o.stdout).to_string()
     };
     // --san and --subject replace what the request asks for.
@@ -1395,11 +1328,6 @@ fn parallel_issues_of_one_name_record_only_the_winner() {
 fn mode_of(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
-}
-
-fn chmod(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //! file), and nothing on a fresh `keychest pki new`; the Prometheus output is checked by a
 //! strict parser of the text exposition format.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -20,45 +22,12 @@ use x509_cert::ext::pkix::name::GeneralName;
 use keychest::pki::key::{KeyType, PrivateKey};
 use keychest::pki::{cert, crl, keyfile, name, oids};
 
+use common::server::{free_port, openssl_s_server};
+use common::x509::{openssl_csr, openssl_sign};
+use common::{chmod, now, ok_in, p, text};
+
 const KC: &str = env!("CARGO_BIN_EXE_keychest");
 const DAY: i64 = 86_400;
-
-fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is required in CI but is not installed"
-        );
-        eprintln!("skipping: {tool} not installed");
-    }
-    found
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Runs a program in `dir` and asserts success.
-fn ok(dir: &Path, prog: &str, args: &[&str]) -> Output {
-    let o = Command::new(prog)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"));
-    assert!(o.status.success(), "{prog} {args:?} failed: {}", text(&o));
-    o
-}
 
 /// Runs `keychest doctor` in `dir`; returns the output (any exit status).
 fn doctor(dir: &Path, args: &[&str]) -> Output {
@@ -98,13 +67,6 @@ fn findings(o: &Output, base: &str) -> Vec<(String, String)> {
     out
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 fn dn(text: &str) -> Vec<u8> {
     name::parse_dn(text).unwrap().to_der().unwrap()
 }
@@ -118,6 +80,22 @@ struct Issuer {
     subject: Vec<u8>,
     key: PrivateKey,
     der: Vec<u8>,
+}
+
+/// A new key and its certificate named `subject`, by `by` (self-signed when None).
+fn issuer(
+    subject: &str,
+    by: Option<&Issuer>,
+    nb: i64,
+    na: i64,
+    extensions: Vec<Extension>,
+) -> Issuer {
+    let key = ec();
+    Issuer {
+        der: mk(subject, &key, by, nb, na, extensions),
+        subject: dn(subject),
+        key,
+    }
 }
 
 /// Signs a certificate for `key` named `subject`, by `by` (self-signed when None).
@@ -200,10 +178,6 @@ fn write(path: &Path, text: impl AsRef<[u8]>) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
 /// The base PKI of the planted tree: a root and an intermediate (both in the tree, so the
 /// pool can tell an omitted root from a missing intermediate), and a good server leaf.
 struct Base {
@@ -214,34 +188,20 @@ struct Base {
 }
 
 fn base(t: i64) -> Base {
-    let root_key = ec();
-    let root_der = mk(
+    let root = issuer(
         "CN=Doctor Root",
-        &root_key,
         None,
         t - DAY,
         t + 3650 * DAY,
         ca_exts(None),
     );
-    let root = Issuer {
-        subject: dn("CN=Doctor Root"),
-        key: root_key,
-        der: root_der,
-    };
-    let inter_key = ec();
-    let inter_der = mk(
+    let inter = issuer(
         "CN=Doctor Inter",
-        &inter_key,
         Some(&root),
         t - DAY,
         t + 1825 * DAY,
         ca_exts(None),
     );
-    let inter = Issuer {
-        subject: dn("CN=Doctor Inter"),
-        key: inter_key,
-        der: inter_der,
-    };
     let leaf_key = ec();
     let leaf = mk(
         "CN=good.example",
@@ -320,19 +280,13 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
             server_exts(&["ok.example"]),
         )]),
     );
-    let short_key = ec();
-    let short_ca = Issuer {
-        der: mk(
-            "CN=Short CA",
-            &short_key,
-            Some(&b.root),
-            t - DAY,
-            t + 100 * DAY,
-            ca_exts(None),
-        ),
-        subject: dn("CN=Short CA"),
-        key: short_key,
-    };
+    let short_ca = issuer(
+        "CN=Short CA",
+        Some(&b.root),
+        t - DAY,
+        t + 100 * DAY,
+        ca_exts(None),
+    );
     let outliving = mk(
         "CN=outlives.example",
         &ec(),
@@ -445,19 +399,13 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     );
     want.push(("chain.bad-signature", "chain/bad-signature.pem"));
     // A leaf that issued another certificate.
-    let not_ca_key = ec();
-    let not_ca = Issuer {
-        der: mk(
-            "CN=Not A CA",
-            &not_ca_key,
-            Some(&b.inter),
-            t - DAY,
-            t + 90 * DAY,
-            vec![cert::basic_constraints(false, None).unwrap()],
-        ),
-        subject: dn("CN=Not A CA"),
-        key: not_ca_key,
-    };
+    let not_ca = issuer(
+        "CN=Not A CA",
+        Some(&b.inter),
+        t - DAY,
+        t + 90 * DAY,
+        vec![cert::basic_constraints(false, None).unwrap()],
+    );
     let under_key = ec();
     let under = mk(
         "CN=under.example",
@@ -473,32 +421,20 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     );
     want.push(("chain.ca-without-keycertsign", "chain/not-ca.pem"));
     // pathLen 0 with one intermediate below it.
-    let pl_key = ec();
-    let pl0 = Issuer {
-        der: mk(
-            "CN=PathLen0 CA",
-            &pl_key,
-            Some(&b.root),
-            t - DAY,
-            t + 1000 * DAY,
-            ca_exts(Some(0)),
-        ),
-        subject: dn("CN=PathLen0 CA"),
-        key: pl_key,
-    };
-    let below_key = ec();
-    let below = Issuer {
-        der: mk(
-            "CN=Below CA",
-            &below_key,
-            Some(&pl0),
-            t - DAY,
-            t + 900 * DAY,
-            ca_exts(None),
-        ),
-        subject: dn("CN=Below CA"),
-        key: below_key,
-    };
+    let pl0 = issuer(
+        "CN=PathLen0 CA",
+        Some(&b.root),
+        t - DAY,
+        t + 1000 * DAY,
+        ca_exts(Some(0)),
+    );
+    let below = issuer(
+        "CN=Below CA",
+        Some(&pl0),
+        t - DAY,
+        t + 900 * DAY,
+        ca_exts(None),
+    );
     let deep_key = ec();
     let deep = mk(
         "CN=deep.example",
@@ -529,19 +465,13 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         critical: true,
         extn_value: OctetString::new(nc.to_der().unwrap()).unwrap(),
     });
-    let nc_key = ec();
-    let nc_ca = Issuer {
-        der: mk(
-            "CN=Constrained CA",
-            &nc_key,
-            Some(&b.root),
-            t - DAY,
-            t + 1000 * DAY,
-            nc_exts,
-        ),
-        subject: dn("CN=Constrained CA"),
-        key: nc_key,
-    };
+    let nc_ca = issuer(
+        "CN=Constrained CA",
+        Some(&b.root),
+        t - DAY,
+        t + 1000 * DAY,
+        nc_exts,
+    );
     for (file, host) in [
         ("chain/name-constraints.pem", "evil.org"),
         ("chain/name-constraints-ok.pem", "a.example.com"),
@@ -578,8 +508,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         pem_certs(&[&b.leaf, &b.inter.der]),
     );
     want.push(("keys.mismatch", "keys/wrong.crt"));
-    let w = work.display().to_string();
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -599,7 +528,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         ],
     );
     want.push(("keys.rsa-too-small", "keys/rsa1024.crt"));
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -624,48 +553,18 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     // SHA-1, signed by the root (openssl -sha1); a SHA-1 self-signed root is not reported.
     write(&work.join("root.key"), key_pem(&b.root.key));
     write(&work.join("root.crt"), pem_certs(&[&b.root.der]));
-    ok(
-        work,
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "sha1.key",
-            "-subj",
-            "/CN=sha1.example",
-            "-out",
-            "sha1.csr",
-        ],
-    );
-    ok(
-        work,
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "sha1.csr",
-            "-CA",
-            "root.crt",
-            "-CAkey",
-            "root.key",
-            "-set_serial",
-            "4660",
-            "-days",
-            "90",
-            "-sha1",
-            "-out",
-            &tree.join("keys/sha1.crt").display().to_string(),
-        ],
+    let csr = work.join("sha1.csr");
+    openssl_csr(&work.join("sha1.key"), &csr, "/CN=sha1.example", &[]);
+    openssl_sign(
+        &csr,
+        &work.join("root.crt"),
+        &work.join("root.key"),
+        &tree.join("keys/sha1.crt"),
+        90,
+        &["-set_serial", "4660", "-sha1"],
     );
     want.push(("keys.weak-signature", "keys/sha1.crt"));
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -720,7 +619,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         args.extend_from_slice(extra);
         let out = p(out);
         args.extend_from_slice(&["-out", &out]);
-        ok(work, "openssl", &args);
+        ok_in(work, "openssl", &args);
     };
     std::fs::create_dir_all(tree.join("stores")).unwrap();
     export("stores/modern.p12", &[]);
@@ -734,7 +633,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     want.push(("store.unverified", "stores/locked.p12"));
     export("stores/wrong-password.p12", &[]);
     want.push(("store.unreadable", "stores/wrong-password.p12"));
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -750,7 +649,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         ],
     );
     want.push(("store.no-java-trust", "stores/no-trust.p12"));
-    ok(
+    ok_in(
         work,
         KC,
         &[
@@ -763,7 +662,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
             "pass:storepw",
         ],
     );
-    ok(
+    ok_in(
         work,
         KC,
         &[
@@ -781,7 +680,7 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
         &work.join("two.pem"),
         pem_certs(&[&b.root.der, &b.inter.der]),
     );
-    ok(
+    ok_in(
         work,
         "openssl",
         &[
@@ -806,30 +705,27 @@ fn plant(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static str)> 
     let full = pem_certs(&[&b.leaf]);
     write(&tree.join("broken.pem"), &full[..full.len() / 2]);
     want.push(("file.unreadable", "broken.pem"));
-    if have("keytool") {
-        for alias in ["first", "second"] {
-            ok(
-                work,
-                "keytool",
-                &[
-                    "-importcert",
-                    "-noprompt",
-                    "-alias",
-                    alias,
-                    "-file",
-                    "root.crt",
-                    "-keystore",
-                    &p("stores/duplicate.p12"),
-                    "-storetype",
-                    "pkcs12",
-                    "-storepass",
-                    "storepw",
-                ],
-            );
-        }
-        want.push(("store.duplicate-entry", "stores/duplicate.p12"));
+    for alias in ["first", "second"] {
+        ok_in(
+            work,
+            "keytool",
+            &[
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                alias,
+                "-file",
+                "root.crt",
+                "-keystore",
+                &p("stores/duplicate.p12"),
+                "-storetype",
+                "pkcs12",
+                "-storepass",
+                "storepw",
+            ],
+        );
     }
-    let _ = w;
+    want.push(("store.duplicate-entry", "stores/duplicate.p12"));
     want
 }
 
@@ -838,7 +734,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
     let mut want = Vec::new();
     let init = |name: &str| {
         let d = tree.join("ca").join(name);
-        ok(
+        ok_in(
             work,
             KC,
             &[
@@ -852,7 +748,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
         d
     };
     let issue = |d: &Path, host: &str| {
-        let o = ok(
+        ok_in(
             work,
             KC,
             &[
@@ -865,7 +761,6 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
                 "--force",
             ],
         );
-        let _ = o;
         // The serial of what was issued: the last index line.
         let idx = std::fs::read_to_string(d.join("index.tsv")).unwrap();
         idx.lines()
@@ -878,8 +773,8 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
     };
     let good = init("good");
     let s = issue(&good, "one.example");
-    ok(work, KC, &["ca", "revoke", &good.display().to_string(), &s]);
-    ok(
+    ok_in(work, KC, &["ca", "revoke", &good.display().to_string(), &s]);
+    ok_in(
         work,
         KC,
         &[
@@ -908,7 +803,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
 
     let revoked = init("revoked");
     let s = issue(&revoked, "revoked.example");
-    ok(
+    ok_in(
         work,
         KC,
         &["ca", "revoke", &revoked.display().to_string(), &s],
@@ -917,7 +812,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
 
     let stale = init("stale");
     let s = issue(&stale, "stale.example");
-    ok(
+    ok_in(
         work,
         KC,
         &[
@@ -929,7 +824,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
             "--force",
         ],
     );
-    ok(
+    ok_in(
         work,
         KC,
         &["ca", "revoke", &stale.display().to_string(), &s],
@@ -974,44 +869,15 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
     // A serial of one byte, issued by openssl and recorded by hand.
     let short = init("short");
     std::fs::create_dir_all(short.join("certs")).unwrap();
-    ok(
-        work,
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "short.key",
-            "-subj",
-            "/CN=short.example",
-            "-out",
-            "short.csr",
-        ],
-    );
-    ok(
-        work,
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "short.csr",
-            "-CA",
-            &short.join("ca.crt").display().to_string(),
-            "-CAkey",
-            &short.join("ca.key").display().to_string(),
-            "-set_serial",
-            "1",
-            "-days",
-            "90",
-            "-out",
-            &short.join("certs/01.pem").display().to_string(),
-        ],
+    let csr = work.join("short.csr");
+    openssl_csr(&work.join("short.key"), &csr, "/CN=short.example", &[]);
+    openssl_sign(
+        &csr,
+        &short.join("ca.crt"),
+        &short.join("ca.key"),
+        &short.join("certs/01.pem"),
+        90,
+        &["-set_serial", "1"],
     );
     let mut idx = std::fs::read_to_string(short.join("index.tsv")).unwrap();
     idx.push_str("01\tV\t2099-01-01T00:00:00Z\t-\t-\tCN=short.example\t-\tcerts/01.pem\n");
@@ -1022,7 +888,7 @@ fn plant_cas(tree: &Path, work: &Path, t: i64) -> Vec<(&'static str, &'static st
 
 #[test]
 fn finds_exactly_the_planted_findings() {
-    if !have("openssl") {
+    if !common::have(&["openssl", "keytool"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -1124,7 +990,7 @@ fn finds_exactly_the_planted_findings() {
 #[test]
 fn fresh_pki_new_has_no_findings() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(tmp.path(), KC, &["pki", "new", "pki"]);
+    ok_in(tmp.path(), KC, &["pki", "new", "pki"]);
     let o = doctor(
         tmp.path(),
         &[
@@ -1154,11 +1020,14 @@ fn fresh_pki_new_has_no_findings() {
 
 #[test]
 fn compatibility_targets() {
+    if !common::have(&["openssl"]) {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(d, KC, &["pki", "new", "pki", "--pass", "pass:storepw"]);
+    ok_in(d, KC, &["pki", "new", "pki", "--pass", "pass:storepw"]);
     std::fs::create_dir_all(d.join("compat")).unwrap();
-    ok(
+    ok_in(
         d,
         KC,
         &[
@@ -1172,7 +1041,7 @@ fn compatibility_targets() {
             "pass:storepw",
         ],
     );
-    ok(
+    ok_in(
         d,
         KC,
         &[
@@ -1218,7 +1087,7 @@ fn compatibility_targets() {
     );
     assert_eq!(run("openssl1"), vec![]);
     // Unencrypted key bags (openssl -keypbe NONE, SHA-1 MAC): Java ignores them.
-    ok(
+    ok_in(
         d,
         "openssl",
         &[
@@ -1262,7 +1131,7 @@ fn compatibility_targets() {
         "{v}"
     );
     // JKS is for Java only.
-    ok(
+    ok_in(
         d,
         KC,
         &[
@@ -1564,50 +1433,9 @@ fn prometheus_parser_is_strict() {
     }
 }
 
-/// `openssl s_server` on a free port, killed when dropped.
-struct Server(std::process::Child, u16);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &Path, args: &[&str]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("openssl")
-        .args([
-            "s_server",
-            "-quiet",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start openssl s_server");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "s_server did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    Server(child, port)
-}
-
 #[test]
 fn connect_checks_the_served_chain_and_client_cas() {
-    if !have("openssl") {
+    if !common::have(&["openssl"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -1643,23 +1471,17 @@ fn connect_checks_the_served_chain_and_client_cas() {
         key_pem(&b.leaf_key) + &pem_certs(&[&b.leaf, &b.inter.der]),
     );
     write(&d.join("tree/root.crt"), pem_certs(&[&b.root.der]));
-    let srv = d.join("srv");
+    let srv = |name: &str| d.join("srv").join(name);
+    // `openssl s_server -quiet` with the leaf, its log beside the tree, not in it.
+    let serve = |extra: &[&str]| {
+        let mut args = vec!["-quiet"];
+        args.extend_from_slice(extra);
+        openssl_s_server(free_port(), &srv("leaf.crt"), &srv("leaf.key"), &args, d)
+    };
 
     // Leaf only, a client CA nobody has, reached by a name it does not carry.
-    let s = serve(
-        &srv,
-        &[
-            "-cert",
-            "leaf.crt",
-            "-key",
-            "leaf.key",
-            "-verify",
-            "1",
-            "-CAfile",
-            "other.crt",
-        ],
-    );
-    let target = format!("127.0.0.1:{}", s.1);
+    let s = serve(&["-verify", "1", "-CAfile", p(&srv("other.crt"))]);
+    let target = s.target();
     let o = doctor(d, &["tree", "--connect", &target, "--json"]);
     let got: Vec<(String, String)> = findings(&o, "");
     let want: Vec<(String, String)> = [
@@ -1675,22 +1497,15 @@ fn connect_checks_the_served_chain_and_client_cas() {
     drop(s);
 
     // The full chain, a client CA the key entry chains to, the right name: nothing.
-    let s = serve(
-        &srv,
-        &[
-            "-cert",
-            "leaf.crt",
-            "-key",
-            "leaf.key",
-            "-cert_chain",
-            "inter.crt",
-            "-verify",
-            "1",
-            "-CAfile",
-            "root.crt",
-        ],
-    );
-    let target = format!("localhost:{}", s.1);
+    let s = serve(&[
+        "-cert_chain",
+        p(&srv("inter.crt")),
+        "-verify",
+        "1",
+        "-CAfile",
+        p(&srv("root.crt")),
+    ]);
+    let target = format!("localhost:{}", s.port);
     let o = doctor(d, &["tree", "--connect", &target, "--json"]);
     assert_eq!(findings(&o, ""), vec![], "{}", text(&o));
     assert_eq!(o.status.code(), Some(0));

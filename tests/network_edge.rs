@@ -11,23 +11,12 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::server::{Server, free_port};
-use common::{have, p, peer};
+use common::kept::{KeptDir, kept_dir};
+use common::server::{Server, free_port, openssl_s_server};
+use common::x509::{openssl_csr, openssl_sign};
+use common::{expect_exit, have, openssl_self_signed, p, peer, skip_unless};
 
 const PASS: &str = "pass:changeit";
-
-struct Pki {
-    root: PathBuf,
-}
-
-impl Pki {
-    fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-    fn s(&self, rel: &str) -> String {
-        p(&self.path(rel)).to_string()
-    }
-}
 
 /// keychest with a private XDG_CONFIG_HOME, stdin closed, no SSL_CERT_* from the caller.
 fn kc_cmd(args: &[&str]) -> Command {
@@ -39,58 +28,23 @@ fn kc_cmd(args: &[&str]) -> Command {
     c
 }
 
-fn expect(out: Output, code: i32, what: &str) -> (String, String) {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{what}: expected exit {code}\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    (stdout, stderr)
-}
-
 fn kc(code: i32, args: &[&str]) -> (String, String) {
     let out = kc_cmd(args).output().expect("run keychest");
-    expect(out, code, &format!("keychest {args:?}"))
+    expect_exit(&out, code, &format!("keychest {args:?}"))
 }
 
 fn pki_root() -> PathBuf {
     pki().root.clone()
 }
 
-fn pki() -> &'static Pki {
-    static PKI: OnceLock<Pki> = OnceLock::new();
+/// The shared test PKI (built once per test process).
+fn pki() -> &'static KeptDir {
+    static PKI: OnceLock<KeptDir> = OnceLock::new();
     PKI.get_or_init(build_pki)
 }
 
-/// Removes PKIs left by earlier runs (the shared one is never dropped) after an hour.
-fn remove_stale_pkis() {
-    let Ok(dir) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
-        return;
-    };
-    for e in dir.flatten() {
-        let old = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > Duration::from_secs(3600));
-        if old && e.file_name().to_string_lossy().starts_with("network-edge-") {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
-}
-
-fn build_pki() -> Pki {
-    remove_stale_pkis();
-    let root = tempfile::Builder::new()
-        .prefix("network-edge-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("temp dir")
-        .keep();
-    let pki = Pki { root };
+fn build_pki() -> KeptDir {
+    let pki = kept_dir("network-edge-");
     for d in ["out", "xdg", "empty"] {
         std::fs::create_dir_all(pki.path(d)).unwrap();
     }
@@ -100,7 +54,7 @@ fn build_pki() -> Pki {
             .args(args)
             .output()
             .unwrap();
-        expect(out, 0, &format!("keychest {args:?}"));
+        expect_exit(&out, 0, &format!("keychest {args:?}"));
     };
     for (dir, cn) in [("A", "Root A"), ("B", "Root B")] {
         run(&["ca", "init", &pki.s(dir), "--subject", &format!("CN={cn}")]);
@@ -150,29 +104,15 @@ fn spawn(cmd: Command, port: u16, name: &str) -> Server {
     common::server::spawn_server(cmd, port, name, &pki().root)
 }
 
-/// `openssl s_server` with `cert`/`key` (default: localhost issued by root A), plus `extra`.
-fn s_server_with(cert: &str, key: &str, extra: &[&str]) -> Server {
-    let port = free_port();
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "s_server",
-        "-accept",
-        &format!("127.0.0.1:{port}"),
-        "-cert",
-        cert,
-        "-key",
-        key,
-    ])
-    .args(extra);
-    spawn(cmd, port, "s_server")
-}
-
+/// `openssl s_server` with localhost issued by root A, plus `extra`.
 fn s_server(extra: &[&str]) -> Server {
     let pki = pki();
-    s_server_with(
-        &pki.s("out/localhost.crt"),
-        &pki.s("out/localhost.key"),
+    openssl_s_server(
+        free_port(),
+        &pki.path("out/localhost.crt"),
+        &pki.path("out/localhost.key"),
         extra,
+        &pki.root,
     )
 }
 
@@ -187,12 +127,10 @@ fn without_system_bundle(args: &[&str]) -> Option<Output> {
         return None;
     }
     let probe = Command::new("unshare").args(["-m", "true"]).status();
-    if !probe.is_ok_and(|s| s.success()) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "unshare -m must work in CI (tests run as root)"
-        );
-        eprintln!("skipping: unshare -m is not permitted here");
+    if !skip_unless(
+        probe.is_ok_and(|s| s.success()),
+        "unshare -m is not permitted here (CI runs the tests as root)",
+    ) {
         return None;
     }
     let script = r#"mount --bind "$1" /etc/ssl/certs || exit 99; shift; exec "$@""#;
@@ -222,7 +160,7 @@ fn connect_fails_closed_without_trust_anchors() {
     let mut args = vec!["connect", t.as_str()];
     args.extend_from_slice(&client);
     if let Some(out) = without_system_bundle(&args) {
-        let (stdout, stderr) = expect(out, 7, "connect without a system bundle");
+        let (stdout, stderr) = expect_exit(&out, 7, "connect without a system bundle");
         assert!(
             stderr.contains("--truststore") && stderr.contains("--insecure"),
             "{stderr}"
@@ -290,7 +228,7 @@ fn a_bundle_with_a_malformed_certificate_still_verifies() {
         .env("SSL_CERT_FILE", &bundle)
         .output()
         .unwrap();
-    let (stdout, stderr) = expect(out, 0, "connect with SSL_CERT_FILE");
+    let (stdout, stderr) = expect_exit(&out, 0, "connect with SSL_CERT_FILE");
     assert!(stdout.contains("verification:  trusted"), "{stdout}");
     assert!(
         stderr.contains("warning: system trust anchors (SSL_CERT_FILE=")
@@ -305,7 +243,7 @@ fn a_bundle_with_a_malformed_certificate_still_verifies() {
         .env("SSL_CERT_DIR", &dir)
         .output()
         .unwrap();
-    let (stdout, _) = expect(out, 0, "connect with SSL_CERT_DIR");
+    let (stdout, _) = expect_exit(&out, 0, "connect with SSL_CERT_DIR");
     assert!(stdout.contains("verification:  trusted"), "{stdout}");
 }
 
@@ -743,21 +681,13 @@ fn remembered_choices_are_announced() {
     std::fs::create_dir_all(&xdg).unwrap();
     let port = free_port();
     let start = |cafile: &str| {
-        let mut cmd = Command::new("openssl");
-        cmd.args([
-            "s_server",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-            "-cert",
-            &pki.s("out/localhost.crt"),
-            "-key",
-            &pki.s("out/localhost.key"),
-            "-verify",
-            "1",
-            "-CAfile",
-            cafile,
-        ]);
-        spawn(cmd, port, "remember")
+        openssl_s_server(
+            port,
+            &pki.path("out/localhost.crt"),
+            &pki.path("out/localhost.key"),
+            &["-verify", "1", "-CAfile", cafile],
+            &pki.root,
+        )
     };
     let t = format!("127.0.0.1:{port}");
     let anchors = pki.s("A/ca.crt");
@@ -775,7 +705,7 @@ fn remembered_choices_are_announced() {
         ];
         args.extend_from_slice(extra);
         let out = kc_cmd(&args).env("XDG_CONFIG_HOME", &xdg).output().unwrap();
-        expect(out, code, &format!("{args:?}"))
+        expect_exit(&out, code, &format!("{args:?}"))
     };
     let srv = start(&pki.s("A/ca.crt"));
     select(&pki.s("me.p12"), &["--remember"], 0);
@@ -811,25 +741,13 @@ fn evil_chain() -> (PathBuf, PathBuf, PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     let ca_key = dir.join("ca.key");
     let ca_subject = "/CN=Evil CA\nSHA-256: AA:11:22\r\u{1b}[2K\u{202e}gnp.exe";
-    peer(
-        "openssl",
+    openssl_self_signed(
+        &ca_key,
+        &ca,
+        ca_subject,
+        30,
         &[
-            "req",
-            "-x509",
             "-utf8",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            p(&ca_key),
-            "-out",
-            p(&ca),
-            "-days",
-            "30",
-            "-subj",
-            ca_subject,
             "-addext",
             "basicConstraints=critical,CA:TRUE",
             "-addext",
@@ -837,24 +755,11 @@ fn evil_chain() -> (PathBuf, PathBuf, PathBuf) {
         ],
     );
     let csr = dir.join("leaf.csr");
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-utf8",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            p(&key),
-            "-out",
-            p(&csr),
-            "-subj",
-            "/CN=leaf\n[2] CN=Trusted Root\r\u{1b}]0;owned\u{7}",
-        ],
+    openssl_csr(
+        &key,
+        &csr,
+        "/CN=leaf\n[2] CN=Trusted Root\r\u{1b}]0;owned\u{7}",
+        &["-utf8"],
     );
     let ext = dir.join("ext.cnf");
     std::fs::write(
@@ -862,25 +767,13 @@ fn evil_chain() -> (PathBuf, PathBuf, PathBuf) {
         "subjectAltName=DNS:evil\u{1b}[31m.example\nbasicConstraints=CA:FALSE\n",
     )
     .unwrap();
-    peer(
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            p(&csr),
-            "-CA",
-            p(&ca),
-            "-CAkey",
-            p(&ca_key),
-            "-CAcreateserial",
-            "-days",
-            "10",
-            "-out",
-            p(&leaf),
-            "-extfile",
-            p(&ext),
-        ],
+    openssl_sign(
+        &csr,
+        &ca,
+        &ca_key,
+        &leaf,
+        10,
+        &["-CAcreateserial", "-extfile", p(&ext)],
     );
     (ca, leaf, key)
 }
@@ -908,7 +801,13 @@ fn text_from_the_peer_is_data() {
     }
     let pki = pki();
     let (ca, leaf, key) = evil_chain();
-    let srv = s_server_with(p(&leaf), p(&key), &["-cert_chain", p(&ca)]);
+    let srv = openssl_s_server(
+        free_port(),
+        &leaf,
+        &key,
+        &["-cert_chain", p(&ca)],
+        &pki.root,
+    );
     let t = srv.target();
     // --insecure: rustls's name-mismatch error quotes the SAN; it is escaped.
     let (stdout, stderr) = kc(0, &["connect", &t, "--truststore", p(&ca), "--insecure"]);

@@ -7,31 +7,18 @@ mod common;
 
 use std::io::Write;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::server::{Server, free_port, poll};
-use common::{have, mode, p, peer};
+use common::kept::{KeptDir, kept_dir};
+use common::server::{Server, free_port, openssl_s_server, poll};
+use common::{expect_exit, have, mode, p, peer};
 
 const PASS: &str = "pass:changeit";
 const ROOT_A: &str = "CN=Root A,O=Keychest Test";
 const ROOT_B: &str = "CN=Root B,O=Keychest Test";
-
-/// The shared test PKI (built once per test process).
-struct Pki {
-    root: PathBuf,
-}
-
-impl Pki {
-    fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-    fn s(&self, rel: &str) -> String {
-        p(&self.path(rel)).to_string()
-    }
-}
 
 fn kc_env(xdg: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
     let mut c = common::keychest();
@@ -45,56 +32,17 @@ fn kc_env(xdg: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
 /// Runs keychest (stdin closed, a private XDG_CONFIG_HOME) and asserts the exit code.
 fn kc(code: i32, args: &[&str]) -> (String, String) {
     let out = kc_env(&pki().path("xdg"), &[], args);
-    expect(out, code, args)
+    expect_exit(&out, code, &format!("keychest {args:?}"))
 }
 
-fn expect(out: Output, code: i32, args: &[&str]) -> (String, String) {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "keychest {args:?}: expected exit {code}\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    (stdout, stderr)
-}
-
-fn pki() -> &'static Pki {
-    static PKI: OnceLock<Pki> = OnceLock::new();
+/// The shared test PKI (built once per test process).
+fn pki() -> &'static KeptDir {
+    static PKI: OnceLock<KeptDir> = OnceLock::new();
     PKI.get_or_init(build_pki)
 }
 
-/// Removes PKIs left by earlier runs (the shared one is never dropped) after an hour.
-fn remove_stale_pkis() {
-    let Ok(dir) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
-        return;
-    };
-    for e in dir.flatten() {
-        let old = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > Duration::from_secs(3600));
-        if old
-            && e.file_name()
-                .to_string_lossy()
-                .starts_with("select-connect-")
-        {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
-}
-
-fn build_pki() -> Pki {
-    remove_stale_pkis();
-    let root = tempfile::Builder::new()
-        .prefix("select-connect-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("temp dir")
-        .keep();
-    let pki = Pki { root };
+fn build_pki() -> KeptDir {
+    let pki = kept_dir("select-connect-");
     std::fs::create_dir_all(pki.path("out")).unwrap();
     std::fs::create_dir_all(pki.path("xdg")).unwrap();
     let now = std::time::SystemTime::now()
@@ -104,7 +52,7 @@ fn build_pki() -> Pki {
     let past = (now - 10 * 86_400).to_string();
     let run = |envs: &[(&str, &str)], args: &[&str]| {
         let out = kc_env(&pki.path("xdg"), envs, args);
-        expect(out, 0, args);
+        expect_exit(&out, 0, &format!("keychest {args:?}"));
     };
     let then: &[(&str, &str)] = &[("KEYCHEST_TEST_NOW", &past)];
     // The CAs exist since ten days, so that an expired leaf can be issued in the past.
@@ -201,19 +149,13 @@ fn spawn_server(cmd: Command, port: u16, name: &str) -> Server {
 /// `openssl s_server` with the server certificate issued by root A, plus `extra`.
 fn s_server(extra: &[&str]) -> Server {
     let pki = pki();
-    let port = free_port();
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "s_server",
-        "-accept",
-        &format!("127.0.0.1:{port}"),
-        "-cert",
-        &pki.s("out/localhost.crt"),
-        "-key",
-        &pki.s("out/localhost.key"),
-    ])
-    .args(extra);
-    spawn_server(cmd, port, "s_server")
+    openssl_s_server(
+        free_port(),
+        &pki.path("out/localhost.crt"),
+        &pki.path("out/localhost.key"),
+        extra,
+        &pki.root,
+    )
 }
 
 /// A server requiring a client certificate and naming roots A and B.
@@ -704,7 +646,7 @@ fn remember_and_forget() {
         let mut args = vec!["select", "--store", p(&store), "--pass", PASS];
         args.extend_from_slice(extra);
         let out = kc_env(xdg.path(), &[], &args);
-        expect(out, code, &args)
+        expect_exit(&out, code, &format!("keychest {args:?}"))
     };
     let (_, err) = run(
         &["--connect", &t, "--alias", "inter-client", "--remember"],

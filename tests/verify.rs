@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use common::{fails, ok, p, peer, run};
+use common::{fails, now, ok, openssl_self_signed, p, run};
 
 const EXT: &str = "\
 [root]
@@ -229,13 +229,6 @@ struct Case<'a> {
     host: Option<&'a str>,
     /// Seconds from now.
     shift: Option<i64>,
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// Runs both verifiers; asserts they agree and returns (valid, keychest stdout + stderr).
@@ -687,34 +680,7 @@ fn text_from_certificates_is_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("k.pem");
     let cert = dir.path().join("c.pem");
-    peer(
-        "openssl",
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            p(&key),
-        ],
-    );
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            p(&key),
-            "-subj",
-            "/CN=evil\x1b[31mred",
-            "-days",
-            "2",
-            "-out",
-            p(&cert),
-        ],
-    );
+    openssl_self_signed(&key, &cert, "/CN=evil\x1b[31mred", 2, &[]);
     let text = ok(&["verify", p(&cert), "--trust", p(&cert)]);
     assert!(!text.contains('\x1b'), "{text}");
     // The DN's RFC 4514 display hex-escapes the control itself (pki::name::display).

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub mod der;
+pub mod kept;
 pub mod peers;
 pub mod server;
-#[allow(unused_imports)] // not every test file calls it unqualified
-pub use peers::have;
+pub mod x509;
+#[allow(unused_imports)] // not every test file calls them unqualified
+pub use peers::{have, skip_unless};
 
 pub fn keychest() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_keychest"));
@@ -35,16 +37,43 @@ pub fn ok(args: &[&str]) -> String {
 
 /// Runs keychest expecting failure with `code`; returns stderr.
 pub fn fails(args: &[&str], code: i32) -> String {
-    let out = run(args);
+    expect_exit(&run(args), code, &format!("keychest {args:?}")).1
+}
+
+/// Asserts that `out` (of `what`) exited with `code` and did not panic; returns (stdout,
+/// stderr).
+pub fn expect_exit(out: &Output, code: i32, what: &str) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(
         out.status.code(),
         Some(code),
-        "keychest {:?}: expected exit {code}, stderr: {stderr}",
-        args
+        "{what}: expected exit {code}\nstdout: {stdout}\nstderr: {stderr}"
     );
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    stderr
+    (stdout, stderr)
+}
+
+/// Status, stdout and stderr of `o`, for failure messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs `prog` in `dir` with stdin closed and asserts success; returns the output.
+pub fn ok_in(dir: &Path, prog: &str, args: &[&str]) -> Output {
+    let o = Command::new(prog)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"));
+    assert!(o.status.success(), "{prog} {args:?} failed: {}", text(&o));
+    o
 }
 
 /// Runs a peer tool and asserts success; returns stdout.
@@ -107,6 +136,19 @@ pub fn p(path: &Path) -> &str {
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+pub fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// Entries as (alias, kind, SHA-256 fingerprints of the chain), to compare listings made by

@@ -9,6 +9,10 @@
 //! every skip; `tests/zz_peer_skips.rs`, which cargo runs after the other test files, reads the
 //! log and prints the closing "peer skips: N" line ([`summary`]). Lines carry the id of the
 //! process that ran the test binaries (cargo), so a summary counts only its own run.
+//!
+//! A test that needs something other than a peer (root, a permitted `unshare -m`) asks
+//! [`skip_unless`]: without it the test fails in CI (`CI` set) and is otherwise skipped,
+//! reported and recorded the same way.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -90,15 +94,39 @@ pub fn have(tools: &[&str]) -> bool {
     if std::env::var(SKIP_ENV).as_deref() != Ok("1") {
         panic!("missing peer: {hint} (or set {SKIP_ENV}=1 to skip the tests that need it)");
     }
-    let test = format!(
+    let test = current_test();
+    // Straight to the stream, not eprintln!, which the harness captures for passing tests.
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {hint}");
+    record_skip(&test, &missing.join(","), "");
+    false
+}
+
+/// Whether the calling test can run on this machine: `cond`, a capability that is not a
+/// peer (root, a permitted `unshare -m`). When it is missing the test fails in CI (`CI`
+/// set), whose machines have it; elsewhere the skip is reported and recorded like a missing
+/// peer's, with `why`, and `false` returned, and the test returns early.
+pub fn skip_unless(cond: bool, why: &str) -> bool {
+    if cond {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{why}: required in CI (`CI` is set), so not skipped"
+    );
+    let test = current_test();
+    let why = why.replace(['\t', '\n'], " ");
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {why}");
+    record_skip(&test, "", &why);
+    false
+}
+
+/// "CRATE::TEST" of the calling test (the harness names each test's thread after it).
+fn current_test() -> String {
+    format!(
         "{}::{}",
         env!("CARGO_CRATE_NAME"),
         std::thread::current().name().unwrap_or("?")
-    );
-    // Straight to the stream, not eprintln!, which the harness captures for passing tests.
-    let _ = writeln!(std::io::stderr(), "skipped {test}: {hint}");
-    record_skip(&test, &missing);
-    false
+    )
 }
 
 /// The log of skips, shared by all test binaries of one target folder.
@@ -106,13 +134,17 @@ pub fn skip_log() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("peer-skips.log")
 }
 
-/// Appends "RUNNER\tTEST\tTOOL,TOOL" (one short write, so parallel tests do not interleave).
-fn record_skip(test: &str, missing: &[&str]) {
-    let line = format!(
-        "{}\t{test}\t{}\n",
-        std::os::unix::process::parent_id(),
-        missing.join(",")
-    );
+/// Appends "RUNNER\tTEST\tTOOL,TOOL" for missing peers, or "RUNNER\tTEST\t\tWHY" for a
+/// test skipped for another reason (one short write, so parallel tests do not interleave).
+fn record_skip(test: &str, tools: &str, why: &str) {
+    let line = if why.is_empty() {
+        format!("{}\t{test}\t{tools}\n", std::os::unix::process::parent_id())
+    } else {
+        format!(
+            "{}\t{test}\t{tools}\t{why}\n",
+            std::os::unix::process::parent_id()
+        )
+    };
     let written = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -130,6 +162,7 @@ pub fn summary(log: &str, runner: u32) -> String {
     let mut out = String::new();
     let mut missing: Vec<&str> = Vec::new();
     let mut count = 0;
+    let mut other = 0;
     for line in log.lines() {
         let mut fields = line.split('\t');
         let (Some(pid), Some(test), Some(tools)) = (fields.next(), fields.next(), fields.next())
@@ -140,6 +173,11 @@ pub fn summary(log: &str, runner: u32) -> String {
             continue;
         }
         count += 1;
+        if let Some(why) = fields.next() {
+            other += 1;
+            out.push_str(&format!("skipped {test}: {why}\n"));
+            continue;
+        }
         let tools: Vec<&str> = tools.split(',').collect();
         out.push_str(&format!("skipped {test}: {}\n", install_hint(&tools)));
         for t in tools {
@@ -150,12 +188,19 @@ pub fn summary(log: &str, runner: u32) -> String {
     }
     if count == 0 {
         out.push_str("peer skips: 0\n");
-    } else {
-        out.push_str(&format!(
-            "peer skips: {count} (tests that did not run for want of {}; {})\n",
+        return out;
+    }
+    let mut why = Vec::new();
+    if !missing.is_empty() {
+        why.push(format!(
+            "tests that did not run for want of {}; {}",
             missing.join(", "),
             install_hint(&missing)
         ));
     }
+    if other > 0 {
+        why.push(format!("{other} for other reasons, named above"));
+    }
+    out.push_str(&format!("peer skips: {count} ({})\n", why.join("; ")));
     out
 }

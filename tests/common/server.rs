@@ -61,6 +61,24 @@ impl Drop for Server {
     }
 }
 
+/// `openssl s_server` on 127.0.0.1:`port` serving `cert` with `key`, with the options
+/// `extra`, started by [`spawn_server`] (its output in `log_dir`).
+pub fn openssl_s_server(
+    port: u16,
+    cert: &Path,
+    key: &Path,
+    extra: &[&str],
+    log_dir: &Path,
+) -> Server {
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-cert"])
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .args(extra);
+    spawn_server(cmd, port, "s_server", log_dir)
+}
+
 /// Starts `cmd` (listening on `port`) with its output in `log_dir/NAME-PORT.log`, and waits
 /// up to 20 s until the port accepts connections.
 pub fn spawn_server(mut cmd: Command, port: u16, name: &str, log_dir: &Path) -> Server {
