@@ -96,6 +96,24 @@ fn summary_counts_only_its_own_run() {
 }
 
 #[test]
+fn summary_names_skips_for_other_reasons() {
+    let log = "7\tstores::a\topenssl\n\
+               7\ttrust::b\t\tnot root: installing into system stores needs root\n";
+    assert_eq!(
+        peers::summary(log, 7),
+        "skipped stores::a: install openssl (provides openssl)\n\
+         skipped trust::b: not root: installing into system stores needs root\n\
+         peer skips: 2 (tests that did not run for want of openssl; \
+         install openssl (provides openssl); 1 for other reasons, named above)\n"
+    );
+    let only_other = "7\ttrust::b\t\tno unshare\n";
+    assert_eq!(
+        peers::summary(only_other, 7),
+        "skipped trust::b: no unshare\npeer skips: 1 (1 for other reasons, named above)\n"
+    );
+}
+
+#[test]
 fn every_peer_has_a_package() {
     assert_eq!(peers::package("javac"), "openjdk-17-jdk-headless");
     assert_eq!(peers::package("pk12util"), "libnss3-tools");
