@@ -9,6 +9,7 @@ mod common;
 use std::path::Path;
 
 use base64ct::Encoding as _;
+use common::stores::openssl_pkcs12;
 use common::{fails, have, ok, openssl_self_signed, p, peer};
 use sha2::Digest as _;
 
@@ -319,22 +320,12 @@ fn store_export_format_p7b_writes_the_chain_openssl_and_keytool_read() {
     let chain = make_chain(dir.path());
     let want = pem_fingerprints(&std::fs::read_to_string(&chain).unwrap());
     let p12 = dir.path().join("leaf.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&dir.path().join("leaf.key")),
-            "-in",
-            p(&chain),
-            "-name",
-            "leaf",
-            "-passout",
-            "pass:pw",
-            "-out",
-            p(&p12),
-        ],
+    openssl_pkcs12(
+        &dir.path().join("leaf.key"),
+        &chain,
+        "pass:pw",
+        &p12,
+        &["-name", "leaf"],
     );
     // By name (.p7c) and by --format, to a file.
     for (out, extra) in [("a.p7c", None), ("b.bin", Some("p7b"))] {
@@ -372,22 +363,12 @@ fn convert_to_p7b_refuses_a_key_naming_its_entry_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     make_chain(dir.path());
     let p12 = dir.path().join("leaf.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&dir.path().join("leaf.key")),
-            "-in",
-            p(&dir.path().join("leaf.pem")),
-            "-name",
-            "mykey",
-            "-passout",
-            "pass:pw",
-            "-out",
-            p(&p12),
-        ],
+    openssl_pkcs12(
+        &dir.path().join("leaf.key"),
+        &dir.path().join("leaf.pem"),
+        "pass:pw",
+        &p12,
+        &["-name", "mykey"],
     );
     let out = dir.path().join("keys.p7b");
     let err = fails(
@@ -430,22 +411,12 @@ fn ber_pkcs12_rewrapped_with_indefinite_lengths_is_read_like_openssl_reads_it() 
     let chain = make_chain(dir.path());
     let want = pem_fingerprints(&std::fs::read_to_string(&chain).unwrap());
     let p12 = dir.path().join("der.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&dir.path().join("leaf.key")),
-            "-in",
-            p(&chain),
-            "-name",
-            "leaf",
-            "-passout",
-            "pass:pw",
-            "-out",
-            p(&p12),
-        ],
+    openssl_pkcs12(
+        &dir.path().join("leaf.key"),
+        &chain,
+        "pass:pw",
+        &p12,
+        &["-name", "leaf"],
     );
     let ber = dir.path().join("ber.p12");
     std::fs::write(&ber, to_ber(&std::fs::read(&p12).unwrap(), 64)).unwrap();
@@ -517,22 +488,12 @@ fn ber_pkcs12_exported_by_nss_pk12util_is_read() {
     let chain = make_chain(dir.path());
     let want = pem_fingerprints(&std::fs::read_to_string(&chain).unwrap());
     let p12 = dir.path().join("in.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&dir.path().join("leaf.key")),
-            "-in",
-            p(&chain),
-            "-name",
-            "nsskey",
-            "-passout",
-            "pass:pw",
-            "-out",
-            p(&p12),
-        ],
+    openssl_pkcs12(
+        &dir.path().join("leaf.key"),
+        &chain,
+        "pass:pw",
+        &p12,
+        &["-name", "nsskey"],
     );
     let db = format!("sql:{}", p(&dir.path().join("nss")));
     std::fs::create_dir(dir.path().join("nss")).unwrap();
@@ -815,25 +776,15 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
     make_chain(dir.path());
     let d = |n: &str| dir.path().join(n);
     let (key, leaf) = (d("leaf.key"), d("leaf.pem"));
-    let export = |out: &Path, extra: &[&str], pass: &str| {
-        let mut args = vec![
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&key),
-            "-in",
-            p(&leaf),
-            "-passout",
-            pass,
-            "-out",
-            p(out),
-        ];
-        args.extend(extra);
-        peer("openssl", &args);
-    };
     // Unencrypted key bag: keytool lists nothing.
     let plain = d("plain.p12");
-    export(&plain, &["-keypbe", "NONE", "-certpbe", "NONE"], "pass:pw");
+    openssl_pkcs12(
+        &key,
+        &leaf,
+        "pass:pw",
+        &plain,
+        &["-keypbe", "NONE", "-certpbe", "NONE"],
+    );
     let kt = peer(
         "keytool",
         &["-list", "-keystore", p(&plain), "-storepass", "pw"],
@@ -847,7 +798,7 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
 
     // Non-ASCII password: keytool cannot open the file.
     let uni = d("uni.p12");
-    export(&uni, &[], "pass:pässwörd");
+    openssl_pkcs12(&key, &leaf, "pass:pässwörd", &uni, &[]);
     let out = std::process::Command::new("keytool")
         .args(["-list", "-keystore", p(&uni), "-storepass", "pässwörd"])
         .output()

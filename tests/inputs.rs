@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::stores::openssl_pkcs12;
 use common::{have, keychest, openssl_self_signed, p, peer};
 
 /// Address-space cap for the runs that read endless devices: far above what the capped code
@@ -94,21 +95,7 @@ fn openssl_cert(dir: &Path) -> (PathBuf, PathBuf) {
 fn openssl_p12(dir: &Path, name: &str, passout: &str) -> PathBuf {
     let (key, cert) = openssl_cert(dir);
     let out = dir.join(name);
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-in",
-            p(&cert),
-            "-inkey",
-            p(&key),
-            "-passout",
-            passout,
-            "-out",
-            p(&out),
-        ],
-    );
+    openssl_pkcs12(&key, &cert, passout, &out, &[]);
     out
 }
 
@@ -283,9 +270,11 @@ fn openssl_passout_file_opens_with_pass_file_and_stdin() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = openssl_cert(dir.path());
     for (name, pwfile) in password_files(dir.path()) {
         let src = format!("file:{}", p(&pwfile));
-        let store = openssl_p12(dir.path(), &format!("{name}.p12"), &src);
+        let store = dir.path().join(format!("{name}.p12"));
+        openssl_pkcs12(&key, &cert, &src, &store, &[]);
         let out = run_with_stdin(&["store", "list", p(&store), "--pass", &src], b"");
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         assert!(String::from_utf8_lossy(&out.stdout).contains("inputs.test"));

@@ -10,6 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::stores::openssl_pkcs12;
 use common::{fails, ok, openssl_self_signed, p, peer, run};
 
 /// Self-signed EC certificates `CN=c0`, `CN=c1`, … made by openssl, one file each.
@@ -647,22 +648,12 @@ fn rewriting_a_pkcs12_with_unknown_content_is_refused_unless_skipped() {
     let certs = certs(t.path(), 2);
     // `-CSP` puts Microsoft's CSP-name attribute on the key bag: keychest does not model it.
     let store = t.path().join("csp.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&t.path().join("c0.key")),
-            "-in",
-            p(&certs[0]),
-            "-passout",
-            "pass:pw",
-            "-CSP",
-            "Test CSP",
-            "-out",
-            p(&store),
-        ],
+    openssl_pkcs12(
+        &t.path().join("c0.key"),
+        &certs[0],
+        "pass:pw",
+        &store,
+        &["-CSP", "Test CSP"],
     );
     let before = fs::read(&store).unwrap();
     let err = fails(

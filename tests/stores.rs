@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::stores::openssl_pkcs12;
 use common::{Listing, fails, fixture, have, mode, ok, p, parse_keytool, peer, run};
 
 const PASS: &str = "pass:changeit";
@@ -421,7 +422,6 @@ fn lists_stores_made_by_openssl_and_keytool() {
     let key_path = pki.path("leaf.key");
     let key = p(&key_path);
     let leaf_path = pki.path("leaf.pem");
-    let leaf = p(&leaf_path);
     let mykey: Listing = [(
         "mykey".to_string(),
         "private-key".to_string(),
@@ -442,35 +442,19 @@ fn lists_stores_made_by_openssl_and_keytool() {
     ];
     for (name, extra, pw) in variants {
         let out = d.join(format!("{name}.p12"));
-        let mut args = vec![
-            "pkcs12",
-            "-export",
-            "-inkey",
-            key,
-            "-in",
-            leaf,
-            "-name",
-            "mykey",
-            "-out",
-            p(&out),
-        ];
         let passout = format!("pass:{pw}");
-        args.extend(["-passout", &passout]);
-        args.extend(extra.iter());
-        peer("openssl", &args);
+        let extra = [&["-name", "mykey"][..], extra].concat();
+        openssl_pkcs12(&key_path, &leaf_path, &passout, &out, &extra);
         assert_eq!(kc_list(&out, Some(&passout)), mykey, "{name}");
     }
     // -name / -caname with a chain: one key entry with the whole chain.
     let chain_p12 = d.join("chain.p12");
-    peer(
-        "openssl",
+    openssl_pkcs12(
+        &key_path,
+        &leaf_path,
+        "pass:changeit",
+        &chain_p12,
         &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            key,
-            "-in",
-            leaf,
             "-certfile",
             p(&pki.path("inter+root.pem")),
             "-name",
@@ -479,10 +463,6 @@ fn lists_stores_made_by_openssl_and_keytool() {
             "intermediate",
             "-caname",
             "root",
-            "-out",
-            p(&chain_p12),
-            "-passout",
-            "pass:changeit",
         ],
     );
     let want: Listing = [(
@@ -1084,23 +1064,12 @@ fn bad_input_fails_cleanly_and_leaves_store_unchanged() {
     variants.push(("unknown-oid", oid, PASS));
     // Without a MAC the decoder itself meets the unknown OID (on the key).
     let nomac_path = d.join("nomac-src.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-nomac",
-            "-inkey",
-            p(&pki.path("leaf.key")),
-            "-in",
-            p(&pki.path("leaf.pem")),
-            "-name",
-            "server",
-            "-out",
-            p(&nomac_path),
-            "-passout",
-            "pass:changeit",
-        ],
+    openssl_pkcs12(
+        &pki.path("leaf.key"),
+        &pki.path("leaf.pem"),
+        "pass:changeit",
+        &nomac_path,
+        &["-nomac", "-name", "server"],
     );
     let mut nomac = std::fs::read(&nomac_path).unwrap();
     std::fs::remove_file(&nomac_path).unwrap();

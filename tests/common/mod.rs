@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 pub mod der;
 pub mod peers;
 pub mod server;
+pub mod stores;
 #[allow(unused_imports)] // not every test file calls it unqualified
 pub use peers::have;
 
