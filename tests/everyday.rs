@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::server::poll;
+use common::tmux::Tmux;
 use common::{fails, have, ok, p, peer, run};
 
 const PW: &str = "pass:changeit";
@@ -795,58 +797,6 @@ fn help_man_pages_and_completions() {
     }
 }
 
-/// tmux harness: a private server, a detached session of a given size.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, cols: u16, rows: u16) -> Tmux {
-        let socket = format!("keychest-everyday-{}-{cols}", std::process::id());
-        let t = Tmux { socket };
-        t.run(&[
-            "new-session",
-            "-d",
-            "-x",
-            &cols.to_string(),
-            "-y",
-            &rows.to_string(),
-            cmd,
-        ]);
-        t
-    }
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p"])
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
-fn wait_for(mut f: impl FnMut() -> Option<String>) -> Option<String> {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    None
-}
-
 /// The select prompt at 80×24 and 200×50: one row per candidate within the width, the
 /// reason on a line under the highlighted row, nothing left on screen after the choice or
 /// Esc. Peer: tmux (capture-pane).
@@ -886,7 +836,7 @@ fn select_prompt_fits_and_leaves_nothing() {
             p(&exit_file)
         );
         let tmux = Tmux::start(&cmd, cols, rows);
-        let shown = wait_for(|| {
+        let shown = poll(Duration::from_secs(15), || {
             let s = tmux.screen();
             s.contains("Client certificate").then_some(s)
         })
@@ -901,7 +851,7 @@ fn select_prompt_fits_and_leaves_nothing() {
             tmux.run(&["send-keys", k]);
             std::thread::sleep(Duration::from_millis(150));
         }
-        let done = wait_for(|| {
+        let done = poll(Duration::from_secs(15), || {
             std::fs::read_to_string(&exit_file)
                 .ok()
                 .filter(|s| s.ends_with('\n'))

@@ -8,6 +8,7 @@ pub mod der;
 pub mod peers;
 pub mod server;
 pub mod stores;
+pub mod tmux;
 #[allow(unused_imports)] // not every test file calls it unqualified
 pub use peers::have;
 
