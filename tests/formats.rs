@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use base64ct::Encoding as _;
-use common::stores::openssl_pkcs12;
+use common::stores::{assert_exports_key, openssl_pkcs12};
 use common::{fails, have, ok, openssl_self_signed, p, peer};
 use sha2::Digest as _;
 
@@ -432,26 +432,7 @@ fn ber_pkcs12_rewrapped_with_indefinite_lengths_is_read_like_openssl_reads_it() 
     assert!(listing.contains("MAC: HMAC-SHA-256"), "{listing}");
     assert_eq!(listed_fingerprints(&listing)[0], want[0], "{listing}");
     // The key decrypts: export it and compare with openssl's public key.
-    let key = dir.path().join("key.pem");
-    ok(&[
-        "store",
-        "export",
-        p(&ber),
-        "--pass",
-        "pass:pw",
-        "--alias",
-        "leaf",
-        "--key-out",
-        p(&key),
-        "-o",
-        p(&dir.path().join("c.pem")),
-    ]);
-    let a = peer("openssl", &["pkey", "-in", p(&key), "-pubout"]);
-    let b = peer(
-        "openssl",
-        &["pkey", "-in", p(&dir.path().join("leaf.key")), "-pubout"],
-    );
-    assert_eq!(a, b);
+    assert_exports_key(&ber, "pass:pw", "leaf", &dir.path().join("leaf.key"));
     // Definite outer length around BER contents: still recognised.
     let ber_bytes = std::fs::read(&ber).unwrap();
     let inner = &ber_bytes[2..ber_bytes.len() - 2];

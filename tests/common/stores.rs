@@ -1,8 +1,8 @@
-//! Stores made by openssl for the store tests.
+//! Stores made by openssl for the store tests, and checks of what keychest reads from them.
 
 use std::path::Path;
 
-use super::{p, peer};
+use super::{ok, p, peer};
 
 /// `openssl pkcs12 -export` of the key `key` with the certificates in `certs` (leaf first)
 /// into `out`, protected with `-passout PASSOUT` (`pass:…`, `file:…`); `extra` options
@@ -22,4 +22,32 @@ pub fn openssl_pkcs12(key: &Path, certs: &Path, passout: &str, out: &Path, extra
     ];
     args.extend_from_slice(extra);
     peer("openssl", &args);
+}
+
+/// Exports the key of `alias` from `store` (`--pass PASS`) with `store export --key-out`
+/// and asserts that its public key, as openssl derives it, is that of `original_key`.
+pub fn assert_exports_key(store: &Path, pass: &str, alias: &str, original_key: &Path) {
+    let out = tempfile::tempdir().unwrap();
+    let key = out.path().join("key.pem");
+    ok(&[
+        "store",
+        "export",
+        p(store),
+        "--pass",
+        pass,
+        "--alias",
+        alias,
+        "--key-out",
+        p(&key),
+        "-o",
+        p(&out.path().join("chain.pem")),
+    ]);
+    let exported = peer("openssl", &["pkey", "-in", p(&key), "-pubout"]);
+    let original = peer("openssl", &["pkey", "-in", p(original_key), "-pubout"]);
+    assert_eq!(
+        exported,
+        original,
+        "the key of '{alias}' exported from {}",
+        store.display()
+    );
 }
