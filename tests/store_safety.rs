@@ -553,9 +553,10 @@ fn a_java_store_with_one_alias_twice_keeps_the_last_as_java_does() {
     }
     use sha1::Digest;
     let t = tempfile::tempdir().unwrap();
-    let certs = certs(t.path(), 2);
+    // c0 and c1 go in; c2 is the certificate of the edit below.
+    let certs = certs(t.path(), 3);
     let store = t.path().join("dup.jks");
-    for c in &certs {
+    for c in &certs[..2] {
         import_cert(&store, c);
     }
     // Rename the second entry's alias "c1" to "c0" in the file (writeUTF: u16 length, then
@@ -592,14 +593,13 @@ fn a_java_store_with_one_alias_twice_keeps_the_last_as_java_does() {
     // Nothing lost: an edit would drop the hidden entry, so it is refused, naming it, and
     // the file is left alone; --skip-unsupported drops it and says so.
     let before = fs::read(&store).unwrap();
-    let more = self::certs(t.path(), 3);
     let edit = |extra: &[&str]| {
         let mut args = vec![
             "store",
             "import",
             p(&store),
             "--cert",
-            p(&more[2]),
+            p(&certs[2]),
             "--alias",
             "c2",
             "--pass",
