@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::server::poll;
 use common::tmux::Tmux;
-use common::{fails, have, ok, p, peer, run};
+use common::{fails, have, ok, ok_stderr, p, peer};
 
 const PW: &str = "pass:changeit";
 
@@ -33,16 +33,6 @@ fn run_stdin(args: &[&str], input: &[u8]) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn stderr_of(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "keychest {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A fresh test PKI (`pki new`) with clients alice and bob, in a temporary folder.
@@ -241,7 +231,7 @@ fn out_dir_is_created() {
     }
     let pki = Pki::new();
     let out = pki.path("new/sub");
-    let err = stderr_of(&[
+    let err = ok_stderr(&[
         "ca",
         "issue",
         &pki.pki("intermediate-ca"),
@@ -291,7 +281,7 @@ fn export_der_writes_what_it_says() {
     }
     let pki = Pki::new();
     let der = pki.s("root.der");
-    let err = stderr_of(&[
+    let err = ok_stderr(&[
         "store",
         "export",
         &pki.pki("truststore.p12"),
@@ -432,15 +422,15 @@ fn import_bundle_prints_a_summary() {
         "--pass",
         PW,
     ];
-    let err = stderr_of(&args);
+    let err = ok_stderr(&args);
     // server.crt holds the leaf and the intermediate again: 3 distinct certificates.
     assert!(err.contains("3 added, 1 already present"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    let err = stderr_of(&args);
+    let err = ok_stderr(&args);
     assert!(err.contains("4 already present"), "{err}");
     let mut verbose = args.to_vec();
     verbose.push("-v");
-    let err = stderr_of(&verbose);
+    let err = ok_stderr(&verbose);
     assert_eq!(
         err.lines().filter(|l| l.starts_with("skipped")).count(),
         4,
@@ -493,11 +483,11 @@ fn unknown_alias_and_wrote_messages() {
             "{args:?}: {err}"
         );
     }
-    let err = stderr_of(&["store", "rename", &ks, "web", "www", "--pass", PW]);
+    let err = ok_stderr(&["store", "rename", &ks, "web", "www", "--pass", PW]);
     assert!(err.contains("renamed 'web' to 'www'"), "{err}");
     let csr = p(&dir.path().join("x.csr")).to_string();
     let key = p(&dir.path().join("x.key")).to_string();
-    let err = stderr_of(&[
+    let err = ok_stderr(&[
         "csr",
         "new",
         "--subject",
@@ -514,7 +504,7 @@ fn unknown_alias_and_wrote_messages() {
     peer("openssl", &["req", "-in", &csr, "-noout", "-verify"]);
     let pki = Pki::new();
     let crt = pki.s("x.crt");
-    let err = stderr_of(&[
+    let err = ok_stderr(&[
         "ca",
         "sign",
         &pki.pki("intermediate-ca"),

@@ -35,6 +35,14 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs keychest and asserts success, returning stderr (where keychest says what it did).
+pub fn ok_stderr(args: &[&str]) -> String {
+    let out = run(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "keychest {:?} failed: {stderr}", args);
+    stderr
+}
+
 /// Runs keychest expecting failure with `code`; returns stderr.
 pub fn fails(args: &[&str], code: i32) -> String {
     let out = run(args);
