@@ -5,35 +5,15 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::server::poll;
 use common::tmux::Tmux;
-use common::{fails, have, ok, ok_stderr, p, peer};
+use common::{fails, have, ok, ok_stderr, ok_stdin, p, peer, run_stdin};
 
 const PW: &str = "pass:changeit";
-
-/// Runs keychest with `input` on stdin.
-fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keychest"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run keychest");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "keychest {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// A fresh test PKI (`pki new`) with clients alice and bob, in a temporary folder.
 struct Pki {
@@ -79,21 +59,20 @@ fn dash_is_stdin_and_stdout() {
     }
     let pki = Pki::new();
     let crt = std::fs::read(pki.pki("server.crt")).unwrap();
-    let shown = run_stdin(&["show", "-"], &crt);
-    assert!(String::from_utf8_lossy(&shown.stdout).contains("CN=localhost"));
+    let shown = ok_stdin(&["show", "-"], &crt);
+    assert!(shown.contains("CN=localhost"));
     let key = std::fs::read(pki.pki("alice.key")).unwrap();
-    let ours = run_stdin(&["key", "pub", "-"], &key);
+    let ours = ok_stdin(&["key", "pub", "-"], &key);
     let theirs = peer(
         "openssl",
         &["pkey", "-in", &pki.pki("alice.key"), "-pubout"],
     );
-    assert_eq!(String::from_utf8_lossy(&ours.stdout), theirs);
+    assert_eq!(ours, theirs);
     let store = std::fs::read(pki.pki("truststore.p12")).unwrap();
-    let listed = run_stdin(&["store", "list", "-", "--pass", PW], &store);
+    let listed = ok_stdin(&["store", "list", "-", "--pass", PW], &store);
     assert!(
-        String::from_utf8_lossy(&listed.stdout).contains("1 entry: 1 trusted certificate"),
-        "{}",
-        String::from_utf8_lossy(&listed.stdout)
+        listed.contains("1 entry: 1 trusted certificate"),
+        "{listed}"
     );
     // Outputs: `--out -` is stdout, and no file named `-` appears.
     let dir = tempfile::tempdir().unwrap();
@@ -134,15 +113,7 @@ fn dash_is_stdin_and_stdout() {
         &["pkey", "-in", p(&dir.path().join("both.pem")), "-noout"],
     );
     // stdin is read once: a file given as - leaves no password to read from it.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keychest"))
-        .args(["store", "list", "-", "--pass", "stdin"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&store).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_stdin(&["store", "list", "-", "--pass", "stdin"], &store);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("env:, file: or fd:"));
     // A store that is rewritten in place cannot be stdin.
