@@ -132,24 +132,13 @@ fn ber_element(der: &[u8], pos: usize, chunk: usize, out: &mut Vec<u8>) -> usize
     } else if tag == 0x04 && body.len() > chunk {
         out.extend_from_slice(&[0x24, 0x80]);
         for piece in body.chunks(chunk) {
-            out.extend_from_slice(&short_tlv(0x04, piece));
+            out.extend_from_slice(&common::der::der(0x04, piece));
         }
         out.extend_from_slice(&[0, 0]);
     } else {
         out.extend_from_slice(&der[pos..pos + hdr + len]);
     }
     pos + hdr + len
-}
-
-fn short_tlv(tag: u8, v: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    if v.len() < 0x80 {
-        out.push(v.len() as u8);
-    } else {
-        out.extend_from_slice(&[0x82, (v.len() >> 8) as u8, v.len() as u8]);
-    }
-    out.extend_from_slice(v);
-    out
 }
 
 // ------------------------------------------------------------------ PKCS#7 bundles

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::stores::kc_list;
 use common::{Listing, fails, fixture, have, mode, ok, ok_stderr, p, parse_keytool, run};
 
 const PASS: &str = "pass:changeit";
@@ -26,27 +27,6 @@ fn kc_json(store: &Path, pass: Option<&str>) -> serde_json::Value {
         args.extend(["--pass", pw]);
     }
     serde_json::from_str(&ok(&args)).expect("json")
-}
-
-/// `keychest store list --json` as (lower-case alias, kind, SHA-256 of each certificate).
-fn kc_list(store: &Path, pass: Option<&str>) -> Listing {
-    kc_json(store, pass)["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["alias"].as_str().unwrap().to_lowercase(),
-                e["kind"].as_str().unwrap().to_string(),
-                e["chain"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["sha256"].as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
-        .collect()
 }
 
 fn raw(tool: &str, args: &[&str]) -> Output {

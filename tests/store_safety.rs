@@ -8,7 +8,6 @@ mod common;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::stores::{assert_exports_key, openssl_pkcs12};
 use common::{fails, ok, ok_stderr, openssl_self_signed, p, peer, run};
@@ -63,12 +62,6 @@ fn aliases(store: &Path, pass: &str) -> Vec<String> {
         .collect()
 }
 
-fn keychest_cmd(args: &[&str]) -> Command {
-    let mut c = common::keychest();
-    c.args(args);
-    c
-}
-
 #[test]
 fn forty_parallel_imports_into_one_store_keep_all_forty() {
     let t = tempfile::tempdir().unwrap();
@@ -79,19 +72,20 @@ fn forty_parallel_imports_into_one_store_keep_all_forty() {
         let children: Vec<_> = certs
             .iter()
             .map(|c| {
-                keychest_cmd(&[
-                    "store",
-                    "import",
-                    p(&store),
-                    "--cert",
-                    p(c),
-                    "--pass",
-                    "pass:pw",
-                ])
-                .env("KEYCHEST_LOCK_WAIT", "120")
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawn keychest")
+                common::keychest()
+                    .args([
+                        "store",
+                        "import",
+                        p(&store),
+                        "--cert",
+                        p(c),
+                        "--pass",
+                        "pass:pw",
+                    ])
+                    .env("KEYCHEST_LOCK_WAIT", "120")
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn keychest")
             })
             .collect();
         for child in children {
@@ -125,30 +119,32 @@ fn passwd_beside_an_import_keeps_both_effects() {
             "--pass",
             "pass:old",
         ]);
-        let import = keychest_cmd(&[
-            "store",
-            "import",
-            p(&store),
-            "--cert",
-            p(&certs[1 + round]),
-            "--pass",
-            "pass:old",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-        let passwd = keychest_cmd(&[
-            "store",
-            "passwd",
-            p(&store),
-            "--pass",
-            "pass:old",
-            "--new-pass",
-            "pass:new",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        let import = common::keychest()
+            .args([
+                "store",
+                "import",
+                p(&store),
+                "--cert",
+                p(&certs[1 + round]),
+                "--pass",
+                "pass:old",
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let passwd = common::keychest()
+            .args([
+                "store",
+                "passwd",
+                p(&store),
+                "--pass",
+                "pass:old",
+                "--new-pass",
+                "pass:new",
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         let import = import.wait_with_output().unwrap();
         let passwd = passwd.wait_with_output().unwrap();
         assert!(
@@ -201,7 +197,8 @@ fn an_edit_waits_for_the_lock_then_fails_clearly_without_writing() {
     ] {
         let mut args = args;
         args.extend(["--pass", "pass:pw"]);
-        let out = keychest_cmd(&args)
+        let out = common::keychest()
+            .args(&args)
             .env("KEYCHEST_LOCK_WAIT", "0.3")
             .output()
             .unwrap();
@@ -217,18 +214,19 @@ fn an_edit_waits_for_the_lock_then_fails_clearly_without_writing() {
     // `store convert --force` onto an existing store is a rewrite too.
     let src = t.path().join("src.pem");
     fs::copy(&certs[1], &src).unwrap();
-    let out = keychest_cmd(&[
-        "store",
-        "convert",
-        p(&src),
-        p(&store),
-        "--force",
-        "--out-pass",
-        "pass:pw",
-    ])
-    .env("KEYCHEST_LOCK_WAIT", "0.3")
-    .output()
-    .unwrap();
+    let out = common::keychest()
+        .args([
+            "store",
+            "convert",
+            p(&src),
+            p(&store),
+            "--force",
+            "--out-pass",
+            "pass:pw",
+        ])
+        .env("KEYCHEST_LOCK_WAIT", "0.3")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(fs::read(&store).unwrap(), before);
     drop(held);
@@ -323,7 +321,7 @@ fn rewriting_keeps_mode_group_owner_and_symlinks() {
         "--pass",
         "pass:pw",
     ]);
-    assert_eq!(fs::metadata(&fresh).unwrap().mode() & 0o777, 0o600);
+    assert_eq!(common::mode(&fresh), 0o600);
     let trust = t.path().join("fresh-trust.p12");
     import_cert(&trust, &certs[3]);
     let m = fs::metadata(&trust).unwrap().mode();

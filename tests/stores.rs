@@ -11,39 +11,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::stores::openssl_pkcs12;
+use common::stores::{kc_list, openssl_pkcs12};
 use common::{Listing, fails, fixture, have, mode, ok, ok_stderr, p, parse_keytool, peer, run};
 
 const PASS: &str = "pass:changeit";
 
 fn peers() -> bool {
     have(&["openssl", "keytool"])
-}
-
-/// `keychest store list --json`, reduced to a [`Listing`].
-fn kc_list(store: &Path, pass: Option<&str>) -> Listing {
-    let mut args = vec!["store", "list", p(store), "--json"];
-    if let Some(pw) = pass {
-        args.extend(["--pass", pw]);
-    }
-    let doc: serde_json::Value = serde_json::from_str(&ok(&args)).expect("json");
-    doc["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| {
-            (
-                e["alias"].as_str().unwrap().to_lowercase(),
-                e["kind"].as_str().unwrap().to_string(),
-                e["chain"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["sha256"].as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
-        .collect()
 }
 
 fn kc_json(store: &Path, pass: &str) -> serde_json::Value {

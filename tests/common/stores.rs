@@ -1,8 +1,8 @@
-//! Stores made by openssl for the store tests, and checks of what keychest reads from them.
+//! Stores made by openssl for the store tests, and what keychest reads from them.
 
 use std::path::Path;
 
-use super::{ok, p, peer};
+use super::{Listing, ok, p, peer};
 
 /// `openssl pkcs12 -export` of the key `key` with the certificates in `certs` (leaf first)
 /// into `out`, protected with `-passout PASSOUT` (`pass:…`, `file:…`); `extra` options
@@ -50,4 +50,31 @@ pub fn assert_exports_key(store: &Path, pass: &str, alias: &str, original_key: &
         "the key of '{alias}' exported from {}",
         store.display()
     );
+}
+
+/// `keychest store list --json` (with `--pass PASS` when given) as a [`Listing`]: (lower-case
+/// alias, kind, SHA-256 of each certificate of the chain).
+pub fn kc_list(store: &Path, pass: Option<&str>) -> Listing {
+    let mut args = vec!["store", "list", p(store), "--json"];
+    if let Some(pw) = pass {
+        args.extend(["--pass", pw]);
+    }
+    let doc: serde_json::Value = serde_json::from_str(&ok(&args)).expect("json");
+    doc["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["alias"].as_str().unwrap().to_lowercase(),
+                e["kind"].as_str().unwrap().to_string(),
+                e["chain"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["sha256"].as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
 }
