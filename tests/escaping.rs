@@ -9,6 +9,7 @@ mod common;
 
 use std::path::Path;
 
+use common::stores::openssl_pkcs12;
 use common::{have, keychest, peer};
 
 /// A friendly name that tries to forge a fingerprint line, clear the screen and reverse
@@ -146,22 +147,12 @@ impl Fixture {
             ("plain", "plain", "plain.pem"),
             ("oddcert", "plain", "odd.pem"),
         ] {
-            peer(
-                "openssl",
-                &[
-                    "pkcs12",
-                    "-export",
-                    "-in",
-                    &f(cert),
-                    "-inkey",
-                    &f("k.pem"),
-                    "-out",
-                    &f(&format!("{name}.p12")),
-                    "-passout",
-                    "pass:pw",
-                    "-name",
-                    alias,
-                ],
+            openssl_pkcs12(
+                &d.join("k.pem"),
+                &d.join(cert),
+                "pass:pw",
+                &d.join(format!("{name}.p12")),
+                &["-name", alias],
             );
         }
         for ca in ["oddca", "plainca"] {

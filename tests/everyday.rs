@@ -5,43 +5,15 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fails, have, ok, p, peer, run};
+use common::server::poll;
+use common::tmux::Tmux;
+use common::{fails, have, ok, ok_stderr, ok_stdin, p, peer, run_stdin};
 
 const PW: &str = "pass:changeit";
-
-/// Runs keychest with `input` on stdin.
-fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keychest"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run keychest");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "keychest {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stderr_of(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "keychest {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// A fresh test PKI (`pki new`) with clients alice and bob, in a temporary folder.
 struct Pki {
@@ -87,21 +59,20 @@ fn dash_is_stdin_and_stdout() {
     }
     let pki = Pki::new();
     let crt = std::fs::read(pki.pki("server.crt")).unwrap();
-    let shown = run_stdin(&["show", "-"], &crt);
-    assert!(String::from_utf8_lossy(&shown.stdout).contains("CN=localhost"));
+    let shown = ok_stdin(&["show", "-"], &crt);
+    assert!(shown.contains("CN=localhost"));
     let key = std::fs::read(pki.pki("alice.key")).unwrap();
-    let ours = run_stdin(&["key", "pub", "-"], &key);
+    let ours = ok_stdin(&["key", "pub", "-"], &key);
     let theirs = peer(
         "openssl",
         &["pkey", "-in", &pki.pki("alice.key"), "-pubout"],
     );
-    assert_eq!(String::from_utf8_lossy(&ours.stdout), theirs);
+    assert_eq!(ours, theirs);
     let store = std::fs::read(pki.pki("truststore.p12")).unwrap();
-    let listed = run_stdin(&["store", "list", "-", "--pass", PW], &store);
+    let listed = ok_stdin(&["store", "list", "-", "--pass", PW], &store);
     assert!(
-        String::from_utf8_lossy(&listed.stdout).contains("1 entry: 1 trusted certificate"),
-        "{}",
-        String::from_utf8_lossy(&listed.stdout)
+        listed.contains("1 entry: 1 trusted certificate"),
+        "{listed}"
     );
     // Outputs: `--out -` is stdout, and no file named `-` appears.
     let dir = tempfile::tempdir().unwrap();
@@ -142,15 +113,7 @@ fn dash_is_stdin_and_stdout() {
         &["pkey", "-in", p(&dir.path().join("both.pem")), "-noout"],
     );
     // stdin is read once: a file given as - leaves no password to read from it.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keychest"))
-        .args(["store", "list", "-", "--pass", "stdin"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&store).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_stdin(&["store", "list", "-", "--pass", "stdin"], &store);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("env:, file: or fd:"));
     // A store that is rewritten in place cannot be stdin.
@@ -239,7 +202,7 @@ fn out_dir_is_created() {
     }
     let pki = Pki::new();
     let out = pki.path("new/sub");
-    let err = stderr_of(&[
+    let err = ok_stderr(&[
         "ca",
         "issue",
         &pki.pki("intermediate-ca"),
@@ -289,7 +252,7 @@ fn export_der_writes_what_it_says() {
     }
     let pki = Pki::new();
     let der = pki.s("root.der");
-    let err = stderr_of(&[
+    let err = ok_stderr(&[
         "store",
         "export",
         &pki.pki("truststore.p12"),
@@ -430,15 +393,15 @@ fn import_bundle_prints_a_summary() {
         "--pass",
         PW,
     ];
-    let err = stderr_of(&args);
+    let err = ok_stderr(&args);
     // server.crt holds the leaf and the intermediate again: 3 distinct certificates.
     assert!(err.contains("3 added, 1 already present"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    let err = stderr_of(&args);
+    let err = ok_stderr(&args);
     assert!(err.contains("4 already present"), "{err}");
     let mut verbose = args.to_vec();
     verbose.push("-v");
-    let err = stderr_of(&verbose);
+    let err = ok_stderr(&verbose);
     assert_eq!(
         err.lines().filter(|l| l.starts_with("skipped")).count(),
         4,
@@ -491,11 +454,11 @@ fn unknown_alias_and_wrote_messages() {
             "{args:?}: {err}"
         );
     }
-    let err = stderr_of(&["store", "rename", &ks, "web", "www", "--pass", PW]);
+    let err = ok_stderr(&["store", "rename", &ks, "web", "www", "--pass", PW]);
     assert!(err.contains("renamed 'web' to 'www'"), "{err}");
     let csr = p(&dir.path().join("x.csr")).to_string();
     let key = p(&dir.path().join("x.key")).to_string();
-    let err = stderr_of(&[
+    let err = ok_stderr(&[
         "csr",
         "new",
         "--subject",
@@ -512,7 +475,7 @@ fn unknown_alias_and_wrote_messages() {
     peer("openssl", &["req", "-in", &csr, "-noout", "-verify"]);
     let pki = Pki::new();
     let crt = pki.s("x.crt");
-    let err = stderr_of(&[
+    let err = ok_stderr(&[
         "ca",
         "sign",
         &pki.pki("intermediate-ca"),
@@ -795,58 +758,6 @@ fn help_man_pages_and_completions() {
     }
 }
 
-/// tmux harness: a private server, a detached session of a given size.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, cols: u16, rows: u16) -> Tmux {
-        let socket = format!("keychest-everyday-{}-{cols}", std::process::id());
-        let t = Tmux { socket };
-        t.run(&[
-            "new-session",
-            "-d",
-            "-x",
-            &cols.to_string(),
-            "-y",
-            &rows.to_string(),
-            cmd,
-        ]);
-        t
-    }
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p"])
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
-fn wait_for(mut f: impl FnMut() -> Option<String>) -> Option<String> {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    None
-}
-
 /// The select prompt at 80×24 and 200×50: one row per candidate within the width, the
 /// reason on a line under the highlighted row, nothing left on screen after the choice or
 /// Esc. Peer: tmux (capture-pane).
@@ -886,7 +797,7 @@ fn select_prompt_fits_and_leaves_nothing() {
             p(&exit_file)
         );
         let tmux = Tmux::start(&cmd, cols, rows);
-        let shown = wait_for(|| {
+        let shown = poll(Duration::from_secs(15), || {
             let s = tmux.screen();
             s.contains("Client certificate").then_some(s)
         })
@@ -901,7 +812,7 @@ fn select_prompt_fits_and_leaves_nothing() {
             tmux.run(&["send-keys", k]);
             std::thread::sleep(Duration::from_millis(150));
         }
-        let done = wait_for(|| {
+        let done = poll(Duration::from_secs(15), || {
             std::fs::read_to_string(&exit_file)
                 .ok()
                 .filter(|s| s.ends_with('\n'))

@@ -9,7 +9,8 @@ mod common;
 use std::path::Path;
 
 use base64ct::Encoding as _;
-use common::{fails, have, ok, openssl_self_signed, p, peer};
+use common::stores::{assert_exports_key, openssl_pkcs12};
+use common::{fails, have, ok, ok_stderr, openssl_self_signed, p, peer};
 use sha2::Digest as _;
 
 /// root (CA) → leaf, EC P-256, made with openssl; returns the PEM chain file, leaf first.
@@ -131,24 +132,13 @@ fn ber_element(der: &[u8], pos: usize, chunk: usize, out: &mut Vec<u8>) -> usize
     } else if tag == 0x04 && body.len() > chunk {
         out.extend_from_slice(&[0x24, 0x80]);
         for piece in body.chunks(chunk) {
-            out.extend_from_slice(&short_tlv(0x04, piece));
+            out.extend_from_slice(&common::der::der(0x04, piece));
         }
         out.extend_from_slice(&[0, 0]);
     } else {
         out.extend_from_slice(&der[pos..pos + hdr + len]);
     }
     pos + hdr + len
-}
-
-fn short_tlv(tag: u8, v: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    if v.len() < 0x80 {
-        out.push(v.len() as u8);
-    } else {
-        out.extend_from_slice(&[0x82, (v.len() >> 8) as u8, v.len() as u8]);
-    }
-    out.extend_from_slice(v);
-    out
 }
 
 // ------------------------------------------------------------------ PKCS#7 bundles
@@ -319,22 +309,12 @@ fn store_export_format_p7b_writes_the_chain_openssl_and_keytool_read() {
     let chain = make_chain(dir.path());
     let want = pem_fingerprints(&std::fs::read_to_string(&chain).unwrap());
     let p12 = dir.path().join("leaf.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&dir.path().join("leaf.key")),
-            "-in",
-            p(&chain),
-            "-name",
-            "leaf",
-            "-passout",
-            "pass:pw",
-            "-out",
-            p(&p12),
-        ],
+    openssl_pkcs12(
+        &dir.path().join("leaf.key"),
+        &chain,
+        "pass:pw",
+        &p12,
+        &["-name", "leaf"],
     );
     // By name (.p7c) and by --format, to a file.
     for (out, extra) in [("a.p7c", None), ("b.bin", Some("p7b"))] {
@@ -372,22 +352,12 @@ fn convert_to_p7b_refuses_a_key_naming_its_entry_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     make_chain(dir.path());
     let p12 = dir.path().join("leaf.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&dir.path().join("leaf.key")),
-            "-in",
-            p(&dir.path().join("leaf.pem")),
-            "-name",
-            "mykey",
-            "-passout",
-            "pass:pw",
-            "-out",
-            p(&p12),
-        ],
+    openssl_pkcs12(
+        &dir.path().join("leaf.key"),
+        &dir.path().join("leaf.pem"),
+        "pass:pw",
+        &p12,
+        &["-name", "mykey"],
     );
     let out = dir.path().join("keys.p7b");
     let err = fails(
@@ -430,22 +400,12 @@ fn ber_pkcs12_rewrapped_with_indefinite_lengths_is_read_like_openssl_reads_it() 
     let chain = make_chain(dir.path());
     let want = pem_fingerprints(&std::fs::read_to_string(&chain).unwrap());
     let p12 = dir.path().join("der.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&dir.path().join("leaf.key")),
-            "-in",
-            p(&chain),
-            "-name",
-            "leaf",
-            "-passout",
-            "pass:pw",
-            "-out",
-            p(&p12),
-        ],
+    openssl_pkcs12(
+        &dir.path().join("leaf.key"),
+        &chain,
+        "pass:pw",
+        &p12,
+        &["-name", "leaf"],
     );
     let ber = dir.path().join("ber.p12");
     std::fs::write(&ber, to_ber(&std::fs::read(&p12).unwrap(), 64)).unwrap();
@@ -461,26 +421,7 @@ fn ber_pkcs12_rewrapped_with_indefinite_lengths_is_read_like_openssl_reads_it() 
     assert!(listing.contains("MAC: HMAC-SHA-256"), "{listing}");
     assert_eq!(listed_fingerprints(&listing)[0], want[0], "{listing}");
     // The key decrypts: export it and compare with openssl's public key.
-    let key = dir.path().join("key.pem");
-    ok(&[
-        "store",
-        "export",
-        p(&ber),
-        "--pass",
-        "pass:pw",
-        "--alias",
-        "leaf",
-        "--key-out",
-        p(&key),
-        "-o",
-        p(&dir.path().join("c.pem")),
-    ]);
-    let a = peer("openssl", &["pkey", "-in", p(&key), "-pubout"]);
-    let b = peer(
-        "openssl",
-        &["pkey", "-in", p(&dir.path().join("leaf.key")), "-pubout"],
-    );
-    assert_eq!(a, b);
+    assert_exports_key(&ber, "pass:pw", "leaf", &dir.path().join("leaf.key"));
     // Definite outer length around BER contents: still recognised.
     let ber_bytes = std::fs::read(&ber).unwrap();
     let inner = &ber_bytes[2..ber_bytes.len() - 2];
@@ -517,22 +458,12 @@ fn ber_pkcs12_exported_by_nss_pk12util_is_read() {
     let chain = make_chain(dir.path());
     let want = pem_fingerprints(&std::fs::read_to_string(&chain).unwrap());
     let p12 = dir.path().join("in.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&dir.path().join("leaf.key")),
-            "-in",
-            p(&chain),
-            "-name",
-            "nsskey",
-            "-passout",
-            "pass:pw",
-            "-out",
-            p(&p12),
-        ],
+    openssl_pkcs12(
+        &dir.path().join("leaf.key"),
+        &chain,
+        "pass:pw",
+        &p12,
+        &["-name", "nsskey"],
     );
     let db = format!("sql:{}", p(&dir.path().join("nss")));
     std::fs::create_dir(dir.path().join("nss")).unwrap();
@@ -737,7 +668,7 @@ fn java_secret_keys_keep_their_algorithm_through_pkcs12_and_stay_usable() {
         "{err}"
     );
     assert!(!d("mid.p12").exists());
-    let out = common::run(&[
+    let err = ok_stderr(&[
         "store",
         "convert",
         p(&d("in.jceks")),
@@ -746,12 +677,7 @@ fn java_secret_keys_keep_their_algorithm_through_pkcs12_and_stay_usable() {
         "pass:changeit",
         "--skip-unsupported",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("'rc2'"));
+    assert!(err.contains("'rc2'"), "{err}");
     ok(&[
         "store",
         "convert",
@@ -815,25 +741,15 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
     make_chain(dir.path());
     let d = |n: &str| dir.path().join(n);
     let (key, leaf) = (d("leaf.key"), d("leaf.pem"));
-    let export = |out: &Path, extra: &[&str], pass: &str| {
-        let mut args = vec![
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&key),
-            "-in",
-            p(&leaf),
-            "-passout",
-            pass,
-            "-out",
-            p(out),
-        ];
-        args.extend(extra);
-        peer("openssl", &args);
-    };
     // Unencrypted key bag: keytool lists nothing.
     let plain = d("plain.p12");
-    export(&plain, &["-keypbe", "NONE", "-certpbe", "NONE"], "pass:pw");
+    openssl_pkcs12(
+        &key,
+        &leaf,
+        "pass:pw",
+        &plain,
+        &["-keypbe", "NONE", "-certpbe", "NONE"],
+    );
     let kt = peer(
         "keytool",
         &["-list", "-keystore", p(&plain), "-storepass", "pw"],
@@ -847,7 +763,7 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
 
     // Non-ASCII password: keytool cannot open the file.
     let uni = d("uni.p12");
-    export(&uni, &[], "pass:pässwörd");
+    openssl_pkcs12(&key, &leaf, "pass:pässwörd", &uni, &[]);
     let out = std::process::Command::new("keytool")
         .args(["-list", "-keystore", p(&uni), "-storepass", "pässwörd"])
         .output()
@@ -866,7 +782,7 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
         "{listing}"
     );
     // Writing one warns too.
-    let out = common::run(&[
+    let err = ok_stderr(&[
         "store",
         "convert",
         p(&plain),
@@ -876,8 +792,7 @@ fn stores_invisible_to_java_are_warned_about_as_keytool_confirms() {
         "--out-pass",
         "pass:clé",
     ]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("non-ASCII"));
+    assert!(err.contains("non-ASCII"), "{err}");
 }
 
 // ------------------------------------------------------------------ Ed448 keys carried

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{have, keychest, openssl_self_signed, p, peer};
+use common::stores::openssl_pkcs12;
+use common::{have, openssl_self_signed, p, peer, run_stdin};
 
 /// Address-space cap for the runs that read endless devices: far above what the capped code
 /// needs (the 256 MiB input cap), far below what an unbounded read reaches before failing.
@@ -42,25 +43,6 @@ fn run_bounded(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> (Output, Du
     let out = child.wait_with_output().expect("wait keychest");
     let _ = writer.join();
     (out, start.elapsed())
-}
-
-/// Runs keychest with `stdin` piped in.
-fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = keychest()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run keychest");
-    let mut pipe = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("wait keychest");
-    let _ = writer.join();
-    out
 }
 
 fn stderr(out: &Output) -> String {
@@ -94,21 +76,7 @@ fn openssl_cert(dir: &Path) -> (PathBuf, PathBuf) {
 fn openssl_p12(dir: &Path, name: &str, passout: &str) -> PathBuf {
     let (key, cert) = openssl_cert(dir);
     let out = dir.join(name);
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-in",
-            p(&cert),
-            "-inkey",
-            p(&key),
-            "-passout",
-            passout,
-            "-out",
-            p(&out),
-        ],
-    );
+    openssl_pkcs12(&key, &cert, passout, &out, &[]);
     out
 }
 
@@ -233,17 +201,17 @@ fn empty_stdin_is_no_password_not_an_empty_one() {
     let dir = tempfile::tempdir().unwrap();
     // A store whose password really is empty: reading nothing must still not open it.
     let store = openssl_p12(dir.path(), "empty.p12", "pass:");
-    let out = run_with_stdin(&["store", "list", p(&store), "--pass", "stdin"], b"");
+    let out = run_stdin(&["store", "list", p(&store), "--pass", "stdin"], b"");
     let err = assert_clean_failure(&out, "--pass stdin, empty");
     assert!(err.contains("no password in stdin"), "{err}");
     let empty = dir.path().join("empty.txt");
     std::fs::write(&empty, b"").unwrap();
     let src = format!("file:{}", p(&empty));
-    let out = run_with_stdin(&["store", "list", p(&store), "--pass", &src], b"");
+    let out = run_stdin(&["store", "list", p(&store), "--pass", &src], b"");
     let err = assert_clean_failure(&out, "--pass file:empty");
     assert!(err.contains("no password in file:"), "{err}");
     // An empty line is an empty password, as with openssl.
-    let out = run_with_stdin(&["store", "list", p(&store), "--pass", "stdin"], b"\n");
+    let out = run_stdin(&["store", "list", p(&store), "--pass", "stdin"], b"\n");
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -257,10 +225,10 @@ fn a_nul_in_a_password_is_refused() {
     let pwfile = dir.path().join("nul.txt");
     std::fs::write(&pwfile, b"pw\0tail\n").unwrap();
     let src = format!("file:{}", p(&pwfile));
-    let out = run_with_stdin(&["store", "list", p(&store), "--pass", &src], b"");
+    let out = run_stdin(&["store", "list", p(&store), "--pass", &src], b"");
     let err = assert_clean_failure(&out, "NUL in file");
     assert!(err.contains("contains a NUL byte"), "{err}");
-    let out = run_with_stdin(&["store", "list", p(&store), "--pass", "stdin"], b"pw\0\n");
+    let out = run_stdin(&["store", "list", p(&store), "--pass", "stdin"], b"pw\0\n");
     let err = assert_clean_failure(&out, "NUL on stdin");
     assert!(
         err.contains("password from stdin contains a NUL byte"),
@@ -283,19 +251,21 @@ fn openssl_passout_file_opens_with_pass_file_and_stdin() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = openssl_cert(dir.path());
     for (name, pwfile) in password_files(dir.path()) {
         let src = format!("file:{}", p(&pwfile));
-        let store = openssl_p12(dir.path(), &format!("{name}.p12"), &src);
-        let out = run_with_stdin(&["store", "list", p(&store), "--pass", &src], b"");
+        let store = dir.path().join(format!("{name}.p12"));
+        openssl_pkcs12(&key, &cert, &src, &store, &[]);
+        let out = run_stdin(&["store", "list", p(&store), "--pass", &src], b"");
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         assert!(String::from_utf8_lossy(&out.stdout).contains("inputs.test"));
         let bytes = std::fs::read(&pwfile).unwrap();
-        let out = run_with_stdin(&["store", "list", p(&store), "--pass", "stdin"], &bytes);
+        let out = run_stdin(&["store", "list", p(&store), "--pass", "stdin"], &bytes);
         assert!(out.status.success(), "{name} via stdin: {}", stderr(&out));
     }
     // The CR is part of openssl's password, so the CR-less text must not open the CRLF store.
     let crlf_store = dir.path().join("crlf.p12");
-    let out = run_with_stdin(
+    let out = run_stdin(
         &["store", "list", p(&crlf_store), "--pass", "pass:s3cret"],
         b"",
     );
@@ -312,7 +282,7 @@ fn pass_file_stores_open_with_openssl_passin_file() {
     for (name, pwfile) in password_files(dir.path()) {
         let src = format!("file:{}", p(&pwfile));
         let store = dir.path().join(format!("kc-{name}.p12"));
-        let out = run_with_stdin(
+        let out = run_stdin(
             &[
                 "store",
                 "import",

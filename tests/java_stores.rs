@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{Listing, fails, fixture, have, mode, ok, p, parse_keytool, run};
+use common::stores::kc_list;
+use common::{Listing, fails, fixture, have, mode, ok, ok_stderr, p, parse_keytool, run};
 
 const PASS: &str = "pass:changeit";
 
@@ -26,27 +27,6 @@ fn kc_json(store: &Path, pass: Option<&str>) -> serde_json::Value {
         args.extend(["--pass", pw]);
     }
     serde_json::from_str(&ok(&args)).expect("json")
-}
-
-/// `keychest store list --json` as (lower-case alias, kind, SHA-256 of each certificate).
-fn kc_list(store: &Path, pass: Option<&str>) -> Listing {
-    kc_json(store, pass)["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["alias"].as_str().unwrap().to_lowercase(),
-                e["kind"].as_str().unwrap().to_string(),
-                e["chain"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["sha256"].as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
-        .collect()
 }
 
 fn raw(tool: &str, args: &[&str]) -> Output {
@@ -441,7 +421,7 @@ fn written_java_stores_are_accepted_by_keytool() {
     assert_eq!(kc_list(&p12_a, Some(PASS)), want_jks);
     assert_eq!(kc_list(&p12_b, Some(PASS)), want_jceks);
     // Alias case: Java aliases are lower-case, and keychest says so.
-    let out = run(&[
+    let err = ok_stderr(&[
         "store",
         "import",
         p(&jks),
@@ -452,8 +432,6 @@ fn written_java_stores_are_accepted_by_keytool() {
         "--pass",
         PASS,
     ]);
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("'myalias'"), "{err}");
     assert!(
         kc_list(&jks, Some(PASS))

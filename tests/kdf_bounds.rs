@@ -8,6 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::der::{der, oid, pbes2_key_pem, seq, uint};
+use common::stores::{assert_exports_key, openssl_pkcs12};
 use common::{fails, have, ok, openssl_self_signed, p, peer};
 
 /// Runs `args` expecting exit 1 within a second; returns stderr.
@@ -139,47 +140,22 @@ fn rc2_128_shrouded_key_from_openssl_exports_and_converts() {
     let cert = d.join("leaf.pem");
     openssl_self_signed(&key, &cert, "/CN=rc2", 2, &[]);
     let p12 = d.join("rc2.p12");
-    peer(
-        "openssl",
+    openssl_pkcs12(
+        &key,
+        &cert,
+        "pass:changeit",
+        &p12,
         &[
-            "pkcs12",
-            "-export",
             "-legacy",
             "-keypbe",
             "PBE-SHA1-RC2-128",
             "-certpbe",
             "PBE-SHA1-RC2-40",
-            "-inkey",
-            p(&key),
-            "-in",
-            p(&cert),
             "-name",
             "rc2",
-            "-out",
-            p(&p12),
-            "-passout",
-            "pass:changeit",
         ],
     );
-    let exported = d.join("out.key");
-    ok(&[
-        "store",
-        "export",
-        p(&p12),
-        "--alias",
-        "rc2",
-        "--key-out",
-        p(&exported),
-        "--out",
-        p(&d.join("out.pem")),
-        "--pass",
-        "pass:changeit",
-    ]);
-    let want = peer("openssl", &["pkey", "-in", p(&key), "-pubout"]);
-    assert_eq!(
-        peer("openssl", &["pkey", "-in", p(&exported), "-pubout"]),
-        want
-    );
+    assert_exports_key(&p12, "pass:changeit", "rc2", &key);
     let jks = d.join("rc2.jks");
     ok(&[
         "store",

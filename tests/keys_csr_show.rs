@@ -175,15 +175,7 @@ fn password_sources_env_file_fd_stdin() {
     );
     ok(&["key", "pub", p(&key), "--pass", &format!("file:{}", p(&pw))]);
     // stdin
-    let mut child = keychest()
-        .args(["key", "pub", p(&key), "--pass", "stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"abc\n").unwrap();
-    assert!(child.wait_with_output().unwrap().status.success());
+    ok_stdin(&["key", "pub", p(&key), "--pass", "stdin"], b"abc\n");
     // fd: the shell opens descriptor 3 on the password file.
     let out = std::process::Command::new("sh")
         .args([

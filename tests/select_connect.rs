@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::kept::{KeptDir, kept_dir};
 use common::server::{Server, free_port, openssl_s_server, poll};
+use common::tmux::{Tmux, shell_quote};
 use common::{expect_exit, have, mode, p, peer};
 
 const PASS: &str = "pass:changeit";
@@ -343,44 +344,6 @@ fn several_candidates_without_a_terminal() {
     assert!(doc["chosen"].is_null(), "{doc}");
 }
 
-/// Runs `cmd` in a detached tmux session of a private tmux server; returns the server's
-/// socket name.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str) -> Tmux {
-        let socket = format!("keychest-test-{}-{}", std::process::id(), free_port());
-        let t = Tmux { socket };
-        t.run(&["new-session", "-d", "-x", "200", "-y", "50", cmd]);
-        t
-    }
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p"])
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 /// Runs select under tmux, sends `keys` once the prompt shows, returns (exit, stdout).
 fn select_in_tmux(keys: &[&str], extra: &str, tag: &str) -> (String, String) {
     let pki = pki();
@@ -395,7 +358,7 @@ fn select_in_tmux(keys: &[&str], extra: &str, tag: &str) -> (String, String) {
         shell_quote(p(&out_file)),
         shell_quote(p(&exit_file)),
     );
-    let tmux = Tmux::start(&cmd);
+    let tmux = Tmux::start(&cmd, 200, 50);
     if !keys.is_empty() {
         let shown = poll(Duration::from_secs(15), || {
             let s = tmux.screen();

@@ -8,9 +8,9 @@ mod common;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{fails, ok, openssl_self_signed, p, peer, run};
+use common::stores::{assert_exports_key, openssl_pkcs12};
+use common::{fails, ok, ok_stderr, openssl_self_signed, p, peer, run};
 
 /// Self-signed EC certificates `CN=c0`, `CN=c1`, … made by openssl, one file each.
 fn certs(dir: &Path, n: usize) -> Vec<PathBuf> {
@@ -62,12 +62,6 @@ fn aliases(store: &Path, pass: &str) -> Vec<String> {
         .collect()
 }
 
-fn keychest_cmd(args: &[&str]) -> Command {
-    let mut c = common::keychest();
-    c.args(args);
-    c
-}
-
 #[test]
 fn forty_parallel_imports_into_one_store_keep_all_forty() {
     let t = tempfile::tempdir().unwrap();
@@ -78,19 +72,20 @@ fn forty_parallel_imports_into_one_store_keep_all_forty() {
         let children: Vec<_> = certs
             .iter()
             .map(|c| {
-                keychest_cmd(&[
-                    "store",
-                    "import",
-                    p(&store),
-                    "--cert",
-                    p(c),
-                    "--pass",
-                    "pass:pw",
-                ])
-                .env("KEYCHEST_LOCK_WAIT", "120")
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawn keychest")
+                common::keychest()
+                    .args([
+                        "store",
+                        "import",
+                        p(&store),
+                        "--cert",
+                        p(c),
+                        "--pass",
+                        "pass:pw",
+                    ])
+                    .env("KEYCHEST_LOCK_WAIT", "120")
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn keychest")
             })
             .collect();
         for child in children {
@@ -124,30 +119,32 @@ fn passwd_beside_an_import_keeps_both_effects() {
             "--pass",
             "pass:old",
         ]);
-        let import = keychest_cmd(&[
-            "store",
-            "import",
-            p(&store),
-            "--cert",
-            p(&certs[1 + round]),
-            "--pass",
-            "pass:old",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-        let passwd = keychest_cmd(&[
-            "store",
-            "passwd",
-            p(&store),
-            "--pass",
-            "pass:old",
-            "--new-pass",
-            "pass:new",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        let import = common::keychest()
+            .args([
+                "store",
+                "import",
+                p(&store),
+                "--cert",
+                p(&certs[1 + round]),
+                "--pass",
+                "pass:old",
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let passwd = common::keychest()
+            .args([
+                "store",
+                "passwd",
+                p(&store),
+                "--pass",
+                "pass:old",
+                "--new-pass",
+                "pass:new",
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         let import = import.wait_with_output().unwrap();
         let passwd = passwd.wait_with_output().unwrap();
         assert!(
@@ -200,7 +197,8 @@ fn an_edit_waits_for_the_lock_then_fails_clearly_without_writing() {
     ] {
         let mut args = args;
         args.extend(["--pass", "pass:pw"]);
-        let out = keychest_cmd(&args)
+        let out = common::keychest()
+            .args(&args)
             .env("KEYCHEST_LOCK_WAIT", "0.3")
             .output()
             .unwrap();
@@ -216,18 +214,19 @@ fn an_edit_waits_for_the_lock_then_fails_clearly_without_writing() {
     // `store convert --force` onto an existing store is a rewrite too.
     let src = t.path().join("src.pem");
     fs::copy(&certs[1], &src).unwrap();
-    let out = keychest_cmd(&[
-        "store",
-        "convert",
-        p(&src),
-        p(&store),
-        "--force",
-        "--out-pass",
-        "pass:pw",
-    ])
-    .env("KEYCHEST_LOCK_WAIT", "0.3")
-    .output()
-    .unwrap();
+    let out = common::keychest()
+        .args([
+            "store",
+            "convert",
+            p(&src),
+            p(&store),
+            "--force",
+            "--out-pass",
+            "pass:pw",
+        ])
+        .env("KEYCHEST_LOCK_WAIT", "0.3")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(fs::read(&store).unwrap(), before);
     drop(held);
@@ -322,7 +321,7 @@ fn rewriting_keeps_mode_group_owner_and_symlinks() {
         "--pass",
         "pass:pw",
     ]);
-    assert_eq!(fs::metadata(&fresh).unwrap().mode() & 0o777, 0o600);
+    assert_eq!(common::mode(&fresh), 0o600);
     let trust = t.path().join("fresh-trust.p12");
     import_cert(&trust, &certs[3]);
     let m = fs::metadata(&trust).unwrap().mode();
@@ -540,25 +539,7 @@ fn a_pkcs12_with_the_null_password_opens_with_an_empty_password() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["entries"][0]["kind"], "private-key", "{out}");
     // The key opens too (the shrouded key bag uses the NULL form as well).
-    let key = t.path().join("key.pem");
-    ok(&[
-        "store",
-        "export",
-        p(&store),
-        "--alias",
-        "k",
-        "--key-out",
-        p(&key),
-        "-o",
-        p(&t.path().join("chain.pem")),
-        "--pass",
-        "pass:",
-    ]);
-    let want = peer(
-        "openssl",
-        &["pkey", "-in", p(&t.path().join("c0.key")), "-pubout"],
-    );
-    assert_eq!(peer("openssl", &["pkey", "-in", p(&key), "-pubout"]), want);
+    assert_exports_key(&store, "pass:", "k", &t.path().join("c0.key"));
     // A wrong password is still wrong.
     fails(&["store", "list", p(&store), "--pass", "pass:x"], 1);
 }
@@ -570,9 +551,10 @@ fn a_java_store_with_one_alias_twice_keeps_the_last_as_java_does() {
     }
     use sha1::Digest;
     let t = tempfile::tempdir().unwrap();
-    let certs = certs(t.path(), 2);
+    // c0 and c1 go in; c2 is the certificate of the edit below.
+    let certs = certs(t.path(), 3);
     let store = t.path().join("dup.jks");
-    for c in &certs {
+    for c in &certs[..2] {
         import_cert(&store, c);
     }
     // Rename the second entry's alias "c1" to "c0" in the file (writeUTF: u16 length, then
@@ -609,30 +591,27 @@ fn a_java_store_with_one_alias_twice_keeps_the_last_as_java_does() {
     // Nothing lost: an edit would drop the hidden entry, so it is refused, naming it, and
     // the file is left alone; --skip-unsupported drops it and says so.
     let before = fs::read(&store).unwrap();
-    let more = self::certs(t.path(), 3);
-    let edit = |extra: &[&str]| {
+    let edit = |extra: &[&'static str]| {
         let mut args = vec![
             "store",
             "import",
             p(&store),
             "--cert",
-            p(&more[2]),
+            p(&certs[2]),
             "--alias",
             "c2",
             "--pass",
             "pass:pw",
         ];
         args.extend_from_slice(extra);
-        common::run(&args)
+        args
     };
-    let out = edit(&[]);
+    let out = run(&edit(&[]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("an earlier entry 'c0'"), "{err}");
     assert_eq!(fs::read(&store).unwrap(), before);
-    let out = edit(&["--skip-unsupported"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let err = ok_stderr(&edit(&["--skip-unsupported"]));
     assert!(err.contains("dropped from"), "{err}");
     let java = peer(
         "keytool",
@@ -647,22 +626,12 @@ fn rewriting_a_pkcs12_with_unknown_content_is_refused_unless_skipped() {
     let certs = certs(t.path(), 2);
     // `-CSP` puts Microsoft's CSP-name attribute on the key bag: keychest does not model it.
     let store = t.path().join("csp.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            p(&t.path().join("c0.key")),
-            "-in",
-            p(&certs[0]),
-            "-passout",
-            "pass:pw",
-            "-CSP",
-            "Test CSP",
-            "-out",
-            p(&store),
-        ],
+    openssl_pkcs12(
+        &t.path().join("c0.key"),
+        &certs[0],
+        "pass:pw",
+        &store,
+        &["-CSP", "Test CSP"],
     );
     let before = fs::read(&store).unwrap();
     let err = fails(
@@ -700,7 +669,7 @@ fn rewriting_a_pkcs12_with_unknown_content_is_refused_unless_skipped() {
     // Listing is not a rewrite: it works, and says nothing is lost.
     ok(&["store", "list", p(&store), "--pass", "pass:pw"]);
     // Asked to, the import drops it and says so.
-    let out = run(&[
+    let err = ok_stderr(&[
         "store",
         "import",
         p(&store),
@@ -710,8 +679,6 @@ fn rewriting_a_pkcs12_with_unknown_content_is_refused_unless_skipped() {
         "pass:pw",
         "--skip-unsupported",
     ]);
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("dropped from"), "{err}");
     assert_eq!(aliases(&store, "pass:pw").len(), 2);
     // Nothing unknown is left: the next edit needs no flag.

@@ -11,38 +11,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Listing, fails, fixture, have, mode, ok, p, parse_keytool, peer, run};
+use common::stores::{kc_list, openssl_pkcs12};
+use common::{Listing, fails, fixture, have, mode, ok, ok_stderr, p, parse_keytool, peer, run};
 
 const PASS: &str = "pass:changeit";
 
 fn peers() -> bool {
     have(&["openssl", "keytool"])
-}
-
-/// `keychest store list --json`, reduced to a [`Listing`].
-fn kc_list(store: &Path, pass: Option<&str>) -> Listing {
-    let mut args = vec!["store", "list", p(store), "--json"];
-    if let Some(pw) = pass {
-        args.extend(["--pass", pw]);
-    }
-    let doc: serde_json::Value = serde_json::from_str(&ok(&args)).expect("json");
-    doc["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| {
-            (
-                e["alias"].as_str().unwrap().to_lowercase(),
-                e["kind"].as_str().unwrap().to_string(),
-                e["chain"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["sha256"].as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
-        .collect()
 }
 
 fn kc_json(store: &Path, pass: &str) -> serde_json::Value {
@@ -421,7 +396,6 @@ fn lists_stores_made_by_openssl_and_keytool() {
     let key_path = pki.path("leaf.key");
     let key = p(&key_path);
     let leaf_path = pki.path("leaf.pem");
-    let leaf = p(&leaf_path);
     let mykey: Listing = [(
         "mykey".to_string(),
         "private-key".to_string(),
@@ -442,35 +416,19 @@ fn lists_stores_made_by_openssl_and_keytool() {
     ];
     for (name, extra, pw) in variants {
         let out = d.join(format!("{name}.p12"));
-        let mut args = vec![
-            "pkcs12",
-            "-export",
-            "-inkey",
-            key,
-            "-in",
-            leaf,
-            "-name",
-            "mykey",
-            "-out",
-            p(&out),
-        ];
         let passout = format!("pass:{pw}");
-        args.extend(["-passout", &passout]);
-        args.extend(extra.iter());
-        peer("openssl", &args);
+        let extra = [&["-name", "mykey"][..], extra].concat();
+        openssl_pkcs12(&key_path, &leaf_path, &passout, &out, &extra);
         assert_eq!(kc_list(&out, Some(&passout)), mykey, "{name}");
     }
     // -name / -caname with a chain: one key entry with the whole chain.
     let chain_p12 = d.join("chain.p12");
-    peer(
-        "openssl",
+    openssl_pkcs12(
+        &key_path,
+        &leaf_path,
+        "pass:changeit",
+        &chain_p12,
         &[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            key,
-            "-in",
-            leaf,
             "-certfile",
             p(&pki.path("inter+root.pem")),
             "-name",
@@ -479,10 +437,6 @@ fn lists_stores_made_by_openssl_and_keytool() {
             "intermediate",
             "-caname",
             "root",
-            "-out",
-            p(&chain_p12),
-            "-passout",
-            "pass:changeit",
         ],
     );
     let want: Listing = [(
@@ -575,7 +529,7 @@ fn import_bundles_duplicates_keys() {
     let store = d.join("trust.p12");
     let bundle_path = pki.path("bundle.pem");
     let bundle = p(&bundle_path);
-    let out = common::run(&[
+    let err = ok_stderr(&[
         "store",
         "import",
         p(&store),
@@ -585,8 +539,6 @@ fn import_bundles_duplicates_keys() {
         PASS,
         "-v",
     ]);
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("added").count(), 3, "{err}");
     let listing = kc_list(&store, Some(PASS));
     assert_eq!(listing.len(), 3);
@@ -599,7 +551,7 @@ fn import_bundles_duplicates_keys() {
     assert!(listing.iter().all(|(_, k, _)| k == "trusted-cert"));
     // Re-import: every certificate is skipped as a duplicate, the store is not changed.
     let before = std::fs::read(&store).unwrap();
-    let out = common::run(&[
+    let err = ok_stderr(&[
         "store",
         "import",
         p(&store),
@@ -609,8 +561,6 @@ fn import_bundles_duplicates_keys() {
         PASS,
         "-v",
     ]);
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("skipped").count(), 3, "{err}");
     assert_eq!(kc_list(&store, Some(PASS)), listing);
     assert_eq!(
@@ -727,7 +677,7 @@ fn import_cert_reads_certificates_in_file_order_past_an_encrypted_key() {
     let mixed = d.join("mixed.pem");
     std::fs::write(&mixed, file).unwrap();
     let store = d.join("mixed.p12");
-    let out = run(&[
+    let err = ok_stderr(&[
         "store",
         "import",
         p(&store),
@@ -737,8 +687,6 @@ fn import_cert_reads_certificates_in_file_order_past_an_encrypted_key() {
         PASS,
         "-v",
     ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
     let added: Vec<&str> = err.lines().filter(|l| l.starts_with("added")).collect();
     assert_eq!(added.len(), 3, "{err}");
     let json = kc_json(&store, PASS);
@@ -1084,23 +1032,12 @@ fn bad_input_fails_cleanly_and_leaves_store_unchanged() {
     variants.push(("unknown-oid", oid, PASS));
     // Without a MAC the decoder itself meets the unknown OID (on the key).
     let nomac_path = d.join("nomac-src.p12");
-    peer(
-        "openssl",
-        &[
-            "pkcs12",
-            "-export",
-            "-nomac",
-            "-inkey",
-            p(&pki.path("leaf.key")),
-            "-in",
-            p(&pki.path("leaf.pem")),
-            "-name",
-            "server",
-            "-out",
-            p(&nomac_path),
-            "-passout",
-            "pass:changeit",
-        ],
+    openssl_pkcs12(
+        &pki.path("leaf.key"),
+        &pki.path("leaf.pem"),
+        "pass:changeit",
+        &nomac_path,
+        &["-nomac", "-name", "server"],
     );
     let mut nomac = std::fs::read(&nomac_path).unwrap();
     std::fs::remove_file(&nomac_path).unwrap();

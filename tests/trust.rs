@@ -13,9 +13,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::server::{Server, free_port, openssl_s_server};
+use common::server::{Server, free_port, openssl_s_server, poll};
+use common::tmux::{Tmux, shell_quote};
 use common::x509::{openssl_csr, openssl_sign};
 use common::{expect_exit, have, p, peer, skip_unless};
 
@@ -905,48 +906,28 @@ fn nss_install_makes_chromium_load_the_page_and_refuse_a_leaf_outside_the_constr
 // ---------------------------------------------------------------------------------------
 // The confirmation prompt, on a real terminal (tmux), with an NSS database given by path
 
-fn tmux(socket: &str, args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .arg("-L")
-        .arg(socket)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tmux");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Runs `trust install` on a tmux terminal, answers `key` to the prompt; returns the exit
 /// line and the screen.
 fn install_on_terminal(home: &Path, pki: &Path, db: &Path, key: &str) -> (String, String) {
-    let socket = format!("keychest-trust-{}-{}", std::process::id(), free_port());
     let exit_file = home.join(format!("exit-{key}"));
-    let q = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let cmd = format!(
         "HOME={} {} trust install {} --nssdb {}; echo EXIT=$? > {}; sleep 30",
-        q(p(home)),
-        q(env!("CARGO_BIN_EXE_keychest")),
-        q(p(pki)),
-        q(p(db)),
-        q(p(&exit_file)),
+        shell_quote(p(home)),
+        shell_quote(env!("CARGO_BIN_EXE_keychest")),
+        shell_quote(p(pki)),
+        shell_quote(p(db)),
+        shell_quote(p(&exit_file)),
     );
-    tmux(
-        &socket,
-        &["new-session", "-d", "-x", "250", "-y", "50", &cmd],
-    );
-    let wait = |what: &dyn Fn() -> bool| {
-        let start = Instant::now();
-        while !what() && start.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
-    wait(&|| tmux(&socket, &["capture-pane", "-p"]).contains("Make these changes?"));
-    let asked = tmux(&socket, &["capture-pane", "-p"]);
-    tmux(&socket, &["send-keys", key]);
+    let tmux = Tmux::start(&cmd, 250, 50);
+    // Waits up to 20 s without failing: the checks below say what did not happen.
+    let wait = |what: &dyn Fn() -> bool| poll(Duration::from_secs(20), || what().then_some(()));
+    wait(&|| tmux.screen().contains("Make these changes?"));
+    let asked = tmux.screen();
+    tmux.run(&["send-keys", key]);
     wait(&|| exit_file.exists());
     std::thread::sleep(Duration::from_millis(200));
-    let screen = tmux(&socket, &["capture-pane", "-p"]);
-    tmux(&socket, &["kill-server"]);
+    let screen = tmux.screen();
+    drop(tmux);
     let exit = std::fs::read_to_string(&exit_file).unwrap_or_default();
     assert!(
         asked.contains("run certutil -A"),

@@ -8,6 +8,8 @@ pub mod der;
 pub mod kept;
 pub mod peers;
 pub mod server;
+pub mod stores;
+pub mod tmux;
 pub mod x509;
 #[allow(unused_imports)] // not every test file calls them unqualified
 pub use peers::{have, skip_unless};
@@ -23,6 +25,39 @@ pub fn run(args: &[&str]) -> Output {
     keychest().args(args).output().expect("run keychest")
 }
 
+/// Runs keychest with `input` on stdin; returns the output. The input is written from a
+/// thread, so a keychest that exits before reading all of it cannot block the test.
+pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = keychest()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run keychest");
+    let mut pipe = child.stdin.take().unwrap();
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait keychest");
+    let _ = writer.join();
+    out
+}
+
+/// Runs keychest with `input` on stdin and asserts success, returning stdout.
+pub fn ok_stdin(args: &[&str], input: &[u8]) -> String {
+    let out = run_stdin(args, input);
+    assert!(
+        out.status.success(),
+        "keychest {:?} failed: {}",
+        args,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs keychest and asserts success, returning stdout.
 pub fn ok(args: &[&str]) -> String {
     let out = run(args);
@@ -33,6 +68,14 @@ pub fn ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs keychest and asserts success, returning stderr (where keychest says what it did).
+pub fn ok_stderr(args: &[&str]) -> String {
+    let out = run(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "keychest {:?} failed: {stderr}", args);
+    stderr
 }
 
 /// Runs keychest expecting failure with `code`; returns stderr.
