@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use der::Decode;
-use sha2::Digest;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::BasicConstraints;
 
 use crate::pem;
 use crate::pki::constraints::{self, Constraints};
 use crate::pki::{name, oids};
+pub use crate::store::ops::sha256_hex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
@@ -68,11 +68,6 @@ pub struct Anchor {
     pub sha256: String,
     pub subject: String,
     pub constraints: Option<Constraints>,
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(der: &[u8]) -> String {
-    name::hex_lower(&sha2::Sha256::digest(der))
 }
 
 impl Anchor {
