@@ -91,7 +91,8 @@ fn cert_times(cert: &Certificate) -> (i64, i64) {
     )
 }
 
-fn basic_constraints(cert: &Certificate) -> Option<BasicConstraints> {
+/// A certificate's basicConstraints, when it has a readable one.
+pub(crate) fn basic_constraints(cert: &Certificate) -> Option<BasicConstraints> {
     cert.tbs_certificate()
         .extensions()?
         .iter()

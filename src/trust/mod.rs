@@ -16,11 +16,11 @@ use std::process::{Command, Stdio};
 
 use der::Decode;
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::BasicConstraints;
 
+use crate::ca::basic_constraints;
 use crate::pem;
 use crate::pki::constraints::{self, Constraints};
-use crate::pki::{name, oids};
+use crate::pki::name;
 pub use crate::store::ops::sha256_hex;
 
 #[derive(Debug, thiserror::Error)]
@@ -127,13 +127,7 @@ impl Anchor {
         let cert =
             Certificate::from_der(&der).map_err(|e| bad(format!("not a certificate: {e}")))?;
         let subject = name::to_rfc4514(cert.tbs_certificate().subject());
-        let is_ca = cert
-            .tbs_certificate()
-            .extensions()
-            .and_then(|e| e.iter().find(|e| e.extn_id == oids::EXT_BASIC_CONSTRAINTS))
-            .and_then(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
-            .is_some_and(|b| b.ca);
-        if !is_ca {
+        if !basic_constraints(&cert).is_some_and(|b| b.ca) {
             return Err(TrustError::NotCa { subject });
         }
         let constraints = constraints::of_certificate(&der).map_err(|e| bad(e.to_string()))?;
@@ -365,11 +359,7 @@ fn bundle_root(bytes: &[u8]) -> Result<Vec<u8>, String> {
             let cert = Certificate::from_der(&der).ok()?;
             let tbs = cert.tbs_certificate();
             let self_issued = tbs.issuer() == tbs.subject();
-            let is_ca = tbs
-                .extensions()
-                .and_then(|e| e.iter().find(|e| e.extn_id == oids::EXT_BASIC_CONSTRAINTS))
-                .and_then(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
-                .is_some_and(|b| b.ca);
+            let is_ca = basic_constraints(&cert).is_some_and(|b| b.ca);
             Some((der, is_ca, self_issued))
         })
         .collect();
