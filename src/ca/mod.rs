@@ -34,7 +34,7 @@ use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
 use crate::fsio::{self, Mode};
 use crate::pem;
 use crate::pki::cert::{self, CertError};
-use crate::pki::key::PrivateKey;
+use crate::pki::key::{PrivateKey, same_public_key};
 use crate::pki::name;
 use crate::pki::{inspect, oids, signed};
 use dir::{Config, Kind, Lock};
@@ -237,15 +237,8 @@ impl Ca {
             .to_der()
             .map_err(CertError::from)?;
         let theirs = cert::cert_spki(&self.cert_der).unwrap_or_default();
-        if ours != theirs {
-            // Compare parsed too: an SPKI may be encoded with explicit NULL parameters etc.
-            let a = spki::SubjectPublicKeyInfoRef::from_der(&ours).ok();
-            let b = spki::SubjectPublicKeyInfoRef::from_der(theirs).ok();
-            let same = matches!((a, b), (Some(a), Some(b))
-                if a.subject_public_key == b.subject_public_key && a.algorithm.oid == b.algorithm.oid);
-            if !same {
-                return Err(CaError::KeyMismatch(self.key_path()));
-            }
+        if !same_public_key(&ours, theirs) {
+            return Err(CaError::KeyMismatch(self.key_path()));
         }
         Ok(())
     }
