@@ -18,6 +18,7 @@ use x509_cert::ext::pkix::{
 use super::Finding;
 use crate::codec::{StoreInfo, pkcs12::Pkcs12Info};
 use crate::pki::chain::CertFacts;
+use crate::pki::constraints::Constraints;
 use crate::pki::{name, oids, signed, verify};
 use crate::store::Format;
 
@@ -35,7 +36,8 @@ pub struct Cert {
     pub key_usage: Option<KeyUsage>,
     pub eku: Option<ExtendedKeyUsage>,
     pub sans: Option<Vec<GeneralName>>,
-    pub name_constraints: Option<NameConstraints>,
+    /// Its nameConstraints, converted once for checking names under it.
+    pub name_constraints: Option<Constraints>,
 }
 
 impl Cert {
@@ -56,8 +58,9 @@ impl Cert {
         let sans = ext(oids::EXT_SUBJECT_ALT_NAME)
             .and_then(|v| SubjectAltName::from_der(v).ok())
             .map(|s| s.0);
-        let name_constraints =
-            ext(oids::EXT_NAME_CONSTRAINTS).and_then(|v| NameConstraints::from_der(v).ok());
+        let name_constraints = ext(oids::EXT_NAME_CONSTRAINTS)
+            .and_then(|v| NameConstraints::from_der(v).ok())
+            .map(Constraints::from);
         Some(Cert {
             facts: CertFacts::from_parsed(der, &cert),
             subject: name::to_rfc4514(tbs.subject()),
