@@ -71,16 +71,9 @@ fn read(path: &Path) -> Result<Vec<u8>, CaError> {
 
 /// The first certificate in PEM (or DER) bytes.
 fn first_cert(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, CaError> {
-    if pem::looks_like_pem(bytes) {
-        let blocks = pem::parse_all(bytes).map_err(|e| corrupt(path, e.to_string()))?;
-        blocks
-            .into_iter()
-            .find(|b| b.label == "CERTIFICATE")
-            .map(|b| b.der)
-            .ok_or_else(|| corrupt(path, "no CERTIFICATE block"))
-    } else {
-        Ok(bytes.to_vec())
-    }
+    pem::first_der(bytes, "CERTIFICATE")
+        .map_err(|e| corrupt(path, e.to_string()))?
+        .ok_or_else(|| corrupt(path, "no CERTIFICATE block"))
 }
 
 fn cert_times(cert: &Certificate) -> (i64, i64) {

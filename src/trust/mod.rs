@@ -102,15 +102,10 @@ impl Anchor {
         };
         let der = if crate::codec::pkcs7::sniff(&bytes) {
             bundle_root(&bytes).map_err(bad)?
-        } else if pem::looks_like_pem(&bytes) {
-            pem::parse_all(&bytes)
-                .map_err(|e| bad(e.to_string()))?
-                .into_iter()
-                .find(|b| b.label == "CERTIFICATE")
-                .map(|b| b.der)
-                .ok_or_else(|| bad("no CERTIFICATE block".into()))?
         } else {
-            bytes
+            pem::first_der(&bytes, "CERTIFICATE")
+                .map_err(|e| bad(e.to_string()))?
+                .ok_or_else(|| bad("no CERTIFICATE block".into()))?
         };
         Self::from_der(der).map_err(|e| match e {
             TrustError::BadInput { detail, .. } => bad(detail),
