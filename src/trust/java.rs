@@ -105,6 +105,46 @@ impl JavaStore {
         })
     }
 
+    fn presence(store: &Keystore, a: &Anchor) -> Presence {
+        Presence {
+            trusted: store.entries.iter().any(|e| {
+                matches!(&e.body, EntryBody::TrustedCert { cert } if sha256_hex(cert) == a.sha256)
+            }),
+            installed_by_keychest: Self::ours(store, a).is_some(),
+        }
+    }
+
+    /// What installing `a` into the loaded `store` takes: nothing when it is trusted
+    /// already, else (if the file can be replaced) one new entry.
+    fn install_steps(&self, store: &Keystore, a: &Anchor) -> Result<Vec<Step>, TrustError> {
+        if Self::presence(store, a).trusted {
+            return Ok(vec![]);
+        }
+        self.check_writable()?;
+        Ok(vec![Step(format!(
+            "add trusted entry '{}' to {}",
+            a.label(),
+            self.path.display()
+        ))])
+    }
+
+    /// The entry of ours to remove from the loaded `store` (if the file can be replaced)
+    /// and the step that says so; None when keychest added nothing there.
+    fn removal(&self, store: &Keystore, a: &Anchor) -> Result<Option<(usize, Step)>, TrustError> {
+        let Some(i) = Self::ours(store, a) else {
+            return Ok(None);
+        };
+        self.check_writable()?;
+        Ok(Some((
+            i,
+            Step(format!(
+                "remove entry '{}' from {}",
+                a.label(),
+                self.path.display()
+            )),
+        )))
+    }
+
     fn check_writable(&self) -> Result<(), TrustError> {
         let dir = self.path.parent().unwrap_or(Path::new("/"));
         if !dir_writable(dir) {
@@ -128,31 +168,20 @@ impl TrustStore for JavaStore {
 
     fn status(&self, a: &Anchor) -> Result<Presence, TrustError> {
         let (_, store, _) = self.load()?;
-        Ok(Presence {
-            trusted: store.entries.iter().any(|e| {
-                matches!(&e.body, EntryBody::TrustedCert { cert } if sha256_hex(cert) == a.sha256)
-            }),
-            installed_by_keychest: Self::ours(&store, a).is_some(),
-        })
+        Ok(Self::presence(&store, a))
     }
 
     fn plan_install(&self, a: &Anchor) -> Result<Vec<Step>, TrustError> {
-        if self.status(a)?.trusted {
-            return Ok(vec![]);
-        }
-        self.check_writable()?;
-        Ok(vec![Step(format!(
-            "add trusted entry '{}' to {}",
-            a.label(),
-            self.path.display()
-        ))])
+        let (_, store, _) = self.load()?;
+        self.install_steps(&store, a)
     }
 
     fn install(&self, a: &Anchor) -> Result<Vec<String>, TrustError> {
-        if self.plan_install(a)?.is_empty() {
+        // Read once: the plan's checks run on the store that is then changed.
+        let (format, mut store, preset) = self.load()?;
+        if self.install_steps(&store, a)?.is_empty() {
             return Ok(vec![]);
         }
-        let (format, mut store, preset) = self.load()?;
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
@@ -174,25 +203,19 @@ impl TrustStore for JavaStore {
 
     fn plan_uninstall(&self, a: &Anchor) -> Result<Vec<Step>, TrustError> {
         let (_, store, _) = self.load()?;
-        if Self::ours(&store, a).is_none() {
-            return Ok(vec![]);
-        }
-        self.check_writable()?;
-        Ok(vec![Step(format!(
-            "remove entry '{}' from {}",
-            a.label(),
-            self.path.display()
-        ))])
+        Ok(self
+            .removal(&store, a)?
+            .map(|(_, step)| step)
+            .into_iter()
+            .collect())
     }
 
     fn uninstall(&self, a: &Anchor) -> Result<Vec<String>, TrustError> {
-        if self.plan_uninstall(a)?.is_empty() {
-            return Ok(vec![]);
-        }
         let (format, mut store, preset) = self.load()?;
-        if let Some(i) = Self::ours(&store, a) {
-            store.entries.remove(i);
-        }
+        let Some((i, _)) = self.removal(&store, a)? else {
+            return Ok(vec![]);
+        };
+        store.entries.remove(i);
         self.save(format, &store, preset)?;
         Ok(vec![format!(
             "removed '{}' from {}",
