@@ -24,7 +24,7 @@ pub fn check_group(f: &Loaded, g: &Group, out: &mut Vec<Finding>) {
     if g.kind == GroupKind::KeyEntry
         && let (Some(key), Some(leaf)) = (&g.key, g.certs.first())
         && let Some(spki) = &key.spki
-        && !same_public_key(spki, &leaf.spki_der())
+        && !same_public_key(spki, leaf.spki_der())
     {
         let why = match &key.from {
             Some(k) => format!(

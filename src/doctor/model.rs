@@ -36,6 +36,8 @@ pub struct Cert {
     pub key_usage: Option<KeyUsage>,
     pub eku: Option<ExtendedKeyUsage>,
     pub sans: Option<Vec<GeneralName>>,
+    /// The SubjectPublicKeyInfo, DER (empty if it does not encode).
+    spki: Vec<u8>,
     /// Its nameConstraints, converted once for checking names under it.
     pub name_constraints: Option<Constraints>,
 }
@@ -63,6 +65,7 @@ impl Cert {
             .map(Constraints::from);
         Some(Cert {
             facts: CertFacts::from_parsed(der, &cert),
+            spki: tbs.subject_public_key_info().to_der().unwrap_or_default(),
             subject: name::to_rfc4514(tbs.subject()),
             not_before: v.not_before.to_unix_duration().as_secs() as i64,
             not_after: v.not_after.to_unix_duration().as_secs() as i64,
@@ -117,12 +120,9 @@ impl Cert {
         .is_ok()
     }
 
-    pub fn spki_der(&self) -> Vec<u8> {
-        self.cert
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .unwrap_or_default()
+    /// The SubjectPublicKeyInfo, DER (encoded once, at parse).
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
     }
 
     /// The subject's common names.
@@ -169,7 +169,7 @@ impl<'a> Pool<'a> {
     pub fn signed_by(&self, child: &Cert, issuer: &Cert) -> bool {
         let key = (
             child.cert.signature().raw_bytes().to_vec(),
-            issuer.spki_der(),
+            issuer.spki_der().to_vec(),
         );
         let lock = || self.verified.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(&ok) = lock().get(&key) {
