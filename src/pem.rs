@@ -116,6 +116,19 @@ pub fn parse_all(bytes: &[u8]) -> Result<Vec<PemBlock>, PemError> {
     Ok(blocks)
 }
 
+/// The DER of one object from a file that holds it as PEM or as DER: when `bytes` look like
+/// PEM, the first block labelled `label` (`None` when there is none); otherwise the bytes
+/// themselves, taken as DER. Callers word their own errors.
+pub fn first_der(bytes: &[u8], label: &str) -> Result<Option<Vec<u8>>, PemError> {
+    if !looks_like_pem(bytes) {
+        return Ok(Some(bytes.to_vec()));
+    }
+    Ok(parse_all(bytes)?
+        .into_iter()
+        .find(|b| b.label == label)
+        .map(|b| b.der))
+}
+
 /// Encodes one block with 64-column lines and a trailing newline.
 pub fn encode(label: &str, der: &[u8]) -> String {
     encode_with_headers(label, &[], der)
@@ -173,6 +186,28 @@ mod tests {
                 ..blocks[1].clone()
             }
         );
+    }
+
+    #[test]
+    fn first_der_takes_the_labelled_block_or_the_bytes() {
+        let mut text = encode("X509 CRL", &[1, 2]);
+        text.push_str(&encode("CERTIFICATE", &[3, 4]));
+        text.push_str(&encode("CERTIFICATE", &[5, 6]));
+        assert_eq!(
+            first_der(text.as_bytes(), "CERTIFICATE"),
+            Ok(Some(vec![3, 4]))
+        );
+        assert_eq!(first_der(text.as_bytes(), "X509 CRL"), Ok(Some(vec![1, 2])));
+        assert_eq!(first_der(text.as_bytes(), "PRIVATE KEY"), Ok(None));
+        assert_eq!(
+            first_der(&[0x30, 0], "CERTIFICATE"),
+            Ok(Some(vec![0x30, 0]))
+        );
+        let cut = &text[..text.len() - 10];
+        assert!(matches!(
+            first_der(cut.as_bytes(), "CERTIFICATE"),
+            Err(PemError::Unterminated { .. })
+        ));
     }
 
     #[test]

@@ -968,3 +968,139 @@ fn trust_install_asks_on_a_terminal_and_needs_certutil_for_nss() {
         "{e}"
     );
 }
+
+/// `trust install|uninstall` into a cacerts given with `--cacerts` (a file of the test's
+/// own: no system store changes) rewrite it as every store edit does: the file keeps its
+/// mode, group and (as root) owner, a change waits for the store's lock and fails clearly
+/// without writing, and content keychest cannot keep is refused by name, the file untouched.
+#[test]
+fn trust_java_rewrites_cacerts_under_its_lock_keeping_identity_and_content() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if !have(&["keytool", "openssl"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path();
+    let d = pki(home, &[]);
+    let cacerts = home.join("cacerts");
+    peer(
+        "keytool",
+        &[
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "theirs",
+            "-file",
+            p(&d.join("intermediate-ca/ca.crt")),
+            "-keystore",
+            p(&cacerts),
+            "-storetype",
+            "JKS",
+            "-storepass",
+            "changeit",
+        ],
+    );
+    std::fs::set_permissions(&cacerts, std::fs::Permissions::from_mode(0o640)).unwrap();
+    if unsafe_is_root() {
+        std::os::unix::fs::chown(&cacerts, Some(65534), Some(65534)).unwrap();
+    }
+    let identity = |path: &Path| {
+        let m = std::fs::metadata(path).unwrap();
+        (m.mode() & 0o7777, m.uid(), m.gid())
+    };
+    let was = identity(&cacerts);
+    let before = std::fs::read(&cacerts).unwrap();
+    let args = |verb| vec!["trust", verb, p(&d), "--cacerts", p(&cacerts), "--yes"];
+
+    let (_, e) = kc(home, 0, &args("install"));
+    assert!(e.contains("added 'keychest-") && e.contains("(jks)"), "{e}");
+    assert_eq!(identity(&cacerts), was, "install changed mode or owner");
+    let list = peer(
+        "keytool",
+        &["-list", "-keystore", p(&cacerts), "-storepass", "changeit"],
+    );
+    assert!(
+        list.contains("keychest-") && list.contains("theirs"),
+        "{list}"
+    );
+
+    // Another keychest changing the store: the uninstall waits, then fails, writing nothing.
+    let installed = std::fs::read(&cacerts).unwrap();
+    {
+        let _held = keychest::fsio::lock_exclusive(&cacerts, Duration::from_secs(1)).unwrap();
+        let out = common::keychest()
+            .env("HOME", home)
+            .env("KEYCHEST_LOCK_WAIT", "0.3")
+            .args(args("uninstall"))
+            .output()
+            .unwrap();
+        let (_, e) = out_text(&out);
+        assert_eq!(out.status.code(), Some(1), "{e}");
+        assert!(e.contains("is being changed by another keychest"), "{e}");
+        assert!(
+            std::fs::read(&cacerts).unwrap() == installed,
+            "wrote under a held lock"
+        );
+    }
+    kc(home, 0, &args("uninstall"));
+    assert!(
+        std::fs::read(&cacerts).unwrap() == before,
+        "cacerts differs from before install"
+    );
+    assert_eq!(identity(&cacerts), was, "uninstall changed mode or owner");
+
+    // A PKCS#12 cacerts holding Microsoft's CSP-name attribute (`-CSP`), which keychest does
+    // not model: a rewrite would drop it, so the install is refused, naming it.
+    let (key, crt, p12) = (home.join("k.pem"), home.join("c.pem"), home.join("csp.p12"));
+    peer(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            p(&key),
+            "-out",
+            p(&crt),
+            "-subj",
+            "/CN=csp",
+            "-days",
+            "1",
+        ],
+    );
+    peer(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            p(&key),
+            "-in",
+            p(&crt),
+            "-passout",
+            "pass:changeit",
+            "-CSP",
+            "Test CSP",
+            "-out",
+            p(&p12),
+        ],
+    );
+    let before = std::fs::read(&p12).unwrap();
+    let (_, e) = kc(
+        home,
+        1,
+        &["trust", "install", p(&d), "--cacerts", p(&p12), "--yes"],
+    );
+    assert!(
+        e.contains("cannot keep (bag attribute 1.3.6.1.4.1.311.17.1)"),
+        "{e}"
+    );
+    assert!(
+        std::fs::read(&p12).unwrap() == before,
+        "csp.p12 was written"
+    );
+}

@@ -34,7 +34,7 @@ use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
 use crate::fsio::{self, Mode};
 use crate::pem;
 use crate::pki::cert::{self, CertError};
-use crate::pki::key::PrivateKey;
+use crate::pki::key::{PrivateKey, same_public_key};
 use crate::pki::name;
 use crate::pki::{inspect, oids, signed};
 use dir::{Config, Kind, Lock};
@@ -71,16 +71,9 @@ fn read(path: &Path) -> Result<Vec<u8>, CaError> {
 
 /// The first certificate in PEM (or DER) bytes.
 fn first_cert(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, CaError> {
-    if pem::looks_like_pem(bytes) {
-        let blocks = pem::parse_all(bytes).map_err(|e| corrupt(path, e.to_string()))?;
-        blocks
-            .into_iter()
-            .find(|b| b.label == "CERTIFICATE")
-            .map(|b| b.der)
-            .ok_or_else(|| corrupt(path, "no CERTIFICATE block"))
-    } else {
-        Ok(bytes.to_vec())
-    }
+    pem::first_der(bytes, "CERTIFICATE")
+        .map_err(|e| corrupt(path, e.to_string()))?
+        .ok_or_else(|| corrupt(path, "no CERTIFICATE block"))
 }
 
 fn cert_times(cert: &Certificate) -> (i64, i64) {
@@ -91,7 +84,8 @@ fn cert_times(cert: &Certificate) -> (i64, i64) {
     )
 }
 
-fn basic_constraints(cert: &Certificate) -> Option<BasicConstraints> {
+/// A certificate's basicConstraints, when it has a readable one.
+pub(crate) fn basic_constraints(cert: &Certificate) -> Option<BasicConstraints> {
     cert.tbs_certificate()
         .extensions()?
         .iter()
@@ -236,15 +230,8 @@ impl Ca {
             .to_der()
             .map_err(CertError::from)?;
         let theirs = cert::cert_spki(&self.cert_der).unwrap_or_default();
-        if ours != theirs {
-            // Compare parsed too: an SPKI may be encoded with explicit NULL parameters etc.
-            let a = spki::SubjectPublicKeyInfoRef::from_der(&ours).ok();
-            let b = spki::SubjectPublicKeyInfoRef::from_der(theirs).ok();
-            let same = matches!((a, b), (Some(a), Some(b))
-                if a.subject_public_key == b.subject_public_key && a.algorithm.oid == b.algorithm.oid);
-            if !same {
-                return Err(CaError::KeyMismatch(self.key_path()));
-            }
+        if !same_public_key(&ours, theirs) {
+            return Err(CaError::KeyMismatch(self.key_path()));
         }
         Ok(())
     }

@@ -179,7 +179,7 @@ fn summary_line(r: &Report) -> String {
         r.count(Severity::Warning),
         r.count(Severity::Info),
         r.files_checked,
-        r.certificates
+        r.certificates()
     )
 }
 
@@ -208,7 +208,8 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(
             out,
             "no problems found in {} file(s), {} certificate(s)",
-            r.files_checked, r.certificates
+            r.files_checked,
+            r.certificates()
         );
     } else {
         let _ = writeln!(out, "{}", summary_line(r));
@@ -221,7 +222,7 @@ pub fn render_json(r: &Report) -> anyhow::Result<String> {
         "findings": r.findings,
         "summary": {
             "files": r.files_checked,
-            "certificates": r.certificates,
+            "certificates": r.certificates(),
             "errors": r.count(Severity::Error),
             "warnings": r.count(Severity::Warning),
             "info": r.count(Severity::Info),

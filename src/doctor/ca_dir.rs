@@ -85,7 +85,7 @@ pub fn check(path: &Path, now: i64, out: &mut Vec<Finding>) {
                 format!("serial {} is listed with {rel}, which is missing", r.serial),
             )),
             Ok(bytes) => {
-                let serial = first_cert(&bytes).and_then(|der| {
+                let serial = first_block(&bytes, "CERTIFICATE").and_then(|der| {
                     x509_cert::Certificate::from_der(&der)
                         .ok()
                         .map(|c| hex_lower(c.tbs_certificate().serial_number().as_bytes()))
@@ -218,18 +218,8 @@ pub fn check(path: &Path, now: i64, out: &mut Vec<Finding>) {
     }
 }
 
+/// The first `label` block of PEM bytes, or DER bytes as they are; None when there is
+/// none or the PEM is broken (the rules report that the object does not parse).
 fn first_block(bytes: &[u8], label: &str) -> Option<Vec<u8>> {
-    if crate::pem::looks_like_pem(bytes) {
-        crate::pem::parse_all(bytes)
-            .ok()?
-            .into_iter()
-            .find(|b| b.label == label)
-            .map(|b| b.der)
-    } else {
-        Some(bytes.to_vec())
-    }
-}
-
-fn first_cert(bytes: &[u8]) -> Option<Vec<u8>> {
-    first_block(bytes, "CERTIFICATE")
+    crate::pem::first_der(bytes, label).ok().flatten()
 }

@@ -6,12 +6,11 @@
 //! run, to tell an omitted root (normal) from a missing intermediate.
 
 use x509_cert::ext::pkix::KeyUsages;
-use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
 
 use super::model::{Cert, Group, GroupKind, Loaded, Pool};
 use super::{Finding, Severity, shell_quote};
 use crate::pki::chain::{self, CertFacts};
-use crate::pki::constraints::{ConstraintError, Constraints};
+use crate::pki::constraints::ConstraintError;
 
 pub fn check_group(f: &Loaded, g: &Group, lookup: &Pool<'_>, out: &mut Vec<Finding>) {
     if !matches!(g.kind, GroupKind::KeyEntry | GroupKind::Chain) {
@@ -136,18 +135,8 @@ pub fn check_group(f: &Loaded, g: &Group, lookup: &Pool<'_>, out: &mut Vec<Findi
     }
     for &pj in path.iter().skip(1) {
         let ca = &g.certs[pj];
-        let Some(nc) = &ca.name_constraints else {
+        let Some(constraints) = &ca.name_constraints else {
             continue;
-        };
-        let bases = |t: &Option<Vec<GeneralSubtree>>| {
-            t.iter()
-                .flatten()
-                .map(|s| s.base.clone())
-                .collect::<Vec<_>>()
-        };
-        let constraints = Constraints {
-            permitted: bases(&nc.permitted_subtrees),
-            excluded: bases(&nc.excluded_subtrees),
         };
         let broken = leaf
             .sans

@@ -6,10 +6,11 @@
 use std::path::Path;
 
 use der::Decode;
-use spki::{ObjectIdentifier as Oid, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+use spki::{ObjectIdentifier as Oid, SubjectPublicKeyInfoOwned};
 
 use super::model::{Cert, Group, GroupKind, Loaded};
 use super::{Finding, Severity, shell_quote};
+use crate::pki::key::same_public_key;
 use crate::pki::{inspect, oids};
 
 const MIN_RSA_BITS: u32 = 2048;
@@ -23,7 +24,7 @@ pub fn check_group(f: &Loaded, g: &Group, out: &mut Vec<Finding>) {
     if g.kind == GroupKind::KeyEntry
         && let (Some(key), Some(leaf)) = (&g.key, g.certs.first())
         && let Some(spki) = &key.spki
-        && !same_public_key(spki, &leaf.spki_der())
+        && !same_public_key(spki, leaf.spki_der())
     {
         let why = match &key.from {
             Some(k) => format!(
@@ -128,23 +129,6 @@ fn weak_key(spki: &SubjectPublicKeyInfoOwned) -> Option<(&'static str, String)> 
         };
     }
     None
-}
-
-/// Whether two DER SubjectPublicKeyInfos hold the same key (an encoding difference such as
-/// explicit NULL parameters does not count).
-pub fn same_public_key(a: &[u8], b: &[u8]) -> bool {
-    if a == b {
-        return true;
-    }
-    match (
-        SubjectPublicKeyInfoRef::from_der(a),
-        SubjectPublicKeyInfoRef::from_der(b),
-    ) {
-        (Ok(x), Ok(y)) => {
-            x.algorithm.oid == y.algorithm.oid && x.subject_public_key == y.subject_public_key
-        }
-        _ => false,
-    }
 }
 
 /// Rules on a private key file: readable by others when unencrypted, and key strength.

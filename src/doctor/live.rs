@@ -11,7 +11,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 
 use super::model::{Cert, Group, GroupKind, Loaded, Pool};
 use super::{Finding, Options, Severity};
-use crate::pki::chain::names_match;
+use crate::pki::name::AcceptedName;
 use crate::probe::{self, ProbeOptions, ServerTrust};
 
 /// A server to check.
@@ -99,13 +99,17 @@ pub fn check(
     if let Some(req) = &record.certificate_request
         && !req.ca_names.is_empty()
     {
+        // Each accepted name's key once; each certificate's names keyed at most once.
+        let accepted: Vec<AcceptedName> =
+            req.ca_names.iter().map(|d| AcceptedName::new(d)).collect();
         let offered = files.iter().flat_map(|f| &f.groups).any(|g| {
             g.kind == GroupKind::KeyEntry
                 && g.certs.iter().any(|c| {
                     c.facts.as_ref().is_some_and(|f| {
-                        req.ca_names
-                            .iter()
-                            .any(|n| names_match(n, &f.issuer) || names_match(n, &f.subject))
+                        let (mut issuer, mut subject) = (None, None);
+                        accepted.iter().any(|n| {
+                            n.matches(&f.issuer, &mut issuer) || n.matches(&f.subject, &mut subject)
+                        })
                     })
                 })
         });

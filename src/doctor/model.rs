@@ -18,6 +18,7 @@ use x509_cert::ext::pkix::{
 use super::Finding;
 use crate::codec::{StoreInfo, pkcs12::Pkcs12Info};
 use crate::pki::chain::CertFacts;
+use crate::pki::constraints::Constraints;
 use crate::pki::{name, oids, signed, verify};
 use crate::store::Format;
 
@@ -35,7 +36,10 @@ pub struct Cert {
     pub key_usage: Option<KeyUsage>,
     pub eku: Option<ExtendedKeyUsage>,
     pub sans: Option<Vec<GeneralName>>,
-    pub name_constraints: Option<NameConstraints>,
+    /// The SubjectPublicKeyInfo, DER (empty if it does not encode).
+    spki: Vec<u8>,
+    /// Its nameConstraints, converted once for checking names under it.
+    pub name_constraints: Option<Constraints>,
 }
 
 impl Cert {
@@ -56,10 +60,12 @@ impl Cert {
         let sans = ext(oids::EXT_SUBJECT_ALT_NAME)
             .and_then(|v| SubjectAltName::from_der(v).ok())
             .map(|s| s.0);
-        let name_constraints =
-            ext(oids::EXT_NAME_CONSTRAINTS).and_then(|v| NameConstraints::from_der(v).ok());
+        let name_constraints = ext(oids::EXT_NAME_CONSTRAINTS)
+            .and_then(|v| NameConstraints::from_der(v).ok())
+            .map(Constraints::from);
         Some(Cert {
             facts: CertFacts::from_parsed(der, &cert),
+            spki: tbs.subject_public_key_info().to_der().unwrap_or_default(),
             subject: name::to_rfc4514(tbs.subject()),
             not_before: v.not_before.to_unix_duration().as_secs() as i64,
             not_after: v.not_after.to_unix_duration().as_secs() as i64,
@@ -114,12 +120,9 @@ impl Cert {
         .is_ok()
     }
 
-    pub fn spki_der(&self) -> Vec<u8> {
-        self.cert
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .unwrap_or_default()
+    /// The SubjectPublicKeyInfo, DER (encoded once, at parse).
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
     }
 
     /// The subject's common names.
@@ -166,7 +169,7 @@ impl<'a> Pool<'a> {
     pub fn signed_by(&self, child: &Cert, issuer: &Cert) -> bool {
         let key = (
             child.cert.signature().raw_bytes().to_vec(),
-            issuer.spki_der(),
+            issuer.spki_der().to_vec(),
         );
         let lock = || self.verified.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(&ok) = lock().get(&key) {

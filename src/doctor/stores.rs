@@ -1,6 +1,6 @@
 //! Store rules: who cannot read a store (`--for`), trusted entries Java ignores, duplicate
 //! entries and aliases, weak JKS/JCEKS protection, PKCS#12 without a MAC, algorithms OpenSSL
-//! 3 reads only with its legacy provider, and iteration counts too low or absurdly high.
+//! 3 reads only with its legacy provider, and iteration counts too low.
 //! The facts come from the codecs' own reports (`codec::pkcs12::Pkcs12Info`, `StoreInfo`);
 //! nothing is decrypted here.
 
@@ -12,11 +12,10 @@ use crate::codec::pkcs12::Compat;
 use crate::store::Format;
 
 /// Iteration counts below this are too cheap to guess against (RFC 8018 §4.2 asks for at
-/// least 1,000; OpenSSL and keytool write 2,048 and more).
+/// least 1,000; OpenSSL and keytool write 2,048 and more). There is no upper rule here:
+/// decoding refuses counts over `pbe::budget::MAX_ITERATIONS`, so such a store is
+/// `store.unreadable` and never reaches these rules.
 pub const MIN_ITERATIONS: u32 = 2048;
-/// Counts above this make every open slow for no real gain (and are a denial-of-service
-/// vector for whoever opens an untrusted file).
-pub const MAX_ITERATIONS: u32 = 10_000_000;
 
 /// A consumer the stores must be readable by (`--for`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
@@ -160,12 +159,6 @@ pub fn check_file(f: &Loaded, opts: &Options<'_>, out: &mut Vec<Finding>) {
                     )
                     .fix(convert("-new", None)),
                 );
-            } else if n > MAX_ITERATIONS {
-                out.push(find(
-                    "store.iterations",
-                    Severity::Warning,
-                    format!("{what} uses {n} iterations: every open takes seconds, and a hostile file can stall its reader"),
-                ).fix(convert("-new", None)));
             }
         }
         let legacy: Vec<&str> = info

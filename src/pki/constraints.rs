@@ -298,16 +298,24 @@ pub fn of_certificate(cert_der: &[u8]) -> Result<Option<Constraints>, Constraint
     };
     let nc = NameConstraints::from_der(ext.extn_value.as_bytes())
         .map_err(|e| ConstraintError::Malformed(e.to_string()))?;
-    let bases = |t: Option<Vec<GeneralSubtree>>| {
-        t.unwrap_or_default()
-            .into_iter()
-            .map(|s| s.base)
-            .collect::<Vec<_>>()
-    };
-    Ok(Some(Constraints {
-        permitted: bases(nc.permitted_subtrees),
-        excluded: bases(nc.excluded_subtrees),
-    }))
+    Ok(Some(Constraints::from(nc)))
+}
+
+/// A parsed nameConstraints extension as its subtrees' base names (minimum and maximum
+/// are dropped: RFC 5280 §4.2.1.10 has minimum 0 and maximum absent).
+impl From<NameConstraints> for Constraints {
+    fn from(nc: NameConstraints) -> Constraints {
+        let bases = |t: Option<Vec<GeneralSubtree>>| {
+            t.unwrap_or_default()
+                .into_iter()
+                .map(|s| s.base)
+                .collect::<Vec<_>>()
+        };
+        Constraints {
+            permitted: bases(nc.permitted_subtrees),
+            excluded: bases(nc.excluded_subtrees),
+        }
+    }
 }
 
 /// RFC 5280 dNSName matching; a leading dot in the constraint means "strictly below".

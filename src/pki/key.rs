@@ -321,3 +321,21 @@ impl PrivateKey {
         })
     }
 }
+
+/// Whether two DER SubjectPublicKeyInfos hold the same key: the same bytes, else the same
+/// algorithm and key bits once parsed (an encoding difference such as explicit NULL
+/// parameters does not count).
+pub fn same_public_key(a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return true;
+    }
+    match (
+        spki::SubjectPublicKeyInfoRef::from_der(a),
+        spki::SubjectPublicKeyInfoRef::from_der(b),
+    ) {
+        (Ok(x), Ok(y)) => {
+            x.algorithm.oid == y.algorithm.oid && x.subject_public_key == y.subject_public_key
+        }
+        _ => false,
+    }
+}

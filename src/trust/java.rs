@@ -2,8 +2,14 @@
 //! (JKS or PKCS#12) and PKCS#12 preset are kept, and the certificate becomes a trusted
 //! entry, which in PKCS#12 carries the attribute Java needs to see it. JKS is rewritten
 //! byte for byte, so removing the entry restores the original file exactly.
+//!
+//! A change is a rewrite as every store edit is (docs/reliability.md): under the store's
+//! exclusive lock from read to rename (`fsio::lock_exclusive`), replacing the file with its
+//! mode, group and owner kept (`fsio::write_replacing`), and refused when the file holds
+//! what the model cannot (`StoreInfo::unkept`), which the rewrite would drop.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::{Anchor, Presence, Step, TrustError, TrustStore, dir_writable, sha256_hex};
 use crate::codec::{self, EncodeOptions};
@@ -16,6 +22,17 @@ pub const DEFAULT_PASSWORD: &str = "changeit";
 
 /// Debian's shared cacerts (the JDKs' lib/security/cacerts link to it).
 const DEBIAN_CACERTS: &str = "/etc/ssl/certs/java/cacerts";
+
+/// How long a change waits for another keychest changing the same cacerts: 60 s, or
+/// `KEYCHEST_LOCK_WAIT` seconds, as for every store edit (docs/reliability.md).
+fn lock_wait() -> Duration {
+    std::env::var("KEYCHEST_LOCK_WAIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs(60))
+}
 
 /// The cacerts of `JAVA_HOME`, else of the `java` on PATH, else Debian's shared one.
 pub fn find_cacerts() -> Option<PathBuf> {
@@ -35,6 +52,15 @@ pub fn find_cacerts() -> Option<PathBuf> {
     }
     candidates.push(PathBuf::from(DEBIAN_CACERTS));
     candidates.into_iter().find(|c| c.is_file())
+}
+
+/// cacerts as read: what a rewrite needs to write it as it was.
+struct Cacerts {
+    format: Format,
+    store: Keystore,
+    preset: Option<codec::pkcs12::Compat>,
+    /// What the file holds that the model cannot (a rewrite would drop it).
+    unkept: Vec<String>,
 }
 
 pub struct JavaStore {
@@ -60,7 +86,7 @@ impl JavaStore {
         }
     }
 
-    fn load(&self) -> Result<(Format, Keystore, Option<codec::pkcs12::Compat>), TrustError> {
+    fn load(&self) -> Result<Cacerts, TrustError> {
         let bytes = crate::fsio::read_input(&self.path).map_err(|cause| TrustError::Read {
             action: "read",
             path: self.path.clone(),
@@ -74,26 +100,60 @@ impl JavaStore {
                 "{e} (the JDK default password is changeit; give --cacerts-pass)"
             ))
         })?;
-        Ok((format, store, info.preset))
-    }
-
-    fn save(
-        &self,
-        format: Format,
-        store: &Keystore,
-        preset: Option<codec::pkcs12::Compat>,
-    ) -> Result<(), TrustError> {
-        let bytes = codec::encode(
+        Ok(Cacerts {
             format,
             store,
+            preset: info.preset,
+            unkept: info.unkept,
+        })
+    }
+
+    /// Runs `change` on cacerts read under its lock, which is held until the rewrite is in
+    /// place; `change` returns what it did, or None when there is nothing to write.
+    fn change(
+        &self,
+        change: impl FnOnce(&mut Cacerts) -> Result<Option<String>, TrustError>,
+    ) -> Result<Vec<String>, TrustError> {
+        let _lock = fsio::lock_exclusive(&self.path, lock_wait())?;
+        let mut c = self.load()?;
+        let Some(done) = change(&mut c)? else {
+            return Ok(vec![]);
+        };
+        self.save(&c)?;
+        Ok(vec![done])
+    }
+
+    /// Writes cacerts back over the file, keeping its identity (mode, group, owner as root).
+    fn save(&self, c: &Cacerts) -> Result<(), TrustError> {
+        let bytes = codec::encode(
+            c.format,
+            &c.store,
             &EncodeOptions {
                 password: Some(&self.password),
-                compat: preset.unwrap_or_default(),
+                compat: c.preset.unwrap_or_default(),
             },
         )
         .map_err(|e| self.err(e))?;
-        fsio::write_atomic(&self.path, &bytes, Mode::Public, true)?;
+        // As every store rewrite: content with keys never keeps bits for others.
+        let keys = c
+            .store
+            .entries
+            .iter()
+            .any(|e| !matches!(e.body, EntryBody::TrustedCert { .. }));
+        let mode = if keys { Mode::Private } else { Mode::Public };
+        fsio::write_replacing(&self.path, &bytes, mode)?;
         Ok(())
+    }
+
+    /// Refuses a rewrite that would drop what the model cannot hold, naming it.
+    fn check_kept(&self, c: &Cacerts) -> Result<(), TrustError> {
+        if c.unkept.is_empty() {
+            return Ok(());
+        }
+        Err(self.err(format!(
+            "holds what keychest cannot keep ({}): writing it again would lose it (nothing was changed)",
+            c.unkept.join(", ")
+        )))
     }
 
     fn ours(store: &Keystore, a: &Anchor) -> Option<usize> {
@@ -103,6 +163,48 @@ impl JavaStore {
             AliasKey::folded(&e.alias) == label
                 && matches!(&e.body, EntryBody::TrustedCert { cert } if sha256_hex(cert) == a.sha256)
         })
+    }
+
+    fn presence(store: &Keystore, a: &Anchor) -> Presence {
+        Presence {
+            trusted: store.entries.iter().any(|e| {
+                matches!(&e.body, EntryBody::TrustedCert { cert } if sha256_hex(cert) == a.sha256)
+            }),
+            installed_by_keychest: Self::ours(store, a).is_some(),
+        }
+    }
+
+    /// What installing `a` into cacerts takes: nothing when it is trusted already, else
+    /// (if the file can be rewritten with nothing lost) one new entry.
+    fn install_steps(&self, c: &Cacerts, a: &Anchor) -> Result<Vec<Step>, TrustError> {
+        if Self::presence(&c.store, a).trusted {
+            return Ok(vec![]);
+        }
+        self.check_writable()?;
+        self.check_kept(c)?;
+        Ok(vec![Step(format!(
+            "add trusted entry '{}' to {}",
+            a.label(),
+            self.path.display()
+        ))])
+    }
+
+    /// The entry of ours to remove from cacerts (if the file can be rewritten with nothing
+    /// lost) and the step that says so; None when keychest added nothing there.
+    fn removal(&self, c: &Cacerts, a: &Anchor) -> Result<Option<(usize, Step)>, TrustError> {
+        let Some(i) = Self::ours(&c.store, a) else {
+            return Ok(None);
+        };
+        self.check_writable()?;
+        self.check_kept(c)?;
+        Ok(Some((
+            i,
+            Step(format!(
+                "remove entry '{}' from {}",
+                a.label(),
+                self.path.display()
+            )),
+        )))
     }
 
     fn check_writable(&self) -> Result<(), TrustError> {
@@ -127,77 +229,58 @@ impl TrustStore for JavaStore {
     }
 
     fn status(&self, a: &Anchor) -> Result<Presence, TrustError> {
-        let (_, store, _) = self.load()?;
-        Ok(Presence {
-            trusted: store.entries.iter().any(|e| {
-                matches!(&e.body, EntryBody::TrustedCert { cert } if sha256_hex(cert) == a.sha256)
-            }),
-            installed_by_keychest: Self::ours(&store, a).is_some(),
-        })
+        Ok(Self::presence(&self.load()?.store, a))
     }
 
     fn plan_install(&self, a: &Anchor) -> Result<Vec<Step>, TrustError> {
-        if self.status(a)?.trusted {
-            return Ok(vec![]);
-        }
-        self.check_writable()?;
-        Ok(vec![Step(format!(
-            "add trusted entry '{}' to {}",
-            a.label(),
-            self.path.display()
-        ))])
+        self.install_steps(&self.load()?, a)
     }
 
     fn install(&self, a: &Anchor) -> Result<Vec<String>, TrustError> {
-        if self.plan_install(a)?.is_empty() {
-            return Ok(vec![]);
-        }
-        let (format, mut store, preset) = self.load()?;
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or_default();
-        store.entries.push(Entry {
-            alias: a.label(),
-            created_ms: Some(now_ms),
-            body: EntryBody::TrustedCert {
-                cert: a.der.clone(),
-            },
-        });
-        self.save(format, &store, preset)?;
-        Ok(vec![format!(
-            "added '{}' to {} ({format})",
-            a.label(),
-            self.path.display()
-        )])
+        // Read once, under the lock: the plan's checks run on the store that is changed.
+        self.change(|c| {
+            if self.install_steps(c, a)?.is_empty() {
+                return Ok(None);
+            }
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or_default();
+            c.store.entries.push(Entry {
+                alias: a.label(),
+                created_ms: Some(now_ms),
+                body: EntryBody::TrustedCert {
+                    cert: a.der.clone(),
+                },
+            });
+            Ok(Some(format!(
+                "added '{}' to {} ({})",
+                a.label(),
+                self.path.display(),
+                c.format
+            )))
+        })
     }
 
     fn plan_uninstall(&self, a: &Anchor) -> Result<Vec<Step>, TrustError> {
-        let (_, store, _) = self.load()?;
-        if Self::ours(&store, a).is_none() {
-            return Ok(vec![]);
-        }
-        self.check_writable()?;
-        Ok(vec![Step(format!(
-            "remove entry '{}' from {}",
-            a.label(),
-            self.path.display()
-        ))])
+        Ok(self
+            .removal(&self.load()?, a)?
+            .map(|(_, step)| step)
+            .into_iter()
+            .collect())
     }
 
     fn uninstall(&self, a: &Anchor) -> Result<Vec<String>, TrustError> {
-        if self.plan_uninstall(a)?.is_empty() {
-            return Ok(vec![]);
-        }
-        let (format, mut store, preset) = self.load()?;
-        if let Some(i) = Self::ours(&store, a) {
-            store.entries.remove(i);
-        }
-        self.save(format, &store, preset)?;
-        Ok(vec![format!(
-            "removed '{}' from {}",
-            a.label(),
-            self.path.display()
-        )])
+        self.change(|c| {
+            let Some((i, _)) = self.removal(c, a)? else {
+                return Ok(None);
+            };
+            c.store.entries.remove(i);
+            Ok(Some(format!(
+                "removed '{}' from {}",
+                a.label(),
+                self.path.display()
+            )))
+        })
     }
 }

@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use der::Decode;
-use sha2::Digest;
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::BasicConstraints;
 
+use crate::ca::basic_constraints;
 use crate::pem;
 use crate::pki::constraints::{self, Constraints};
-use crate::pki::{name, oids};
+use crate::pki::name;
+pub use crate::store::ops::sha256_hex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
@@ -70,11 +70,6 @@ pub struct Anchor {
     pub constraints: Option<Constraints>,
 }
 
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(der: &[u8]) -> String {
-    name::hex_lower(&sha2::Sha256::digest(der))
-}
-
 impl Anchor {
     /// Reads the root to install from a certificate file (PEM: the first certificate;
     /// or DER), a CA directory (its root.pem) or a `pki new` directory (root-ca/).
@@ -107,15 +102,10 @@ impl Anchor {
         };
         let der = if crate::codec::pkcs7::sniff(&bytes) {
             bundle_root(&bytes).map_err(bad)?
-        } else if pem::looks_like_pem(&bytes) {
-            pem::parse_all(&bytes)
-                .map_err(|e| bad(e.to_string()))?
-                .into_iter()
-                .find(|b| b.label == "CERTIFICATE")
-                .map(|b| b.der)
-                .ok_or_else(|| bad("no CERTIFICATE block".into()))?
         } else {
-            bytes
+            pem::first_der(&bytes, "CERTIFICATE")
+                .map_err(|e| bad(e.to_string()))?
+                .ok_or_else(|| bad("no CERTIFICATE block".into()))?
         };
         Self::from_der(der).map_err(|e| match e {
             TrustError::BadInput { detail, .. } => bad(detail),
@@ -132,13 +122,7 @@ impl Anchor {
         let cert =
             Certificate::from_der(&der).map_err(|e| bad(format!("not a certificate: {e}")))?;
         let subject = name::to_rfc4514(cert.tbs_certificate().subject());
-        let is_ca = cert
-            .tbs_certificate()
-            .extensions()
-            .and_then(|e| e.iter().find(|e| e.extn_id == oids::EXT_BASIC_CONSTRAINTS))
-            .and_then(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
-            .is_some_and(|b| b.ca);
-        if !is_ca {
+        if !basic_constraints(&cert).is_some_and(|b| b.ca) {
             return Err(TrustError::NotCa { subject });
         }
         let constraints = constraints::of_certificate(&der).map_err(|e| bad(e.to_string()))?;
@@ -370,11 +354,7 @@ fn bundle_root(bytes: &[u8]) -> Result<Vec<u8>, String> {
             let cert = Certificate::from_der(&der).ok()?;
             let tbs = cert.tbs_certificate();
             let self_issued = tbs.issuer() == tbs.subject();
-            let is_ca = tbs
-                .extensions()
-                .and_then(|e| e.iter().find(|e| e.extn_id == oids::EXT_BASIC_CONSTRAINTS))
-                .and_then(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
-                .is_some_and(|b| b.ca);
+            let is_ca = basic_constraints(&cert).is_some_and(|b| b.ca);
             Some((der, is_ca, self_issued))
         })
         .collect();

@@ -99,6 +99,43 @@ impl NssDb {
         Ok(out)
     }
 
+    /// Where `a` stands, from its nicknames ([`NssDb::matches`]).
+    fn presence(found: &[(String, String)], a: &Anchor) -> Presence {
+        let label = a.label();
+        Presence {
+            trusted: found
+                .iter()
+                .any(|(_, f)| f.split(',').next().is_some_and(|ssl| ssl.contains('C'))),
+            installed_by_keychest: found.iter().any(|(n, _)| *n == label),
+        }
+    }
+
+    /// What installing `a` takes, given its nicknames: nothing when it is trusted already,
+    /// else (if the database can be changed) creating the database when needed and adding it.
+    fn install_steps(
+        &self,
+        found: &[(String, String)],
+        a: &Anchor,
+    ) -> Result<Vec<Step>, TrustError> {
+        if Self::presence(found, a).trusted {
+            return Ok(vec![]);
+        }
+        self.check_writable()?;
+        let mut steps = Vec::new();
+        if !self.exists() {
+            steps.push(Step(format!(
+                "create the NSS database {} (empty password)",
+                self.dir.display()
+            )));
+        }
+        steps.push(Step(format!(
+            "run certutil -A -d {} -n {} -t {TRUST_FLAGS}",
+            self.db_arg(),
+            a.label()
+        )));
+        Ok(steps)
+    }
+
     fn check_writable(&self) -> Result<(), TrustError> {
         let dir = if self.dir.exists() {
             self.dir.as_path()
@@ -125,38 +162,17 @@ impl TrustStore for NssDb {
     }
 
     fn status(&self, a: &Anchor) -> Result<Presence, TrustError> {
-        let found = self.matches(a)?;
-        let label = a.label();
-        Ok(Presence {
-            trusted: found
-                .iter()
-                .any(|(_, f)| f.split(',').next().is_some_and(|ssl| ssl.contains('C'))),
-            installed_by_keychest: found.iter().any(|(n, _)| *n == label),
-        })
+        Ok(Self::presence(&self.matches(a)?, a))
     }
 
     fn plan_install(&self, a: &Anchor) -> Result<Vec<Step>, TrustError> {
-        if self.status(a)?.trusted {
-            return Ok(vec![]);
-        }
-        self.check_writable()?;
-        let mut steps = Vec::new();
-        if !self.exists() {
-            steps.push(Step(format!(
-                "create the NSS database {} (empty password)",
-                self.dir.display()
-            )));
-        }
-        steps.push(Step(format!(
-            "run certutil -A -d {} -n {} -t {TRUST_FLAGS}",
-            self.db_arg(),
-            a.label()
-        )));
-        Ok(steps)
+        self.install_steps(&self.matches(a)?, a)
     }
 
     fn install(&self, a: &Anchor) -> Result<Vec<String>, TrustError> {
-        if self.plan_install(a)?.is_empty() {
+        // Listed once: the plan's checks and the nickname to replace come from one listing.
+        let found = self.matches(a)?;
+        if self.install_steps(&found, a)?.is_empty() {
             return Ok(vec![]);
         }
         let db = self.db_arg();
@@ -172,7 +188,7 @@ impl TrustStore for NssDb {
         }
         let label = a.label();
         // A nickname of ours left with other trust flags is replaced, not duplicated.
-        if self.matches(a)?.iter().any(|(n, _)| *n == label) {
+        if Self::presence(&found, a).installed_by_keychest {
             run("certutil", &["-D", "-d", &db, "-n", &label], None)?;
         }
         let pem = a.pem();

@@ -54,6 +54,35 @@ pub fn comparison_key_der(der: &[u8]) -> Option<NameKey> {
     Name::from_der(der).ok().map(|n| comparison_key(&n))
 }
 
+/// A name that many others are checked against (a CA name a server accepts), with its
+/// comparison key computed once.
+pub struct AcceptedName<'a> {
+    pub der: &'a [u8],
+    key: Option<NameKey>,
+}
+
+impl<'a> AcceptedName<'a> {
+    pub fn new(der: &'a [u8]) -> AcceptedName<'a> {
+        AcceptedName {
+            der,
+            key: comparison_key_der(der),
+        }
+    }
+
+    /// Whether the DER name `der` is this name: byte equality first (the common case: the
+    /// server sends the CA's subject bytes), then RFC 5280 comparison with `der`'s key, which
+    /// `key` holds for the caller so that it is computed at most once per name.
+    pub fn matches(&self, der: &[u8], key: &mut Option<Option<NameKey>>) -> bool {
+        if self.der == der {
+            return true;
+        }
+        let Some(mine) = &self.key else { return false };
+        key.get_or_insert_with(|| comparison_key_der(der))
+            .as_ref()
+            .is_some_and(|k| k == mine)
+    }
+}
+
 #[cfg(test)]
 thread_local! {
     /// How many names [`comparison_key_der`] parsed on this thread: lets tests count work
@@ -97,5 +126,20 @@ mod tests {
         assert!(!names_equal(&a, &c));
         let d = parse_dn("O=Acme,CN=Test CA").unwrap();
         assert!(!names_equal(&a, &d), "RDN order matters");
+    }
+
+    #[test]
+    fn an_accepted_name_keys_each_candidate_once() {
+        let der = |dn: &str| parse_dn(dn).unwrap().to_der().unwrap();
+        let (ca, same, other) = (der("CN=Test CA"), der("CN=test  ca"), der("CN=Other"));
+        let names = [AcceptedName::new(&ca), AcceptedName::new(&other)];
+        let mut key = None;
+        assert!(names[0].matches(&ca, &mut key));
+        assert!(key.is_none(), "equal bytes need no key");
+        let before = comparison_keys_computed();
+        assert!(!names[1].matches(&same, &mut key));
+        assert!(names[0].matches(&same, &mut key));
+        assert_eq!(comparison_keys_computed() - before, 1);
+        assert!(!AcceptedName::new(b"not a name").matches(&same, &mut None));
     }
 }

@@ -15,7 +15,7 @@ mod parse;
 
 #[cfg(test)]
 pub use compare::comparison_keys_computed;
-pub use compare::{NameKey, comparison_key, comparison_key_der, names_equal};
+pub use compare::{AcceptedName, NameKey, comparison_key, comparison_key_der, names_equal};
 pub use display::{escape_value, first_value, short_label, to_rfc4514};
 pub use parse::{parse_dn, parse_dn_oneline};
 

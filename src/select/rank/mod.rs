@@ -14,7 +14,7 @@ use x509_cert::Certificate;
 use super::schemes::{SigScheme, key_can_use};
 use crate::pki::chain::{self, CertFacts};
 use crate::pki::inspect::{self, CertSummary};
-use crate::pki::name::to_rfc4514;
+use crate::pki::name::{AcceptedName, to_rfc4514};
 use crate::store::CertDer;
 
 /// One private-key entry to consider.
@@ -157,14 +157,7 @@ pub fn rank(entries: &[Candidate], pool: &[CertDer], req: &Request) -> Vec<Evalu
         certs: pool,
         facts: &pool_facts,
     };
-    let names: Vec<AcceptedName> = req
-        .ca_names
-        .iter()
-        .map(|der| AcceptedName {
-            der,
-            key: crate::pki::name::comparison_key_der(der),
-        })
-        .collect();
+    let names: Vec<AcceptedName> = req.ca_names.iter().map(|d| AcceptedName::new(d)).collect();
     let (mut candidates, rejected): (Vec<Evaluation>, Vec<Evaluation>) = entries
         .iter()
         .map(|c| evaluate(c, &pool, &names, req))
@@ -236,26 +229,6 @@ impl Pool<'_> {
                 .unzip();
             (indices, chain::Pool::new(facts))
         })
-    }
-}
-
-/// An acceptable CA name with its comparison key, computed once.
-struct AcceptedName<'a> {
-    der: &'a [u8],
-    key: Option<crate::pki::name::NameKey>,
-}
-
-impl AcceptedName<'_> {
-    /// Byte equality first (the common case: the server sends the CA's subject bytes),
-    /// then RFC 5280 comparison with the candidate's key, computed at most once by the caller.
-    fn matches(&self, der: &[u8], key: &mut Option<Option<crate::pki::name::NameKey>>) -> bool {
-        if self.der == der {
-            return true;
-        }
-        let Some(mine) = &self.key else { return false };
-        key.get_or_insert_with(|| crate::pki::name::comparison_key_der(der))
-            .as_ref()
-            .is_some_and(|k| k == mine)
     }
 }
 
