@@ -22,6 +22,17 @@ impl FileLock {
     }
 }
 
+/// How long a store edit waits for another keychest changing the same file: 60 s, or
+/// `KEYCHEST_LOCK_WAIT` seconds (docs/reliability.md).
+pub fn lock_wait() -> Duration {
+    std::env::var("KEYCHEST_LOCK_WAIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs(60))
+}
+
 /// Takes an exclusive advisory lock (flock) for changing `target`, waiting at most
 /// `timeout` for another holder to finish, then failing with [`WriteError::Locked`].
 ///

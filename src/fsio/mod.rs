@@ -10,7 +10,7 @@ mod lock;
 mod platform;
 mod replace;
 
-pub use lock::{FileLock, lock_exclusive};
+pub use lock::{FileLock, lock_exclusive, lock_wait};
 pub use replace::{resolve_symlinks, write_replacing};
 
 use std::fs::{self, File, OpenOptions};

@@ -9,7 +9,6 @@
 //! what the model cannot (`StoreInfo::unkept`), which the rewrite would drop.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::{Anchor, Presence, Step, TrustError, TrustStore, dir_writable, sha256_hex};
 use crate::codec::{self, EncodeOptions};
@@ -22,17 +21,6 @@ pub const DEFAULT_PASSWORD: &str = "changeit";
 
 /// Debian's shared cacerts (the JDKs' lib/security/cacerts link to it).
 const DEBIAN_CACERTS: &str = "/etc/ssl/certs/java/cacerts";
-
-/// How long a change waits for another keychest changing the same cacerts: 60 s, or
-/// `KEYCHEST_LOCK_WAIT` seconds, as for every store edit (docs/reliability.md).
-fn lock_wait() -> Duration {
-    std::env::var("KEYCHEST_LOCK_WAIT")
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(Duration::from_secs(60))
-}
 
 /// The cacerts of `JAVA_HOME`, else of the `java` on PATH, else Debian's shared one.
 pub fn find_cacerts() -> Option<PathBuf> {
@@ -114,7 +102,7 @@ impl JavaStore {
         &self,
         change: impl FnOnce(&mut Cacerts) -> Result<Option<String>, TrustError>,
     ) -> Result<Vec<String>, TrustError> {
-        let _lock = fsio::lock_exclusive(&self.path, lock_wait())?;
+        let _lock = fsio::lock_exclusive(&self.path, fsio::lock_wait())?;
         let mut c = self.load()?;
         let Some(done) = change(&mut c)? else {
             return Ok(vec![]);

@@ -14,7 +14,6 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context;
 
@@ -28,10 +27,6 @@ use crate::codec;
 use crate::fsio;
 use crate::secret::{self, Secret};
 use crate::store::{EntryBody, Format, Keystore, PrivateKeyData};
-
-/// How long an edit waits for another keychest editing the same store, unless
-/// `KEYCHEST_LOCK_WAIT` (seconds) says otherwise.
-const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// A store open for editing.
 pub struct StoreEdit {
@@ -101,7 +96,7 @@ pub fn edit_store<T>(
         // A missing folder is named as such, not as a failure to create the lock file.
         fsio::check_output(&target, true)?;
     }
-    let _lock = fsio::lock_exclusive(&target, lock_wait())?;
+    let _lock = fsio::lock_exclusive(&target, fsio::lock_wait())?;
     let mut ed = open(path, opts)?;
     let result = edit(&mut ed)?;
     if ed.changed {
@@ -109,16 +104,6 @@ pub fn edit_store<T>(
         save(path, &mut ed)?;
     }
     Ok(result)
-}
-
-/// How long to wait for the lock of a store another keychest is changing.
-pub fn lock_wait() -> Duration {
-    std::env::var("KEYCHEST_LOCK_WAIT")
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_LOCK_WAIT)
 }
 
 fn open(path: &Path, opts: &EditOptions) -> anyhow::Result<StoreEdit> {

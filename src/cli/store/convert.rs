@@ -9,7 +9,7 @@ use clap::Args;
 use super::FormatArg;
 use crate::cli::common::pass::{KeyPasswords, PassArg, opt_secret};
 use crate::cli::common::render::escape;
-use crate::cli::common::rewrite::{check_unkept, lock_wait};
+use crate::cli::common::rewrite::check_unkept;
 use crate::cli::common::stores::{
     CompatArg, encode_store, load_store_for_keys, open_secrets, save_store, target_format,
     unlock_all,
@@ -55,7 +55,7 @@ pub fn run(a: StoreConvertArgs) -> anyhow::Result<()> {
     let replacing = a.force && a.output.exists();
     let _lock = if replacing {
         let target = fsio::resolve_symlinks(&a.output)?;
-        Some(fsio::lock_exclusive(&target, lock_wait())?)
+        Some(fsio::lock_exclusive(&target, fsio::lock_wait())?)
     } else {
         None
     };
