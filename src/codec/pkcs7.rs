@@ -13,7 +13,7 @@ use der::Decode;
 use crate::asn1::{self, Reader};
 use crate::codec::pem::cert_label;
 use crate::pem;
-use crate::store::alias::unique;
+use crate::store::alias::UniqueAliases;
 use crate::store::{Entry, EntryBody, Keystore};
 
 /// `id-signedData`.
@@ -102,12 +102,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Keystore, Vec<String>), Pkcs7Error> {
         return Err(Pkcs7Error::Empty);
     }
     let mut store = Keystore::default();
-    let mut aliases: Vec<String> = Vec::new();
+    let mut aliases = UniqueAliases::default();
+    store.entries.reserve(certs.len());
     for cert in certs {
-        let alias = unique(&cert_label(&cert), &aliases);
-        aliases.push(alias.clone());
         store.entries.push(Entry {
-            alias,
+            alias: aliases.claim(&cert_label(&cert)),
             created_ms: None,
             body: EntryBody::TrustedCert { cert },
         });

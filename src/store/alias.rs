@@ -45,15 +45,11 @@ impl AliasKey {
     }
 }
 
-/// `base`, or `base-2`, `base-3`… so that it is unique among `taken` (ignoring case as Java
-/// does, since the store may be converted to a Java format later).
-pub fn unique(base: &str, taken: &[String]) -> String {
-    UniqueAliases::new(taken.iter().map(String::as_str)).claim(base)
-}
-
-/// Hands out unique aliases one after another ([`unique`] for many): a set of the folded
-/// aliases taken, and per base the next suffix to try, so that naming n certificates with
-/// the same CN costs O(n), not O(n²) (a bundle of 100,000 copies of one certificate).
+/// Hands out unique aliases one after another: `base`, or `base-2`, `base-3`… so that each
+/// is unique among those taken (ignoring case as Java does, since the store may be converted
+/// to a Java format later). A set of the folded aliases taken, and per base the next suffix
+/// to try, so that naming n certificates with the same CN costs O(n), not O(n²) (a bundle of
+/// 100,000 copies of one certificate).
 #[derive(Default)]
 pub struct UniqueAliases {
     taken: HashSet<AliasKey>,
@@ -116,9 +112,9 @@ mod tests {
 
     #[test]
     fn unique_ignores_case_as_java_does() {
-        let taken = vec!["Ärger".to_string(), "ärger-2".to_string()];
-        assert_eq!(unique("ÄRGER", &taken), "ÄRGER-3");
-        assert_eq!(unique("other", &taken), "other");
+        let taken = ["Ärger", "ärger-2"];
+        assert_eq!(UniqueAliases::new(taken).claim("ÄRGER"), "ÄRGER-3");
+        assert_eq!(UniqueAliases::new(taken).claim("other"), "other");
     }
 
     #[test]
