@@ -349,15 +349,10 @@ pub fn encode(
                 let key_pem = match (key, opts.key_password, kept) {
                     (_, _, Some(block)) => block.clone(),
                     (PrivateKeyData::Pkcs8(der), None, None) => pem::encode("PRIVATE KEY", der),
-                    (PrivateKeyData::Pkcs8(der), Some(pw), None) => {
-                        let enc = keyfile::encrypt_pkcs8(der, pw).map_err(|e| {
-                            PemStoreError::Encrypt {
-                                alias: entry.alias.clone(),
-                                reason: e.to_string(),
-                            }
-                        })?;
-                        pem::encode("ENCRYPTED PRIVATE KEY", &enc)
-                    }
+                    (PrivateKeyData::Pkcs8(der), Some(pw), None) => pem::encode(
+                        "ENCRYPTED PRIVATE KEY",
+                        &protect_key(der, pw, &entry.alias)?,
+                    ),
                     (PrivateKeyData::Encrypted(der), _, _) => {
                         pem::encode("ENCRYPTED PRIVATE KEY", der)
                     }
