@@ -27,7 +27,7 @@ use const_oid::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 pub use cipher::Cipher;
-pub use kdf::{Digest, bmp_password};
+pub use kdf::Digest;
 pub use mac::MacParams;
 pub use pem_legacy::decrypt_pem_legacy;
 pub use scheme::{Pkcs12Pbe, Scheme};
