@@ -40,6 +40,11 @@ impl AliasKey {
     }
 
     /// The alias as the format stores it (lower-cased for Java formats).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The alias as the format stores it (lower-cased for Java formats).
     pub fn into_string(self) -> String {
         self.0
     }
