@@ -59,35 +59,53 @@ impl AliasKey {
 pub struct UniqueAliases {
     taken: HashSet<AliasKey>,
     next_suffix: HashMap<AliasKey, u64>,
+    /// Aliases that differ only in case are distinct ([`UniqueAliases::case_sensitive`]).
+    case_sensitive: bool,
 }
 
 impl UniqueAliases {
     pub fn new<'a>(taken: impl IntoIterator<Item = &'a str>) -> UniqueAliases {
         UniqueAliases {
             taken: taken.into_iter().map(AliasKey::folded).collect(),
-            next_suffix: HashMap::new(),
+            ..UniqueAliases::default()
         }
     }
 
-    /// `base` or the first free `base-N`, now taken.
+    /// Nothing taken yet, and aliases compared case-sensitively (`CA` and `ca` both free):
+    /// for names a file holds as they are (PKCS#12 friendly names).
+    pub fn case_sensitive() -> UniqueAliases {
+        UniqueAliases {
+            case_sensitive: true,
+            ..UniqueAliases::default()
+        }
+    }
+
+    fn key(&self, alias: &str) -> AliasKey {
+        AliasKey::new(alias, self.case_sensitive)
+    }
+
+    /// `base` or the first free `base-N` (N from 2), now taken.
     pub fn claim(&mut self, base: &str) -> String {
-        let key = AliasKey::folded(base);
+        let key = self.key(base);
         if self.taken.insert(key.clone()) {
             return base.to_string();
         }
-        let n = self.next_suffix.entry(key).or_insert(2);
-        loop {
+        let mut n = self.next_suffix.get(&key).copied().unwrap_or(2);
+        let alias = loop {
             let alias = format!("{base}-{n}");
-            *n += 1;
-            if self.taken.insert(AliasKey::folded(&alias)) {
-                return alias;
+            n += 1;
+            if self.taken.insert(self.key(&alias)) {
+                break alias;
             }
-        }
+        };
+        self.next_suffix.insert(key, n);
+        alias
     }
 
     /// Records an alias chosen elsewhere (given by the user) as taken.
     pub fn take(&mut self, alias: &str) {
-        self.taken.insert(AliasKey::folded(alias));
+        let key = self.key(alias);
+        self.taken.insert(key);
     }
 }
 
@@ -129,5 +147,29 @@ mod tests {
         assert_eq!(got, ["CA", "CA-2", "CA-4", "CA-5", "CA-6"]);
         u.take("ca-7");
         assert_eq!(u.claim("ca"), "ca-8");
+    }
+
+    #[test]
+    fn case_sensitive_claims_keep_case_apart() {
+        let mut u = UniqueAliases::case_sensitive();
+        let got: Vec<String> = ["CA", "ca", "CA", "ca-2", "ca", "CA"]
+            .iter()
+            .map(|b| u.claim(b))
+            .collect();
+        assert_eq!(got, ["CA", "ca", "CA-2", "ca-2", "ca-3", "CA-3"]);
+        // The same as taking the first free of base, base-2, base-3… each time.
+        let mut naive: HashSet<String> = HashSet::new();
+        let mut u = UniqueAliases::case_sensitive();
+        for i in 0..200u32 {
+            let base = ["k", "K", "k-3", "k-2", "K-2-2"][(i * 7 % 5) as usize];
+            let mut want = base.to_string();
+            let mut n = 1;
+            while naive.contains(&want) {
+                n += 1;
+                want = format!("{base}-{n}");
+            }
+            naive.insert(want.clone());
+            assert_eq!(u.claim(base), want);
+        }
     }
 }
