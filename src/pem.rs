@@ -25,6 +25,18 @@ impl PemBlock {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// The `DEK-Info` header (cipher and IV) of a key in OpenSSL's legacy encrypted form.
+    pub fn legacy_dek_info(&self) -> Option<&str> {
+        self.header("DEK-Info")
+    }
+
+    /// Whether the block is a key in OpenSSL's legacy encrypted form (`Proc-Type:
+    /// 4,ENCRYPTED` with `DEK-Info`). The one rule, that of the code that decrypts it: a
+    /// `DEK-Info` header is present ([`PemBlock::legacy_dek_info`]).
+    pub fn is_legacy_encrypted(&self) -> bool {
+        self.legacy_dek_info().is_some()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -208,6 +220,25 @@ mod tests {
             first_der(cut.as_bytes(), "CERTIFICATE"),
             Err(PemError::Unterminated { .. })
         ));
+    }
+
+    #[test]
+    fn legacy_encryption_is_told_by_dek_info() {
+        let block = |headers: &[(&str, &str)]| PemBlock {
+            label: "RSA PRIVATE KEY".into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            der: vec![1, 2, 3],
+            line: 1,
+        };
+        let both = block(&[("Proc-Type", "4,ENCRYPTED"), ("DEK-Info", "AES-128-CBC,00")]);
+        assert!(both.is_legacy_encrypted());
+        assert_eq!(both.legacy_dek_info(), Some("AES-128-CBC,00"));
+        assert!(block(&[("dek-info", "AES-128-CBC,00")]).is_legacy_encrypted());
+        assert!(!block(&[("Proc-Type", "4,ENCRYPTED")]).is_legacy_encrypted());
+        assert!(!block(&[]).is_legacy_encrypted());
     }
 
     #[test]

@@ -17,10 +17,12 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         Some([0xce, 0xce, 0xce, 0xce]) => return Some(Format::Jceks),
         _ => {}
     }
-    if pkcs7::sniff(bytes) {
+    // One scan for a BEGIN line serves both tests.
+    let looks_like_pem = pem::sniff(bytes);
+    if pkcs7::sniff_known_pem(bytes, looks_like_pem) {
         return Some(Format::Pkcs7);
     }
-    if pem::sniff(bytes) {
+    if looks_like_pem {
         return Some(Format::Pem);
     }
     if pkcs12::sniff(bytes) {

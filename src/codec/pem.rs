@@ -186,9 +186,9 @@ fn cert_der(block: pem::PemBlock) -> Result<Vec<u8>, PemStoreError> {
 pub struct KeyForms {
     /// The keys held unencrypted (by [`key_digest`]): written unencrypted again.
     pub plain: HashSet<[u8; 32]>,
-    /// The keys held in OpenSSL's legacy encrypted form (`Proc-Type: 4,ENCRYPTED`), opened
-    /// with the store password, with their blocks: written as those blocks (same cipher, IV
-    /// and password) rather than as PBES2.
+    /// The keys held in OpenSSL's legacy encrypted form
+    /// ([`pem::PemBlock::is_legacy_encrypted`]), opened with the store password, with their
+    /// blocks: written as those blocks (same cipher, IV and password) rather than as PBES2.
     pub legacy: KeptKeyBlocks,
 }
 
@@ -199,10 +199,7 @@ impl KeyForms {
         let PrivateKeyData::Pkcs8(der) = key else {
             return;
         };
-        if block
-            .header("Proc-Type")
-            .is_some_and(|v| v.contains("ENCRYPTED"))
-        {
+        if block.is_legacy_encrypted() {
             let text = pem::encode_with_headers(&block.label, &block.headers, &block.der);
             self.legacy.insert(key_digest(der), text);
         } else {
@@ -352,15 +349,10 @@ pub fn encode(
                 let key_pem = match (key, opts.key_password, kept) {
                     (_, _, Some(block)) => block.clone(),
                     (PrivateKeyData::Pkcs8(der), None, None) => pem::encode("PRIVATE KEY", der),
-                    (PrivateKeyData::Pkcs8(der), Some(pw), None) => {
-                        let enc = keyfile::encrypt_pkcs8(der, pw).map_err(|e| {
-                            PemStoreError::Encrypt {
-                                alias: entry.alias.clone(),
-                                reason: e.to_string(),
-                            }
-                        })?;
-                        pem::encode("ENCRYPTED PRIVATE KEY", &enc)
-                    }
+                    (PrivateKeyData::Pkcs8(der), Some(pw), None) => pem::encode(
+                        "ENCRYPTED PRIVATE KEY",
+                        &protect_key(der, pw, &entry.alias)?,
+                    ),
                     (PrivateKeyData::Encrypted(der), _, _) => {
                         pem::encode("ENCRYPTED PRIVATE KEY", der)
                     }

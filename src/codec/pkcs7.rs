@@ -13,7 +13,7 @@ use der::Decode;
 use crate::asn1::{self, Reader};
 use crate::codec::pem::cert_label;
 use crate::pem;
-use crate::store::alias::unique;
+use crate::store::alias::UniqueAliases;
 use crate::store::{Entry, EntryBody, Keystore};
 
 /// `id-signedData`.
@@ -46,7 +46,14 @@ pub enum Pkcs7Error {
 /// Whether the bytes are a PKCS#7 SignedData: DER/BER `ContentInfo { signedData, … }`, or
 /// PEM text whose blocks are all PKCS#7.
 pub fn sniff(bytes: &[u8]) -> bool {
-    if pem::looks_like_pem(bytes) {
+    sniff_known_pem(bytes, pem::looks_like_pem(bytes))
+}
+
+/// [`sniff`] when the caller already knows whether the bytes look like PEM
+/// ([`pem::looks_like_pem`]), so that a file that is not PEM is not scanned twice for a BEGIN
+/// line.
+pub(crate) fn sniff_known_pem(bytes: &[u8], looks_like_pem: bool) -> bool {
+    if looks_like_pem {
         // All blocks must be PKCS#7, so the first one decides before the whole text is read
         // (a 50 MB certificate bundle is not scanned for a label it does not have).
         return first_label_is_pkcs7(bytes)
@@ -102,12 +109,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Keystore, Vec<String>), Pkcs7Error> {
         return Err(Pkcs7Error::Empty);
     }
     let mut store = Keystore::default();
-    let mut aliases: Vec<String> = Vec::new();
+    let mut aliases = UniqueAliases::default();
+    store.entries.reserve(certs.len());
     for cert in certs {
-        let alias = unique(&cert_label(&cert), &aliases);
-        aliases.push(alias.clone());
         store.entries.push(Entry {
-            alias,
+            alias: aliases.claim(&cert_label(&cert)),
             created_ms: None,
             body: EntryBody::TrustedCert { cert },
         });

@@ -260,8 +260,7 @@ fn load_pem(l: &mut Loaded, bytes: &[u8], opts: &Options<'_>, interner: &Interne
             "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY"
                 if key.is_none() =>
             {
-                let encrypted =
-                    b.label == "ENCRYPTED PRIVATE KEY" || b.header("DEK-Info").is_some();
+                let encrypted = b.label == "ENCRYPTED PRIVATE KEY" || b.is_legacy_encrypted();
                 let spki = if encrypted {
                     // The key-match rule needs the key: decrypt only with a password given.
                     (opts.passwords)(&l.path).and_then(|pw| {

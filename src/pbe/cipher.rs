@@ -52,7 +52,15 @@ impl Cipher {
         iv: &[u8],
         data: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, PbeError> {
-        self.run(key, iv, data)
+        let out = match self {
+            Cipher::Aes128 => decrypt_with::<aes::Aes128>(key, iv, data),
+            Cipher::Aes192 => decrypt_with::<aes::Aes192>(key, iv, data),
+            Cipher::Aes256 => decrypt_with::<aes::Aes256>(key, iv, data),
+            Cipher::DesEde3 => decrypt_with::<des::TdesEde3>(key, iv, data),
+            Cipher::Des => decrypt_with::<des::Des>(key, iv, data),
+            Cipher::Rc2(bits) => rc2_decrypt(key, bits, iv, data),
+        }?;
+        Ok(Zeroizing::new(out))
     }
 
     pub fn encrypt(self, key: &[u8], iv: &[u8], data: &[u8]) -> Result<Vec<u8>, PbeError> {
@@ -95,18 +103,6 @@ impl Cipher {
     /// The cipher's block length: the IV is one block.
     fn block_len(self) -> usize {
         self.iv_len()
-    }
-
-    fn run(self, key: &[u8], iv: &[u8], data: &[u8]) -> Result<Zeroizing<Vec<u8>>, PbeError> {
-        let out = match self {
-            Cipher::Aes128 => decrypt_with::<aes::Aes128>(key, iv, data),
-            Cipher::Aes192 => decrypt_with::<aes::Aes192>(key, iv, data),
-            Cipher::Aes256 => decrypt_with::<aes::Aes256>(key, iv, data),
-            Cipher::DesEde3 => decrypt_with::<des::TdesEde3>(key, iv, data),
-            Cipher::Des => decrypt_with::<des::Des>(key, iv, data),
-            Cipher::Rc2(bits) => rc2_decrypt(key, bits, iv, data),
-        }?;
-        Ok(Zeroizing::new(out))
     }
 }
 

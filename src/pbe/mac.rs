@@ -7,7 +7,7 @@ use pkcs12::kdf::Pkcs12KeyType;
 use zeroize::Zeroizing;
 
 use super::kdf::{self, Digest};
-use super::scheme::check_iterations;
+use super::scheme::{check_iterations, oid_name};
 use super::{PbeError, budget, malformed};
 use crate::asn1::{self, Reader, Tlv};
 
@@ -35,12 +35,8 @@ impl MacParams {
         if oid == PBMAC1 {
             return Err(PbeError::Unsupported("MAC PBMAC1 (RFC 9579)".into()));
         }
-        let digest = Digest::from_oid(&oid).ok_or_else(|| {
-            let name = const_oid::db::DB
-                .by_oid(&oid)
-                .map_or_else(|| oid.to_string(), str::to_string);
-            PbeError::Unsupported(format!("MAC digest {name}"))
-        })?;
+        let digest = Digest::from_oid(&oid)
+            .ok_or_else(|| PbeError::Unsupported(format!("MAC digest {}", oid_name(&oid))))?;
         let mac = d.octets().map_err(malformed)?.to_vec();
         let salt = r.octets().map_err(malformed)?.to_vec();
         let iterations = if r.is_empty() {

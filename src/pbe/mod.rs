@@ -23,15 +23,16 @@ pub mod pem_legacy;
 pub mod scheme;
 pub mod sun;
 
+use const_oid::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 pub use cipher::Cipher;
-pub use kdf::{Digest, bmp_password};
+pub use kdf::Digest;
 pub use mac::MacParams;
 pub use pem_legacy::decrypt_pem_legacy;
 pub use scheme::{Pkcs12Pbe, Scheme};
 
-use crate::asn1::{self, Reader};
+use crate::asn1::{self, Reader, Tlv};
 
 /// Errors of password-based decryption. Messages name the parameter at fault, never a secret.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -73,30 +74,28 @@ fn malformed<E: std::fmt::Display>(e: E) -> PbeError {
     PbeError::Malformed(e.to_string())
 }
 
-/// The scheme of an `EncryptedPrivateKeyInfo` (RFC 5958 §3), parsed and bounds-checked,
-/// with the encrypted data: PBES1, PBES2 or PKCS#12 PBE (not Sun's protectors, whose
-/// parameters are not an `AlgorithmIdentifier` of these).
-pub fn parse_epki(epki: &[u8]) -> Result<(Scheme, &[u8]), PbeError> {
+/// The `encryptionAlgorithm` SEQUENCE and the `encryptedData` of the
+/// `EncryptedPrivateKeyInfo` (RFC 5958 §3) whose outer element is `epki`, with nothing after
+/// them: the one place that splits this structure (the caller checks the outer tag).
+pub(crate) fn epki_parts<'a>(epki: &Tlv<'a>) -> asn1::DerResult<(Tlv<'a>, &'a [u8])> {
+    let mut r = Reader::contents(epki);
+    let alg = r.expect(asn1::SEQUENCE, "encryptionAlgorithm")?;
+    let data = r.octets()?;
+    r.finish("EncryptedPrivateKeyInfo")?;
+    Ok((alg, data))
+}
+
+/// An `EncryptedPrivateKeyInfo` as [`epki_parts`], with its algorithm's OID first.
+fn split_epki(epki: &[u8]) -> Result<(ObjectIdentifier, Tlv<'_>, &[u8]), PbeError> {
     let outer = asn1::single(epki, asn1::SEQUENCE, "EncryptedPrivateKeyInfo").map_err(malformed)?;
-    let mut r = Reader::contents(&outer);
-    let alg = r
-        .expect(asn1::SEQUENCE, "encryptionAlgorithm")
-        .map_err(malformed)?;
-    let data = r.octets().map_err(malformed)?;
-    r.finish("EncryptedPrivateKeyInfo").map_err(malformed)?;
-    Ok((Scheme::parse(&alg)?, data))
+    let (alg, data) = epki_parts(&outer).map_err(malformed)?;
+    let oid = Reader::contents(&alg).oid().map_err(malformed)?;
+    Ok((oid, alg, data))
 }
 
 /// The algorithm OID of an `EncryptedPrivateKeyInfo`, whatever it is.
-pub fn epki_oid(epki: &[u8]) -> Result<const_oid::ObjectIdentifier, PbeError> {
-    let outer = asn1::single(epki, asn1::SEQUENCE, "EncryptedPrivateKeyInfo").map_err(malformed)?;
-    let mut r = Reader::contents(&outer);
-    let alg = r
-        .expect(asn1::SEQUENCE, "encryptionAlgorithm")
-        .map_err(malformed)?;
-    r.octets().map_err(malformed)?;
-    r.finish("EncryptedPrivateKeyInfo").map_err(malformed)?;
-    Reader::contents(&alg).oid().map_err(malformed)
+pub fn epki_oid(epki: &[u8]) -> Result<ObjectIdentifier, PbeError> {
+    Ok(split_epki(epki)?.0)
 }
 
 /// Decrypts an `EncryptedPrivateKeyInfo` protected by any scheme keychest reads (PBES2,
@@ -105,33 +104,27 @@ pub fn epki_oid(epki: &[u8]) -> Result<const_oid::ObjectIdentifier, PbeError> {
 /// still reported as [`PbeError::Decrypt`]. PKCS#12 schemes re-encode `password` as
 /// BMPString, the JKS protector as UTF-16.
 pub fn decrypt_epki(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, PbeError> {
-    let oid = epki_oid(epki)?;
+    let (oid, alg, data) = split_epki(epki)?;
     let is_pki = |plain: &[u8]| {
         der::Decode::from_der(plain)
             .map(|_: pkcs8::PrivateKeyInfoRef<'_>| ())
             .is_ok()
     };
-    let plain = if oid == sun::JKS_KEY_PROTECTOR_OID || oid == sun::PBE_MD5_3DES_OID {
-        decrypt_sun(epki, password)?
-    } else {
-        let (scheme, data) = parse_epki(epki)?;
-        scheme.decrypt_valid(password, data, is_pki)?
-    };
-    if !is_pki(&plain) {
-        return Err(PbeError::Decrypt);
+    if oid == sun::JKS_KEY_PROTECTOR_OID || oid == sun::PBE_MD5_3DES_OID {
+        let plain = decrypt_sun(&alg, data, password)?;
+        if !is_pki(&plain) {
+            return Err(PbeError::Decrypt);
+        }
+        return Ok(plain);
     }
-    Ok(plain)
+    // `decrypt_valid` returns only a plaintext that `is_pki` accepted.
+    Scheme::parse(&alg)?.decrypt_valid(password, data, is_pki)
 }
 
-/// Sun's protectors inside an `EncryptedPrivateKeyInfo`.
-fn decrypt_sun(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, PbeError> {
-    let outer = asn1::single(epki, asn1::SEQUENCE, "EncryptedPrivateKeyInfo").map_err(malformed)?;
-    let mut r = Reader::contents(&outer);
-    let alg = r
-        .expect(asn1::SEQUENCE, "encryptionAlgorithm")
-        .map_err(malformed)?;
-    let data = r.octets().map_err(malformed)?;
-    let mut a = Reader::contents(&alg);
+/// Sun's protectors: the `encryptionAlgorithm` and `encryptedData` of an
+/// `EncryptedPrivateKeyInfo`.
+fn decrypt_sun(alg: &Tlv<'_>, data: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, PbeError> {
+    let mut a = Reader::contents(alg);
     if a.oid().map_err(malformed)? == sun::JKS_KEY_PROTECTOR_OID {
         return sun::jks_unprotect(data, password);
     }

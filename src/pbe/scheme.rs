@@ -409,7 +409,8 @@ impl Scheme {
 /// Derived key, IV and cipher.
 type KeyIv = (Zeroizing<Vec<u8>>, Vec<u8>, Cipher);
 
-fn oid_name(oid: &Oid) -> String {
+/// An OID's name from `const-oid`'s database, else its dotted form.
+pub(super) fn oid_name(oid: &Oid) -> String {
     const_oid::db::DB
         .by_oid(oid)
         .map_or_else(|| oid.to_string(), str::to_string)

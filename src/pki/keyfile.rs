@@ -161,7 +161,7 @@ fn find_key(bytes: &[u8]) -> Result<RawKey, KeyFileError> {
 }
 
 fn raw_from_block(block: &PemBlock, curve: Option<Oid>) -> RawKey {
-    if let Some(dek) = block.header("DEK-Info") {
+    if let Some(dek) = block.legacy_dek_info() {
         return RawKey::LegacyPem {
             label: block.label.clone(),
             dek_info: dek.to_string(),

@@ -40,53 +40,72 @@ impl AliasKey {
     }
 
     /// The alias as the format stores it (lower-cased for Java formats).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The alias as the format stores it (lower-cased for Java formats).
     pub fn into_string(self) -> String {
         self.0
     }
 }
 
-/// `base`, or `base-2`, `base-3`… so that it is unique among `taken` (ignoring case as Java
-/// does, since the store may be converted to a Java format later).
-pub fn unique(base: &str, taken: &[String]) -> String {
-    UniqueAliases::new(taken.iter().map(String::as_str)).claim(base)
-}
-
-/// Hands out unique aliases one after another ([`unique`] for many): a set of the folded
-/// aliases taken, and per base the next suffix to try, so that naming n certificates with
-/// the same CN costs O(n), not O(n²) (a bundle of 100,000 copies of one certificate).
+/// Hands out unique aliases one after another: `base`, or `base-2`, `base-3`… so that each
+/// is unique among those taken (ignoring case as Java does, since the store may be converted
+/// to a Java format later). A set of the folded aliases taken, and per base the next suffix
+/// to try, so that naming n certificates with the same CN costs O(n), not O(n²) (a bundle of
+/// 100,000 copies of one certificate).
 #[derive(Default)]
 pub struct UniqueAliases {
     taken: HashSet<AliasKey>,
     next_suffix: HashMap<AliasKey, u64>,
+    /// Aliases that differ only in case are distinct ([`UniqueAliases::case_sensitive`]).
+    case_sensitive: bool,
 }
 
 impl UniqueAliases {
     pub fn new<'a>(taken: impl IntoIterator<Item = &'a str>) -> UniqueAliases {
         UniqueAliases {
             taken: taken.into_iter().map(AliasKey::folded).collect(),
-            next_suffix: HashMap::new(),
+            ..UniqueAliases::default()
         }
     }
 
-    /// `base` or the first free `base-N`, now taken.
+    /// Nothing taken yet, and aliases compared case-sensitively (`CA` and `ca` both free):
+    /// for names a file holds as they are (PKCS#12 friendly names).
+    pub fn case_sensitive() -> UniqueAliases {
+        UniqueAliases {
+            case_sensitive: true,
+            ..UniqueAliases::default()
+        }
+    }
+
+    fn key(&self, alias: &str) -> AliasKey {
+        AliasKey::new(alias, self.case_sensitive)
+    }
+
+    /// `base` or the first free `base-N` (N from 2), now taken.
     pub fn claim(&mut self, base: &str) -> String {
-        let key = AliasKey::folded(base);
+        let key = self.key(base);
         if self.taken.insert(key.clone()) {
             return base.to_string();
         }
-        let n = self.next_suffix.entry(key).or_insert(2);
-        loop {
+        let mut n = self.next_suffix.get(&key).copied().unwrap_or(2);
+        let alias = loop {
             let alias = format!("{base}-{n}");
-            *n += 1;
-            if self.taken.insert(AliasKey::folded(&alias)) {
-                return alias;
+            n += 1;
+            if self.taken.insert(self.key(&alias)) {
+                break alias;
             }
-        }
+        };
+        self.next_suffix.insert(key, n);
+        alias
     }
 
     /// Records an alias chosen elsewhere (given by the user) as taken.
     pub fn take(&mut self, alias: &str) {
-        self.taken.insert(AliasKey::folded(alias));
+        let key = self.key(alias);
+        self.taken.insert(key);
     }
 }
 
@@ -116,9 +135,9 @@ mod tests {
 
     #[test]
     fn unique_ignores_case_as_java_does() {
-        let taken = vec!["Ärger".to_string(), "ärger-2".to_string()];
-        assert_eq!(unique("ÄRGER", &taken), "ÄRGER-3");
-        assert_eq!(unique("other", &taken), "other");
+        let taken = ["Ärger", "ärger-2"];
+        assert_eq!(UniqueAliases::new(taken).claim("ÄRGER"), "ÄRGER-3");
+        assert_eq!(UniqueAliases::new(taken).claim("other"), "other");
     }
 
     #[test]
@@ -128,5 +147,29 @@ mod tests {
         assert_eq!(got, ["CA", "CA-2", "CA-4", "CA-5", "CA-6"]);
         u.take("ca-7");
         assert_eq!(u.claim("ca"), "ca-8");
+    }
+
+    #[test]
+    fn case_sensitive_claims_keep_case_apart() {
+        let mut u = UniqueAliases::case_sensitive();
+        let got: Vec<String> = ["CA", "ca", "CA", "ca-2", "ca", "CA"]
+            .iter()
+            .map(|b| u.claim(b))
+            .collect();
+        assert_eq!(got, ["CA", "ca", "CA-2", "ca-2", "ca-3", "CA-3"]);
+        // The same as taking the first free of base, base-2, base-3… each time.
+        let mut naive: HashSet<String> = HashSet::new();
+        let mut u = UniqueAliases::case_sensitive();
+        for i in 0..200u32 {
+            let base = ["k", "K", "k-3", "k-2", "K-2-2"][(i * 7 % 5) as usize];
+            let mut want = base.to_string();
+            let mut n = 1;
+            while naive.contains(&want) {
+                n += 1;
+                want = format!("{base}-{n}");
+            }
+            naive.insert(want.clone());
+            assert_eq!(u.claim(base), want);
+        }
     }
 }

@@ -6,10 +6,6 @@ use zeroize::Zeroizing;
 
 use crate::pbe::{self, PbeError};
 
-pub use crate::pbe::sun::{
-    JKS_KEY_PROTECTOR_OID as SUN_JKS_PROTECTOR, PBE_MD5_3DES_OID as SUN_JCEKS_PROTECTOR,
-};
-
 #[derive(Debug, thiserror::Error)]
 pub enum KeyProtectError {
     #[error("wrong key password (or corrupted key)")]
@@ -32,11 +28,6 @@ impl From<PbeError> for KeyProtectError {
             other => KeyProtectError::Refused(other),
         }
     }
-}
-
-/// The OID of the scheme protecting an `EncryptedPrivateKeyInfo`.
-pub fn scheme_oid(epki: &[u8]) -> Result<spki::ObjectIdentifier, KeyProtectError> {
-    Ok(pbe::epki_oid(epki)?)
 }
 
 /// Decrypts a stored private key to PKCS#8 DER, whatever protected it.

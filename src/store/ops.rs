@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use sha2::Digest;
 
+use super::alias::AliasKey;
 use super::{CertDer, Entry, EntryBody, Format, Keystore, PrivateKeyData};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -37,21 +38,43 @@ pub fn sha256_hex(der: &[u8]) -> String {
 
 /// The alias as the format stores it: Java formats lower-case aliases.
 pub fn normalize_alias(alias: &str, format: Format) -> String {
-    super::alias::AliasKey::of(alias, format).into_string()
+    AliasKey::of(alias, format).into_string()
+}
+
+/// Where each alias of a store is, as its format compares aliases ([`AliasKey`]): built once
+/// per operation, so that placing each entry is a lookup rather than a search of the store
+/// (bulk imports and merges stay linear). An alias held by several entries maps to the
+/// first, as [`Keystore::find`] finds it.
+struct AliasIndex {
+    case_sensitive: bool,
+    at: HashMap<AliasKey, usize>,
+}
+
+impl AliasIndex {
+    fn new(store: &Keystore, format: Format) -> AliasIndex {
+        let case_sensitive = format.caps().case_sensitive_aliases;
+        let mut at = HashMap::with_capacity(store.entries.len());
+        for (i, e) in store.entries.iter().enumerate() {
+            at.entry(AliasKey::new(&e.alias, case_sensitive))
+                .or_insert(i);
+        }
+        AliasIndex { case_sensitive, at }
+    }
 }
 
 /// Puts `entry` in the store under its alias (as the format stores it): replaced with
-/// `force`, else an error if the alias is taken. `fresh` says the caller already made the
-/// alias unique, which spares a search of the store (linear bulk imports).
+/// `force`, else an error if the alias is taken. `index` is the store's, and kept so.
+/// Returns the alias as stored.
 fn place(
     store: &mut Keystore,
-    format: Format,
+    index: &mut AliasIndex,
     entry: Entry,
     force: bool,
-    fresh: bool,
     report: &mut ImportReport,
-) -> Result<(), OpError> {
-    let alias = normalize_alias(&entry.alias, format);
+) -> Result<String, OpError> {
+    // The key is the alias as the format stores it (Java formats lower-case it).
+    let key = AliasKey::new(&entry.alias, index.case_sensitive);
+    let alias = key.as_str().to_string();
     if alias.is_empty() {
         return Err(OpError::EmptyAlias);
     }
@@ -64,23 +87,20 @@ fn place(
         alias: alias.clone(),
         ..entry
     };
-    let existing = if fresh {
-        None
-    } else {
-        store.find(&alias, format.caps().case_sensitive_aliases)
-    };
-    match existing {
-        Some(i) if force => {
+    match index.at.get(&key) {
+        // The replacement has the same key: the index stays right.
+        Some(&i) if force => {
             store.entries[i] = entry;
-            report.replaced.push(alias);
+            report.replaced.push(alias.clone());
         }
         Some(_) => return Err(OpError::AliasExists(alias)),
         None => {
+            index.at.insert(key, store.entries.len());
             store.entries.push(entry);
-            report.added.push(alias);
+            report.added.push(alias.clone());
         }
     }
-    Ok(())
+    Ok(alias)
 }
 
 /// Adds certificates as trusted entries in one go. Certificates already in the store (same
@@ -106,6 +126,7 @@ pub fn add_trusted(
     }
     let mut taken =
         super::alias::UniqueAliases::new(store.entries.iter().map(|e| e.alias.as_str()));
+    let mut index = AliasIndex::new(store, format);
     store.entries.reserve(count);
     let now = now_ms();
     for (n, cert) in certs.into_iter().enumerate() {
@@ -119,26 +140,24 @@ pub fn add_trusted(
             report.skipped_duplicates.push((base, existing.clone()));
             continue;
         }
-        let fresh = alias.is_none() && !force;
-        let name = if fresh {
+        let name = if alias.is_none() && !force {
             taken.claim(&normalize_alias(&base, format))
         } else {
             taken.take(&base);
             base
         };
-        place(
+        let stored = place(
             store,
-            format,
+            &mut index,
             Entry {
-                alias: name.clone(),
+                alias: name,
                 created_ms: Some(now),
                 body: EntryBody::TrustedCert { cert },
             },
             force,
-            fresh,
             &mut report,
         )?;
-        seen.insert(fp, normalize_alias(&name, format));
+        seen.insert(fp, stored);
     }
     Ok(report)
 }
@@ -157,16 +176,16 @@ pub fn add_key(
     force: bool,
 ) -> Result<ImportReport, OpError> {
     let mut report = ImportReport::default();
+    let mut index = AliasIndex::new(store, format);
     place(
         store,
-        format,
+        &mut index,
         Entry {
             alias: alias.to_string(),
             created_ms: Some(now_ms()),
             body: EntryBody::PrivateKey { key, chain },
         },
         force,
-        false,
         &mut report,
     )?;
     Ok(report)
@@ -180,6 +199,7 @@ pub fn merge(
     force: bool,
 ) -> Result<ImportReport, OpError> {
     let mut report = ImportReport::default();
+    let mut index = AliasIndex::new(store, format);
     for entry in other.entries {
         if matches!(entry.body, EntryBody::SecretKey { .. }) && !format.caps().secret_keys {
             return Err(OpError::SecretKeysUnsupported {
@@ -187,7 +207,7 @@ pub fn merge(
                 alias: entry.alias,
             });
         }
-        place(store, format, entry, force, false, &mut report)?;
+        place(store, &mut index, entry, force, &mut report)?;
     }
     Ok(report)
 }
@@ -254,6 +274,41 @@ mod tests {
         assert_eq!(r, Err(OpError::AliasExists("c1".into())));
         let r = add(vec![vec![3]], Some("c1"), true).unwrap();
         assert_eq!(r.replaced, vec!["c1"]);
+    }
+
+    #[test]
+    fn merge_finds_entries_it_added_and_replaced() {
+        let cert = |alias: &str, c: u8| Entry {
+            alias: alias.into(),
+            created_ms: None,
+            body: EntryBody::TrustedCert { cert: vec![c] },
+        };
+        let mut s = Keystore {
+            entries: vec![cert("x", 1), cert("y", 2)],
+        };
+        let other = |entries| Keystore { entries };
+        let r = merge(
+            &mut s,
+            Format::Jks,
+            other(vec![cert("Y", 3), cert("z", 4), cert("Z", 5)]),
+            true,
+        )
+        .unwrap();
+        assert_eq!(r.added, vec!["z"]);
+        assert_eq!(r.replaced, vec!["y", "z"]);
+        let got: Vec<(&str, &[u8])> = s
+            .entries
+            .iter()
+            .map(|e| match &e.body {
+                EntryBody::TrustedCert { cert } => (e.alias.as_str(), cert.as_slice()),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(got, [("x", &[1u8][..]), ("y", &[3]), ("z", &[5])]);
+        assert_eq!(
+            merge(&mut s, Format::Jks, other(vec![cert("X", 6)]), false),
+            Err(OpError::AliasExists("x".into()))
+        );
     }
 
     #[test]

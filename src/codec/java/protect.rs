@@ -31,10 +31,14 @@ fn pbe_error(e: PbeError) -> JksError {
     }
 }
 
-fn random_salt() -> [u8; 8] {
-    let mut b = [0u8; 8];
-    rand::fill(&mut b[..]);
-    b
+/// Encrypts `plain` as JCEKS does, with PBEWithMD5AndTripleDES (random 8-byte salt,
+/// [`JCEKS_ITERATIONS`]): the encrypted data, and the DER `PBEParameter` to store with it.
+fn jceks_encrypt(key_password: &str, plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), JksError> {
+    let mut salt = [0u8; 8];
+    rand::fill(&mut salt[..]);
+    let data =
+        sun::md5_3des_encrypt(key_password, &salt, JCEKS_ITERATIONS, plain).map_err(pbe_error)?;
+    Ok((data, sun::md5_3des_params_to_der(&salt, JCEKS_ITERATIONS)))
 }
 
 // ---------------------------------------------------------------------------
@@ -78,10 +82,7 @@ pub fn protect_private_key_jceks(
     key_password: &str,
 ) -> Result<Vec<u8>, JksError> {
     check_pkcs8(pkcs8_der)?;
-    let salt = random_salt();
-    let data = sun::md5_3des_encrypt(key_password, &salt, JCEKS_ITERATIONS, pkcs8_der)
-        .map_err(pbe_error)?;
-    let params = sun::md5_3des_params_to_der(&salt, JCEKS_ITERATIONS);
+    let (data, params) = jceks_encrypt(key_password, pkcs8_der)?;
     Ok(encode_protected(&PBE_MD5_3DES_OID, &params, &data))
 }
 
@@ -358,10 +359,7 @@ pub fn seal_secret_key(
         )
     };
     let plain = Zeroizing::new(ser::write_stream(&key_value)?);
-    let salt = random_salt();
-    let encrypted =
-        sun::md5_3des_encrypt(key_password, &salt, JCEKS_ITERATIONS, &plain).map_err(pbe_error)?;
-    let params = sun::md5_3des_params_to_der(&salt, JCEKS_ITERATIONS);
+    let (encrypted, params) = jceks_encrypt(key_password, &plain)?;
     ser::write_stream(&WriteValue::Object(
         &SEALED_FOR_KEY_PROTECTOR,
         vec![

@@ -15,6 +15,7 @@ use super::{Pkcs12Error, Pkcs12Info, report};
 use crate::pbe::MacParams;
 use crate::pki::chain::{CertFacts, Pool};
 use crate::pki::name;
+use crate::store::alias::UniqueAliases;
 use crate::store::{CertDer, Entry, EntryBody, Format, Keystore, PrivateKeyData, SecretEntryData};
 
 const CN: Oid = Oid::new_unwrap("2.5.4.3");
@@ -229,13 +230,14 @@ fn name_entries(
     warnings: &mut Vec<String>,
 ) -> (Vec<Entry>, Vec<String>) {
     drafts.sort_by_key(|d| d.0);
-    let mut used: HashSet<String> = HashSet::new();
+    // Friendly names are compared as they are: `CA` and `ca` are two names.
+    let mut used = UniqueAliases::case_sensitive();
     let mut entries = Vec::with_capacity(drafts.len());
     let mut no_attr = Vec::new();
     let mut counters = [0usize; 3];
     for (bi, name, draft) in drafts {
         let (base, explicit) = base_alias(name, &draft, certs, &mut counters);
-        let alias = unique_alias(&base, &mut used);
+        let alias = used.claim(&base);
         if explicit && alias != base {
             warnings.push(format!(
                 "two entries are named '{base}': the second is read as '{alias}'"
@@ -300,17 +302,6 @@ impl EntryDraft {
             },
         }
     }
-}
-
-fn unique_alias(base: &str, used: &mut HashSet<String>) -> String {
-    let mut alias = base.to_string();
-    let mut n = 1;
-    while used.contains(&alias) {
-        n += 1;
-        alias = format!("{base}-{n}");
-    }
-    used.insert(alias.clone());
-    alias
 }
 
 fn public_key_of(pkcs8: &[u8]) -> Option<Vec<u8>> {

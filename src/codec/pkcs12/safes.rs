@@ -11,7 +11,7 @@ use super::syntax::{
 use const_oid::ObjectIdentifier as Oid;
 
 use crate::asn1::{self, Reader, Tlv};
-use crate::pbe::{PbeError, Scheme};
+use crate::pbe::{PbeError, Scheme, epki_parts};
 use crate::store::PrivateKeyData;
 use zeroize::Zeroizing;
 
@@ -348,12 +348,7 @@ fn epki_scheme(epki: &Tlv<'_>) -> Result<Scheme, PbeError> {
     if epki.tag != asn1::SEQUENCE {
         return Err(mal(bad_tag(epki, "EncryptedPrivateKeyInfo")));
     }
-    let mut r = Reader::contents(epki);
-    let alg = r
-        .expect(asn1::SEQUENCE, "encryptionAlgorithm")
-        .map_err(mal)?;
-    r.octets().map_err(mal)?;
-    r.finish("EncryptedPrivateKeyInfo").map_err(mal)?;
+    let (alg, _) = epki_parts(epki).map_err(mal)?;
     Scheme::parse(&alg)
 }
 

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use sha2::Digest as _;
 
 use super::*;
-use crate::pbe::decrypt_epki as decrypt_pkcs12_style;
+use crate::pbe::decrypt_epki;
 use crate::pki::name::hex_lower;
 use crate::store::{Entry, EntryBody, EntryKind, Keystore, PrivateKeyData, SecretEntryData};
 
@@ -74,8 +74,9 @@ fn check_key_and_secret(file: &str, e: &Entry, pw: &str) {
     match &e.body {
         EntryBody::PrivateKey { key, chain } => {
             let der = match key {
-                PrivateKeyData::Encrypted(epki) => decrypt_pkcs12_style(epki, pw)
-                    .unwrap_or_else(|err| panic!("{file} {}: {err}", e.alias)),
+                PrivateKeyData::Encrypted(epki) => {
+                    decrypt_epki(epki, pw).unwrap_or_else(|err| panic!("{file} {}: {err}", e.alias))
+                }
                 PrivateKeyData::Pkcs8(d) => d.clone(),
             };
             let k = crate::pki::key::PrivateKey::from_pkcs8_der(&der).unwrap();
@@ -181,7 +182,7 @@ fn wrong_or_missing_password_fails_integrity_first() {
     else {
         panic!()
     };
-    assert!(decrypt_pkcs12_style(epki, "wrong").is_err());
+    assert!(decrypt_epki(epki, "wrong").is_err());
     // No MAC but an encrypted certificate safe: a wrong password is an integrity error.
     let nomac = strip_mac(&encode(&sample_store(false), Some("pw"), Compat::Modern).unwrap());
     assert!(decode(&nomac, Some("pw")).is_ok());
@@ -220,7 +221,7 @@ fn sample_store(with_keys: bool) -> Keystore {
     let PrivateKeyData::Encrypted(epki) = key else {
         panic!()
     };
-    let pkcs8 = decrypt_pkcs12_style(epki, "changeit").unwrap();
+    let pkcs8 = decrypt_epki(epki, "changeit").unwrap();
     let (kt, _) = decode(&fixture("keytool-chain.p12"), Some("changeit")).unwrap();
     let other = kt
         .entries
@@ -300,7 +301,7 @@ fn round_trip_every_preset() {
                     key: PrivateKeyData::Encrypted(epki),
                     ..
                 } => {
-                    decrypt_pkcs12_style(epki, pw.unwrap()).unwrap();
+                    decrypt_epki(epki, pw.unwrap()).unwrap();
                 }
                 EntryBody::SecretKey {
                     key: SecretEntryData::Sealed { bytes, .. },
@@ -499,7 +500,7 @@ fn key_bag_without_local_key_id_pairs_by_public_key() {
     else {
         panic!()
     };
-    let pkcs8 = decrypt_pkcs12_style(epki, "changeit").unwrap();
+    let pkcs8 = decrypt_epki(epki, "changeit").unwrap();
     let (kt, _) = decode(&fixture("keytool-chain.p12"), Some("changeit")).unwrap();
     let EntryBody::PrivateKey {
         key: PrivateKeyData::Encrypted(kt_epki),
@@ -508,7 +509,7 @@ fn key_bag_without_local_key_id_pairs_by_public_key() {
     else {
         panic!()
     };
-    let other_key = decrypt_pkcs12_style(kt_epki, "changeit").unwrap();
+    let other_key = decrypt_epki(kt_epki, "changeit").unwrap();
     let bag = |id: &str, value: &[u8]| {
         asn1::seq(&[
             &asn1::oid(&const_oid::ObjectIdentifier::new_unwrap(id)),
