@@ -19,7 +19,7 @@ use super::Finding;
 use crate::codec::{StoreInfo, pkcs12::Pkcs12Info};
 use crate::pki::chain::CertFacts;
 use crate::pki::constraints::Constraints;
-use crate::pki::{name, oids, signed, verify};
+use crate::pki::{name, oids, verify};
 use crate::store::Format;
 
 /// A certificate, parsed once.
@@ -105,17 +105,10 @@ impl Cert {
 
     /// Whether `issuer`'s key verifies this certificate's signature.
     pub fn signed_by(&self, issuer: &Cert) -> bool {
-        let Some(tbs) = signed::tbs_bytes(&self.der) else {
-            return false;
-        };
-        let Some(sig) = self.cert.signature().as_bytes() else {
-            return false;
-        };
-        verify::verify_signature(
+        verify::cert_signed_by(
+            &self.cert,
+            &self.der,
             issuer.cert.tbs_certificate().subject_public_key_info(),
-            self.cert.signature_algorithm(),
-            tbs,
-            sig,
         )
         .is_ok()
     }
