@@ -60,22 +60,16 @@ impl Ca {
     }
 
     /// Signs a CRL listing every revoked certificate in the index, valid for `days`;
-    /// increments and stores the CRL number and keeps a copy in `crl.pem`.
-    /// Returns the DER and the CRL number.
-    pub fn crl(&self, key: &PrivateKey, days: u32, now: i64) -> Result<(Vec<u8>, u64), CaError> {
-        self.crl_to(key, days, now, &OutputPlan::default())
-    }
-
-    /// Like [`Self::crl`], writing the CRL as `plan` says. The plan is checked under the
-    /// lock first and written before `crl.pem` and the CRL number change, so a CRL that
-    /// cannot be delivered burns no number.
+    /// increments and stores the CRL number and keeps a copy in `crl.pem`, and writes the
+    /// CRL as `plan` says. The plan is checked under the lock first and written before
+    /// `crl.pem` and the CRL number change, so a CRL that cannot be delivered burns no number.
     pub fn crl_to(
         &self,
         key: &PrivateKey,
         days: u32,
         now: i64,
         plan: &OutputPlan,
-    ) -> Result<(Vec<u8>, u64), CaError> {
+    ) -> Result<SignedCrl, CaError> {
         self.check_valid(now)?;
         let key_id = self.key_id()?;
         let _lock = self.lock()?;
@@ -119,8 +113,19 @@ impl Ca {
             OutputPlan::undo(&created);
             return Err(e);
         }
-        Ok((der, config.crl_number))
+        Ok(SignedCrl {
+            der,
+            number: config.crl_number,
+            revoked: revoked.len(),
+        })
     }
+}
+
+/// A CRL just signed: its DER, its number, and how many revoked certificates it lists.
+pub struct SignedCrl {
+    pub der: Vec<u8>,
+    pub number: u64,
+    pub revoked: usize,
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {

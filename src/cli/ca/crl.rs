@@ -43,20 +43,20 @@ pub fn run(a: CrlArgs) -> anyhow::Result<()> {
     if let Some(out) = out {
         plan = plan.file(out, Mode::Public, ca::Content::Crl);
     }
-    let (der, number) = ca.crl_to(&key, a.days, t, &plan)?;
+    let crl = ca.crl_to(&key, a.days, t, &plan)?;
     if let Some(out) = out {
         wrote(out);
     } else {
         write_output(
             None,
-            pem::encode("X509 CRL", &der).as_bytes(),
+            pem::encode("X509 CRL", &crl.der).as_bytes(),
             Mode::Public,
             a.force,
         )?;
     }
     eprintln!(
-        "keychest: CRL number {number} with {} revoked certificate(s)",
-        ca.index()?.revoked_count()
+        "keychest: CRL number {} with {} revoked certificate(s)",
+        crl.number, crl.revoked
     );
     Ok(())
 }
