@@ -129,6 +129,38 @@ fn the_kdf_budget_is_configurable_and_named_in_the_error() {
     ok(&["key", "pub", p(&enc), "--pass", "pass:secret"]);
 }
 
+/// `doctor` reads files on worker threads: each file gets the per-command budget, as if a
+/// command read it alone, instead of none at all.
+#[test]
+fn doctor_checks_each_file_within_the_kdf_budget() {
+    if !have(&["openssl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
+    openssl_self_signed(&key, &cert, "/CN=budget.test", 30, &[]);
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    openssl_pkcs12(&key, &cert, "pass:pw", &tree.join("s.p12"), &[]);
+    let doctor = |budget: Option<&str>| {
+        let mut c = common::keychest();
+        c.args(["doctor", p(&tree), "--pass", "pass:pw"]);
+        if let Some(b) = budget {
+            c.env("KEYCHEST_KDF_BUDGET", b);
+        }
+        c.output().unwrap()
+    };
+    let out = doctor(Some("1000"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("store.unreadable"), "{text}");
+    assert!(text.contains("KEYCHEST_KDF_BUDGET"), "{text}");
+    // The default budget reads it.
+    let out = doctor(None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("store.unreadable"), "{text}");
+}
+
 #[test]
 fn rc2_128_shrouded_key_from_openssl_exports_and_converts() {
     if !have(&["openssl"]) {

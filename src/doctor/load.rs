@@ -117,6 +117,10 @@ fn pair_keys(files: &mut [Loaded]) {
 }
 
 fn load(f: &super::walk::FileRef, opts: &Options<'_>, interner: &Interner) -> Option<Loaded> {
+    // Each file is read as one command would read it, with the per-command KDF budget of
+    // its own: the budget lives on the thread, and this runs on a worker thread, which
+    // would otherwise have none (every derivation still has its own bounds).
+    crate::pbe::budget::start();
     let path = &f.path;
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
